@@ -1,0 +1,91 @@
+/**
+ * The collector: storage, migrations, salts, sessions and the batch writer behind one Hono app.
+ * `close()` flushes what is queued and releases ClickHouse.
+ */
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { openStorage, type Storage } from '../sql/client.ts'
+import { migrate } from '../sql/migrate.ts'
+import type { Config } from './config.ts'
+import { Counters } from './counters.ts'
+import { EventWriter } from './event-writer.ts'
+import { CountryLookup } from './geo.ts'
+import { consoleLog, type Log } from './log.ts'
+import { eventRoute } from './routes/event.ts'
+import { Salts } from './salts.ts'
+import { Sessions } from './sessions.ts'
+import { truncatedIp, type CollectorEnv } from './truncated-ip.ts'
+import { UserAgentParser } from './user-agent.ts'
+
+export interface CollectorOptions {
+  /** The clock, injectable so tests can move through days and months. */
+  now?: () => number
+  log?: Log
+}
+
+export interface Collector {
+  app: Hono<CollectorEnv>
+  storage: Storage
+  counters: Counters
+  writer: EventWriter
+  close(): Promise<void>
+}
+
+const MAINTENANCE_INTERVAL_MS = 60_000
+
+export async function createCollector(config: Config, options: CollectorOptions = {}): Promise<Collector> {
+  const now = options.now ?? Date.now
+  const log = options.log ?? consoleLog()
+  const storage = openStorage({
+    url: config.clickhouseUrl,
+    username: config.clickhouseUser,
+    password: config.clickhousePassword,
+    dataDir: config.dataDir,
+  })
+  try {
+    await migrate(storage, log.info)
+  } catch (error) {
+    await storage.close()
+    throw error
+  }
+  const salts = new Salts(storage, now)
+  await salts.rotate()
+  const sessions = new Sessions()
+  const reloaded = await sessions.reload(storage, now())
+  if (reloaded > 0) log.info(`resumed ${reloaded} open sessions`)
+  const writer = new EventWriter(storage, log)
+  writer.start()
+  const counters = new Counters()
+
+  const maintenance = setInterval(() => {
+    sessions.sweep(now())
+    salts.rotate().catch((error: Error) => log.error(`salt rotation failed, will retry: ${error.message}`))
+  }, MAINTENANCE_INTERVAL_MS)
+  maintenance.unref()
+
+  const app = new Hono<CollectorEnv>()
+  app.use(truncatedIp(config))
+  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents: new UserAgentParser(), countries: new CountryLookup(), counters }))
+  app.get('/', (c) => c.text(`Cairn is running. Events go to POST /api/event; sites: ${config.sites.join(', ')}.\n`))
+  app.notFound((c) => c.json({ error: 'not found' }, 404))
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse()
+    log.error(`unhandled error on ${c.req.method} ${c.req.path}: ${error.message}`)
+    return c.json({ error: 'internal error' }, 500)
+  })
+
+  return {
+    app,
+    storage,
+    counters,
+    writer,
+    async close() {
+      clearInterval(maintenance)
+      try {
+        await writer.close()
+      } finally {
+        await storage.close()
+      }
+    },
+  }
+}

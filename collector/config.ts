@@ -1,0 +1,85 @@
+/** Configuration: read once from the environment, validated, then passed down as one typed object. */
+import { resolve } from 'node:path'
+
+export interface Config {
+  /** TCP port of the one Cairn server. */
+  port: number
+  /** Interface to listen on. */
+  host: string
+  /** Embedded ClickHouse data directory (ignored when `clickhouseUrl` is set). */
+  dataDir: string
+  /** A ClickHouse server's HTTP URL; unset means the embedded engine. */
+  clickhouseUrl: string | undefined
+  clickhouseUser: string
+  clickhousePassword: string
+  /** Sites (domains, without `www.`) whose events are accepted. */
+  sites: string[]
+  /** Number of reverse-proxy hops whose `X-Forwarded-For` / `Forwarded` entries are trusted; 0 = use the socket. */
+  trustProxy: number
+  /** Bits of an IPv4 address kept (24 keeps a.b.c.0, 16 keeps a.b.0.0). */
+  ipv4Prefix: 16 | 24
+  /** Bits of an IPv6 address kept. */
+  ipv6Prefix: 32 | 48
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>
+
+/** The defaults make `npm start` work with no configuration: embedded engine in ./data, site `localhost`. */
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.CAIRN_DATA_DIR || './data'),
+    clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    clickhouseUser: env.CLICKHOUSE_USER || 'default',
+    clickhousePassword: env.CLICKHOUSE_PASSWORD || '',
+    sites: sites(env.CAIRN_SITES),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    ipv4Prefix: oneOf(env, 'CAIRN_IPV4_PREFIX', [24, 16] as const),
+    ipv6Prefix: oneOf(env, 'CAIRN_IPV6_PREFIX', [48, 32] as const),
+  }
+}
+
+/** `www.` is stripped as Plausible does, so `www.example.com` and `example.com` are one site. */
+export function normalizeSite(domain: string): string {
+  return domain.trim().toLowerCase().replace(/^www\./, '')
+}
+
+function sites(value: string | undefined): string[] {
+  const list = (value ?? 'localhost').split(',').map(normalizeSite).filter(Boolean)
+  for (const site of list) {
+    if (!/^[a-z0-9.-]+(:\d+)?$/.test(site)) {
+      throw new ConfigError(`CAIRN_SITES: "${site}" is not a domain; give a comma-separated list like "example.com,shop.example.com"`)
+    }
+  }
+  if (list.length === 0) throw new ConfigError('CAIRN_SITES is empty; give at least one domain, e.g. CAIRN_SITES=example.com')
+  return [...new Set(list)]
+}
+
+function trustProxy(value: string | undefined): number {
+  if (!value || value === 'false' || value === '0') return 0
+  if (value === 'true') return 1
+  const hops = Number(value)
+  if (!Number.isInteger(hops) || hops < 0 || hops > 10) {
+    throw new ConfigError(`TRUST_PROXY: "${value}" is not valid; use "true" (one proxy in front) or the number of proxy hops`)
+  }
+  return hops
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: "${raw}" must be an integer from ${min} to ${max}`)
+  return n
+}
+
+function oneOf<T extends number>(env: Env, name: string, allowed: readonly [T, ...T[]]): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return allowed[0]
+  const found = allowed.find((a) => String(a) === raw)
+  if (found === undefined) throw new ConfigError(`${name}: "${raw}" is not allowed; use one of ${allowed.join(', ')}`)
+  return found
+}

@@ -1,0 +1,80 @@
+/**
+ * Daily random salts for cookieless visitor ids (invariant 4). One 16-byte salt per UTC day, shared by
+ * every collector through ClickHouse; today's and yesterday's are kept (a session may cross midnight),
+ * anything older is deleted from ClickHouse and from memory.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Storage } from '../sql/client.ts'
+
+const DAY_MS = 86_400_000
+
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10)
+}
+
+export class Salts {
+  private readonly byDay = new Map<string, Buffer>()
+  private loadedFor = ''
+  private loading: Promise<void> | undefined
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => number,
+  ) {}
+
+  /** Today's salt and, if it exists, yesterday's. Rotates first when the UTC day has changed. */
+  async current(): Promise<{ today: Buffer; yesterday: Buffer | undefined }> {
+    const today = utcDay(this.now())
+    if (this.loadedFor !== today) await this.rotate()
+    return { today: this.byDay.get(today)!, yesterday: this.byDay.get(utcDay(this.now() - DAY_MS)) }
+  }
+
+  /** Creates today's salt if no collector has, adopts the shared one, deletes the expired ones. Safe to call often. */
+  rotate(): Promise<void> {
+    this.loading ??= this.load().finally(() => (this.loading = undefined))
+    return this.loading
+  }
+
+  private async load(): Promise<void> {
+    const now = this.now()
+    const today = utcDay(now)
+    const yesterday = utcDay(now - DAY_MS)
+    let salts = await this.read(yesterday)
+    if (!salts.has(today)) {
+      await this.storage.insert({
+        table: 'cairn.salts',
+        values: [{ day: today, salt: randomBytes(16).toString('hex'), created_at: Math.floor(now / 1000) }],
+        format: 'JSONEachRow',
+      })
+      salts = await this.read(yesterday)
+    }
+    await this.deleteBefore(yesterday)
+    this.byDay.clear()
+    for (const [day, hex] of salts) this.byDay.set(day, Buffer.from(hex, 'hex'))
+    this.loadedFor = today
+  }
+
+  /** When two collectors created a salt for the same day at once, all of them settle on the smallest. */
+  private async read(since: string): Promise<Map<string, string>> {
+    const result = await this.storage.query({
+      query: 'SELECT toString(day) AS d, min(salt) AS s FROM cairn.salts WHERE day >= {since:Date} GROUP BY day',
+      query_params: { since },
+      format: 'JSONEachRow',
+    })
+    const rows = await result.json<{ d: string; s: string }>()
+    return new Map(rows.map((r) => [r.d, r.s]))
+  }
+
+  private async deleteBefore(day: string): Promise<void> {
+    const old = await this.storage.query({
+      query: 'SELECT DISTINCT toString(day) AS d FROM cairn.salts WHERE day < {day:Date}',
+      query_params: { day },
+      format: 'JSONEachRow',
+    })
+    for (const row of await old.json<{ d: string }>()) {
+      // Dropping the day's partition removes its part from disk (old_parts_lifetime = 1 s on this table),
+      // where a lightweight DELETE would only mask the row.
+      await this.storage.command({ query: 'ALTER TABLE cairn.salts DROP PARTITION {day:Date}', query_params: { day: row.d } })
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/** The one Cairn HTTP server (@hono/node-server) around the collector, with a graceful stop. */
+import { serve } from '@hono/node-server'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createCollector, type Collector, type CollectorOptions } from './app.ts'
+import type { Config } from './config.ts'
+
+export interface RunningServer {
+  url: string
+  port: number
+  collector: Collector
+  /** Stops accepting, lets in-flight requests finish, flushes queued events, closes ClickHouse. */
+  close(): Promise<void>
+}
+
+export async function startServer(config: Config, options: CollectorOptions = {}): Promise<RunningServer> {
+  const collector = await createCollector(config, options)
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: collector.app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server))
+    s.once('error', reject)
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await collector.close()
+    if (error.code === 'EADDRINUSE') throw new Error(`port ${config.port} is in use; stop the other process or set PORT`)
+    throw error
+  })
+  const port = (server.address() as AddressInfo).port
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    collector,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeIdleConnections()
+        })
+        await collector.close()
+      })()
+      return closing
+    },
+  }
+}

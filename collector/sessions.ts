@@ -1,0 +1,73 @@
+/**
+ * Session assignment: a visitor's events less than 30 minutes apart share a session. Active sessions
+ * live in memory; on start they are reloaded from the last 30 minutes of cairn.events, so a restart
+ * does not split a visit.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Storage } from '../sql/client.ts'
+
+export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
+
+export interface Session {
+  id: string
+  startMs: number
+  lastMs: number
+}
+
+export class Sessions {
+  /** Insertion order = order of last activity, so expired sessions sit at the front. */
+  private readonly active = new Map<string, Session>()
+
+  constructor(private readonly timeoutMs = SESSION_TIMEOUT_MS) {}
+
+  /** The visitor's session if it is still open at `nowMs`. */
+  find(site: string, visitorId: string, nowMs: number): Session | undefined {
+    const session = this.active.get(`${site}\0${visitorId}`)
+    return session && nowMs - session.lastMs < this.timeoutMs ? session : undefined
+  }
+
+  /** Continues the open session or starts a new one, and records activity at `nowMs`. */
+  touch(site: string, visitorId: string, nowMs: number): Session {
+    const key = `${site}\0${visitorId}`
+    let session = this.find(site, visitorId, nowMs)
+    if (!session) session = { id: newSessionId(), startMs: nowMs, lastMs: nowMs }
+    session.lastMs = Math.max(session.lastMs, nowMs)
+    this.active.delete(key)
+    this.active.set(key, session)
+    return session
+  }
+
+  /** Forgets sessions idle for longer than the timeout. */
+  sweep(nowMs: number): void {
+    for (const [key, session] of this.active) {
+      if (nowMs - session.lastMs < this.timeoutMs) break
+      this.active.delete(key)
+    }
+  }
+
+  get size(): number {
+    return this.active.size
+  }
+
+  async reload(storage: Storage, nowMs: number): Promise<number> {
+    const result = await storage.query({
+      query: `SELECT site, toString(visitor_id) AS visitor, toString(argMax(session_id, timestamp)) AS session,
+                toUnixTimestamp64Milli(argMax(session_start, timestamp)) AS start_ms, toUnixTimestamp64Milli(max(timestamp)) AS last_ms
+              FROM cairn.events
+              WHERE timestamp >= fromUnixTimestamp64Milli({since:Int64}) AND timestamp <= fromUnixTimestamp64Milli({now:Int64})
+              GROUP BY site, visitor_id
+              ORDER BY last_ms`,
+      query_params: { since: nowMs - this.timeoutMs, now: nowMs },
+      format: 'JSONEachRow',
+    })
+    const rows = await result.json<{ site: string; visitor: string; session: string; start_ms: string; last_ms: string }>()
+    for (const r of rows) {
+      this.active.set(`${r.site}\0${r.visitor}`, { id: r.session, startMs: Number(r.start_ms), lastMs: Number(r.last_ms) })
+    }
+    return rows.length
+  }
+}
+
+function newSessionId(): string {
+  return (randomBytes(8).readBigUInt64BE(0) | 1n).toString()
+}

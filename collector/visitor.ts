@@ -1,0 +1,69 @@
+/**
+ * Who sent an event. With statistical consent in this request: a first-party cookie holding a random
+ * 128-bit id and its first deposit time. Otherwise: a keyed hash of (daily salt, site, truncated IP,
+ * user agent) and no cookie (invariants 2, 3 and 5).
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto'
+
+export const COOKIE_NAME = 'cairn_id'
+/** 180 days: within 6 months of the first deposit whatever the calendar, and never extended. */
+export const COOKIE_LIFETIME_S = 180 * 86_400
+
+export interface VisitorCookie {
+  id: string
+  /** First deposit, Unix seconds. */
+  depositedAt: number
+}
+
+export type Identity =
+  | { kind: 'cookie'; cookie: VisitorCookie; setCookie: string | undefined }
+  | { kind: 'cookieless'; expireCookie: boolean }
+
+export interface IdentityInput {
+  /** The `c` field: true given, false refused or withdrawn, undefined not said. */
+  consent: boolean | undefined
+  /** `Sec-GPC: 1` or `DNT: 1` on the request: they override any banner. */
+  optOutSignal: boolean
+  /** Raw value of the Cairn cookie, if the browser sent one. */
+  cookieValue: string | undefined
+  secure: boolean
+  nowMs: number
+}
+
+export function decideIdentity(input: IdentityInput): Identity {
+  const present = input.cookieValue !== undefined
+  if (input.optOutSignal || input.consent === false) return { kind: 'cookieless', expireCookie: present }
+  // "Not said" is not "withdrawn": count cookieless, but leave a cookie from an earlier consent alone.
+  if (input.consent !== true) return { kind: 'cookieless', expireCookie: false }
+  const existing = parseCookie(input.cookieValue, input.nowMs)
+  if (existing) return { kind: 'cookie', cookie: existing, setCookie: undefined }
+  const cookie = { id: randomBytes(16).toString('hex'), depositedAt: Math.floor(input.nowMs / 1000) }
+  return { kind: 'cookie', cookie, setCookie: serializeCookie(cookie, input.secure) }
+}
+
+/** `<32 hex id>.<deposit seconds>`; a cookie older than its lifetime (or from the future) is not honoured. */
+export function parseCookie(value: string | undefined, nowMs: number): VisitorCookie | undefined {
+  const match = value ? /^([0-9a-f]{32})\.(\d{1,12})$/.exec(value) : null
+  if (!match) return undefined
+  const depositedAt = Number(match[2])
+  const age = nowMs / 1000 - depositedAt
+  if (age >= COOKIE_LIFETIME_S || age < -86_400) return undefined
+  return { id: match[1]!, depositedAt }
+}
+
+function serializeCookie(cookie: VisitorCookie, secure: boolean): string {
+  return `${COOKIE_NAME}=${cookie.id}.${cookie.depositedAt}; Max-Age=${COOKIE_LIFETIME_S}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+}
+
+export function expiredCookie(secure: boolean): string {
+  return `${COOKIE_NAME}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+}
+
+/** Per site, so one cookie id never links a visitor across sites. */
+export function cookieVisitorId(site: string, cookie: VisitorCookie): string {
+  return createHash('sha256').update(`${site}\0${cookie.id}`).digest().readBigUInt64BE(0).toString()
+}
+
+export function cookielessVisitorId(salt: Buffer, site: string, truncatedIp: string, userAgent: string): string {
+  return createHmac('sha256', salt).update(`${site}\0${truncatedIp}\0${userAgent}`).digest().readBigUInt64BE(0).toString()
+}
