@@ -66,7 +66,7 @@ export function parseEvent(text: string): { event: IncomingEvent } | { errors: E
   const props = parseProps(pick('p', 'props', 'm', 'meta'), errors)
   let linkUrl = ''
   if (name === 'download' || name === 'outbound') {
-    const link = httpUrl(props.url, 'props.url', errors, false)
+    const link = httpUrl(props.url, 'props.url', errors, true)
     delete props.url
     if (link && name === 'download') {
       link.search = ''

@@ -83,19 +83,20 @@ export class EventWriter {
   }
 
   private async writePending(): Promise<void> {
-    if (this.pending.length === 0) return
-    const batch = this.pending
-    this.pending = []
-    try {
-      await this.storage.insert({ table: 'cairn.events', values: batch, format: 'JSONEachRow' })
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.options.maxRows)
+      try {
+        await this.storage.insert({ table: 'cairn.events', values: batch, format: 'JSONEachRow' })
+      } catch (error) {
+        // Keep the rows for the next attempt; a durable spool is the reliability issue's job.
+        this.pending = batch.concat(this.pending)
+        this.failures++
+        this.log.error(`writing ${batch.length} events to ClickHouse failed (attempt ${this.failures}), will retry: ${(error as Error).message}`)
+        return
+      }
       this.written += batch.length
       if (this.failures > 0) this.log.info(`ClickHouse writes resumed after ${this.failures} failed attempts`)
       this.failures = 0
-    } catch (error) {
-      // Keep the rows for the next attempt; a durable spool is the reliability issue's job.
-      this.pending = batch.concat(this.pending)
-      this.failures++
-      this.log.error(`writing ${batch.length} events to ClickHouse failed (attempt ${this.failures}), will retry: ${(error as Error).message}`)
     }
   }
 }
