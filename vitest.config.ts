@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['collector/**/*.test.ts', 'sql/**/*.test.ts', 'test/**/*.test.ts'],
     // chDB holds one data directory per process: every test file runs in a process of its own.
+    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     isolate: true,
     // Against a shared ClickHouse server the files share one database and its salts: run them one by one.

@@ -12,6 +12,7 @@ import { EventWriter } from './event-writer.ts'
 import { CountryLookup } from './geo.ts'
 import { consoleLog, type Log } from './log.ts'
 import { eventRoute } from './routes/event.ts'
+import { trackerRoute } from './routes/tracker.ts'
 import { Salts } from './salts.ts'
 import { Sessions } from './sessions.ts'
 import { truncatedIp, type CollectorEnv } from './truncated-ip.ts'
@@ -36,6 +37,7 @@ const MAINTENANCE_INTERVAL_MS = 60_000
 export async function createCollector(config: Config, options: CollectorOptions = {}): Promise<Collector> {
   const now = options.now ?? Date.now
   const log = options.log ?? consoleLog()
+  const scripts = trackerRoute() // first: a missing build is reported before anything is opened
   const storage = openStorage({
     url: config.clickhouseUrl,
     username: config.clickhouseUser,
@@ -66,6 +68,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
   const app = new Hono<CollectorEnv>()
   app.use(truncatedIp(config))
   app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents: new UserAgentParser(), countries: new CountryLookup(), counters }))
+  app.route('/', scripts)
   app.get('/', (c) => c.text(`Cairn is running. Events go to POST /api/event; sites: ${config.sites.join(', ')}.\n`))
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.onError((error, c) => {

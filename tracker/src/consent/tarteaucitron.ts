@@ -1,0 +1,12 @@
+/** tarteaucitron: the service's state (`cairn` unless data-consent="tarteaucitron:<key>") and its document events. */
+import { key, report, win } from './report.ts'
+
+export const present = () => win.tarteaucitron
+
+export function start(): void {
+  const service = key('cairn')
+  const state = win.tarteaucitron?.state?.[service] ?? /tarteaucitron=[^;]*!(\w+)=(true|false)/.exec(document.cookie)?.[2]
+  if (state === true || state == 'true' || state === false || state == 'false') report(String(state) == 'true')
+  document.addEventListener(service + '_allowed', () => report(true))
+  document.addEventListener(service + '_disallowed', () => report(false))
+}

@@ -1,0 +1,21 @@
+/**
+ * File downloads and outbound links. Left, middle and modified clicks all count; the event goes by
+ * sendBeacon, which outlives the page, so navigation is never held back.
+ */
+import { doc, loc, on } from './dom.ts'
+import { send } from './send.ts'
+import { downloadExtensions } from './state.ts'
+
+function onClick(e: MouseEvent): void {
+  const link = (e.target as Element).closest?.('a[href]') as HTMLAnchorElement | null
+  // button 0 is a (modified) left click, 1 the middle button (auxclick); 2 opens the context menu.
+  if (!link || e.button > 1 || !link.protocol.startsWith('http')) return
+  // The text after the last dot; a path without one yields a string with a slash, which no extension matches.
+  if (downloadExtensions.includes(link.pathname.split('.').pop()!.toLowerCase())) send('download', { p: { url: link.origin + link.pathname } })
+  else if (link.host != loc.host) send('outbound', { p: { url: link.href } })
+}
+
+export function initLinks(): void {
+  on('click', onClick, doc)
+  on('auxclick', onClick, doc)
+}
