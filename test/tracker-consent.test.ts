@@ -70,6 +70,30 @@ describe.each(CMPS)('with %s', (cmp) => {
   })
 })
 
+describe('auto and manual', () => {
+  it.each(['tcf', 'cookiebot', 'klaro', 'gcm'] as const)('data-consent="auto" finds %s and follows it', async (cmp) => {
+    const url = site.page(`/auto-${cmp}/`, { cmp, attrs: { consent: 'auto' }, answered: true })
+    const context = await site.newContext()
+    const page = await context.newPage()
+    await page.goto(url)
+    const [row] = await site.waitForRows<Row>('pathname = {p:String}', 1, { p: `/auto-${cmp}/` })
+    expect(row!.consent).toBe(true)
+    expect(await cairnCookies(context)).toHaveLength(1)
+    await context.close()
+  })
+
+  it('data-consent="manual" waits for the site to call cairn("consent")', async () => {
+    const url = site.page('/manual/', { attrs: { consent: 'manual' }, before: "window.cairn = window.cairn || function () { (cairn.q = cairn.q || []).push(arguments) }; setTimeout(function () { cairn('consent', { statistics: true }) }, 300)" })
+    const context = await site.newContext()
+    const page = await context.newPage()
+    await page.goto(url)
+    const [row] = await site.waitForRows<Row>("pathname = '/manual/'", 1)
+    expect(row!.consent).toBe(true)
+    expect(await cairnCookies(context)).toHaveLength(1)
+    await context.close()
+  })
+})
+
 describe('Global Privacy Control', () => {
   it('overrides a granting banner: no cookie, events without consent', async () => {
     const url = site.page('/gpc/', { cmp: 'tcf', attrs: { consent: 'tcf' }, answered: true })

@@ -5,9 +5,16 @@
 import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core'
+import { chromium, type Browser } from 'playwright-core'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/**
+ * A desktop Chrome on Linux. Headless Chromium's own User-Agent says HeadlessChrome, which the collector
+ * (rightly) drops as a bot; it is set for the whole browser, since a context's override does not reach
+ * beacons sent while a page unloads.
+ */
+export const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
@@ -28,12 +35,9 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-blink-features=AutomationControlled',
       '--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable',
       '--host-resolver-rules=MAP *.test 127.0.0.1',
+      `--user-agent=${VISITOR_UA}`,
     ],
   })
-}
-
-export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  return browser.newContext({ ...options })
 }
 
 /** Serves whatever HTML `page(path)` returns (404 when it returns undefined), on a random port. */

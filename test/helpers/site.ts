@@ -5,8 +5,6 @@ import { cmpScript, type Cmp } from './cmps.ts'
 import { TestServer } from './server.ts'
 
 export const SITE = 'shop.test'
-/** A desktop Chrome on Linux: Chromium's own headless User-Agent is (rightly) dropped as a bot. */
-export const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
 export interface PageOptions {
   /** data-* attributes for the tracker's script tag, e.g. { consent: 'tcf' }. */
@@ -54,7 +52,7 @@ export class TestSite {
   }
 
   newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
-    return this.browser.newContext({ userAgent: VISITOR_UA, ...options })
+    return this.browser.newContext(options)
   }
 
   async rows<T = Record<string, unknown>>(where: string, params: Record<string, unknown> = {}): Promise<T[]> {
