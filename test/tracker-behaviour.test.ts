@@ -86,6 +86,22 @@ describe('links', () => {
   })
 })
 
+describe('data-download-extensions', () => {
+  it('replaces the default list', async () => {
+    const body = '<a id="epub" href="/books/novel.epub">Book</a> <a id="pdf" href="/books/flyer.pdf">Flyer</a>'
+    const { page, context, events } = await open('/books/', { attrs: { 'download-extensions': 'epub,mobi' }, body })
+    await page.click('#pdf', { modifiers: ['ControlOrMeta'] })
+    await page.click('#epub', { modifiers: ['ControlOrMeta'] })
+    await eventually(async () => events.sent.length, (n) => n >= 2)
+    await page.waitForTimeout(300)
+    expect(events.sent.map((e) => [e.n, (e.p as { url?: string } | undefined)?.url])).toEqual([
+      ['pageview', undefined],
+      ['download', `http://${SITE}:${site.pages.port}/books/novel.epub`],
+    ])
+    await context.close()
+  })
+})
+
 describe('engagement', () => {
   it('reports engaged time and scroll depth when the page is hidden', async () => {
     const { page, context } = await open('/engaged/')
