@@ -8,10 +8,24 @@ import type { Storage } from '../sql/client.ts'
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
 
+/** Where a visit came from, fixed by its first event and stamped on every later one. */
+export interface Attribution {
+  referrer: string
+  referrer_source: string
+  utm_source: string
+  utm_medium: string
+  utm_campaign: string
+  utm_content: string
+  utm_term: string
+}
+
+export const ATTRIBUTION_COLUMNS = ['referrer', 'referrer_source', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'] as const
+
 export interface Session {
   id: string
   startMs: number
   lastMs: number
+  source: Attribution
 }
 
 export class Sessions {
@@ -26,11 +40,11 @@ export class Sessions {
     return session && nowMs - session.lastMs < this.timeoutMs ? session : undefined
   }
 
-  /** Continues the open session or starts a new one, and records activity at `nowMs`. */
-  touch(site: string, visitorId: string, nowMs: number): Session {
+  /** Continues the open session or starts a new one attributed to `source`, and records activity at `nowMs`. */
+  touch(site: string, visitorId: string, nowMs: number, source: Attribution): Session {
     const key = `${site}\0${visitorId}`
     let session = this.find(site, visitorId, nowMs)
-    if (!session) session = { id: newSessionId(), startMs: nowMs, lastMs: nowMs }
+    if (!session) session = { id: newSessionId(), startMs: nowMs, lastMs: nowMs, source }
     session.lastMs = Math.max(session.lastMs, nowMs)
     this.active.delete(key)
     this.active.set(key, session)
@@ -52,7 +66,8 @@ export class Sessions {
   async reload(storage: Storage, nowMs: number): Promise<number> {
     const result = await storage.query({
       query: `SELECT site, toString(visitor_id) AS visitor, toString(argMax(session_id, timestamp)) AS session,
-                toUnixTimestamp64Milli(argMax(session_start, timestamp)) AS start_ms, toUnixTimestamp64Milli(max(timestamp)) AS last_ms
+                toUnixTimestamp64Milli(argMax(session_start, timestamp)) AS start_ms, toUnixTimestamp64Milli(max(timestamp)) AS last_ms,
+                ${ATTRIBUTION_COLUMNS.map((c) => `toString(argMax(${c}, timestamp)) AS ${c}`).join(', ')}
               FROM cairn.events
               WHERE timestamp >= fromUnixTimestamp64Milli({since:Int64}) AND timestamp <= fromUnixTimestamp64Milli({now:Int64})
               GROUP BY site, visitor_id
@@ -60,9 +75,10 @@ export class Sessions {
       query_params: { since: nowMs - this.timeoutMs, now: nowMs },
       format: 'JSONEachRow',
     })
-    const rows = await result.json<{ site: string; visitor: string; session: string; start_ms: string; last_ms: string }>()
+    const rows = await result.json<{ site: string; visitor: string; session: string; start_ms: string; last_ms: string } & Attribution>()
     for (const r of rows) {
-      this.active.set(`${r.site}\0${r.visitor}`, { id: r.session, startMs: Number(r.start_ms), lastMs: Number(r.last_ms) })
+      const source = Object.fromEntries(ATTRIBUTION_COLUMNS.map((c) => [c, r[c]])) as unknown as Attribution
+      this.active.set(`${r.site}\0${r.visitor}`, { id: r.session, startMs: Number(r.start_ms), lastMs: Number(r.last_ms), source })
     }
     return rows.length
   }

@@ -54,8 +54,8 @@ describe('POST /api/event', () => {
       }),
       { 'user-agent': IPHONE_SAFARI, 'x-forwarded-for': '81.2.69.142' },
     )
-    await server.post(pageview(site, '/from-hn', { r: 'https://news.ycombinator.com/item?id=42' }))
-    await server.post(pageview(site, '/internal', { r: `https://${site}/pricing` }))
+    await server.post(pageview(site, '/from-hn', { r: 'https://news.ycombinator.com/item?id=42' }), { 'x-forwarded-for': '192.0.2.1' })
+    await server.post(pageview(site, '/internal', { r: `https://${site}/pricing` }), { 'x-forwarded-for': '198.51.100.2' })
     await server.flush()
     const rows = await server.rows<Record<string, unknown>>(
       "SELECT * EXCEPT (event_id, timestamp, session_start, visitor_id, session_id) FROM cairn.events WHERE site = {site:String} AND pathname IN ('/pricing', '/from-hn', '/internal') ORDER BY pathname",

@@ -57,6 +57,20 @@ describe('sessions', () => {
     expect(second.visitor_id).toBe(visit.visitor_id)
   })
 
+  it('stamps the source of a visit\'s first event on all its events', async () => {
+    const as = { 'x-forwarded-for': '100.64.4.4' }
+    await server.post(pageview(site, '/campaign?utm_source=newsletter&utm_campaign=may', { r: 'https://mail.google.com/' }), as)
+    clock.advance(MINUTE)
+    await server.post(pageview(site, '/next', { r: `https://${site}/campaign` }), as)
+    await server.post({ n: 'Signup', u: `https://${site}/next?utm_source=other`, d: site }, as)
+    await server.flush()
+    const rows = await server.rows<{ referrer_source: string; utm_campaign: string; referrer: string }>(
+      "SELECT referrer_source, utm_campaign, referrer FROM cairn.events WHERE site = {site:String} AND ip_truncated = toIPv6('::ffff:100.64.4.0') ORDER BY timestamp",
+      { site },
+    )
+    expect(rows).toEqual(Array(3).fill({ referrer_source: 'Newsletter', utm_campaign: 'may', referrer: 'mail.google.com' }))
+  })
+
   it('counts engagement in the duration but not as an event, and a download is no bounce', async () => {
     const as = { 'x-forwarded-for': '100.64.2.30' }
     await server.post(pageview(site, '/doc'), as)

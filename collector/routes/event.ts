@@ -9,7 +9,7 @@ import { MAX_BODY_BYTES, parseEvent, type IncomingEvent } from '../event-body.ts
 import type { EventRow, EventWriter } from '../event-writer.ts'
 import type { CountryLookup } from '../geo.ts'
 import type { Salts } from '../salts.ts'
-import type { Sessions } from '../sessions.ts'
+import { ATTRIBUTION_COLUMNS, type Attribution, type Sessions } from '../sessions.ts'
 import { sourceFromReferrer, sourceFromUtm } from '../sources.ts'
 import { isBot, type UserAgentParser } from '../user-agent.ts'
 import { COOKIE_NAME, cookieVisitorId, cookielessVisitorId, decideIdentity, expiredCookie, type Identity } from '../visitor.ts'
@@ -94,9 +94,11 @@ export function eventRoute(deps: EventRouteDeps): Hono<CollectorEnv> {
             : cookielessId(deps.sessions, salts!, site, ip, userAgent, nowMs)
         // An engagement report only extends a visit; alone it is no visit (Plausible does the same).
         if (event.name === 'engagement' && !deps.sessions.find(site, visitorId, nowMs)) continue
-        const session = deps.sessions.touch(site, visitorId, nowMs)
+        const page = pageFields(event, site)
+        const session = deps.sessions.touch(site, visitorId, nowMs, attribution(page))
         deps.writer.push({
-          ...pageFields(event, site),
+          ...page,
+          ...session.source,
           event_id: randomUUID(),
           site,
           timestamp: clickhouseTime(nowMs),
@@ -161,6 +163,10 @@ function pageFields(event: IncomingEvent, site: string): PageFields {
     utm_content: query.get('utm_content') ?? '',
     utm_term: query.get('utm_term') ?? '',
   }
+}
+
+function attribution(page: PageFields): Attribution {
+  return Object.fromEntries(ATTRIBUTION_COLUMNS.map((c) => [c, page[c]])) as unknown as Attribution
 }
 
 function decodePath(path: string): string {
