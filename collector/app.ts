@@ -14,6 +14,8 @@ import { consoleLog, type Log } from './log.ts'
 import { eventRoute } from './routes/event.ts'
 import { trackerRoute } from './routes/tracker.ts'
 import { Salts } from './salts.ts'
+import { dashboardApi } from '../dashboard/server/api.ts'
+import type { Access } from '../dashboard/server/auth/access.ts'
 import { Sessions } from './sessions.ts'
 import { truncatedIp, type CollectorEnv } from './truncated-ip.ts'
 import { UserAgentParser } from './user-agent.ts'
@@ -27,6 +29,7 @@ export interface CollectorOptions {
 export interface Collector {
   app: Hono<CollectorEnv>
   storage: Storage
+  access: Access
   counters: Counters
   writer: EventWriter
   close(): Promise<void>
@@ -69,6 +72,13 @@ export async function createCollector(config: Config, options: CollectorOptions 
   app.use(truncatedIp(config))
   app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents: new UserAgentParser(), countries: new CountryLookup(), counters }))
   app.route('/', scripts)
+  const dashboard = dashboardApi({
+    storage,
+    sites: config.sites.map((name) => ({ name, timeZone: config.timeZones[name] ?? 'UTC' })),
+    now,
+    trustProxy: config.trustProxy > 0,
+  })
+  app.route('/', dashboard.app as unknown as Hono<CollectorEnv>)
   app.get('/', (c) => c.text(`Cairn is running. Events go to POST /api/event; sites: ${config.sites.join(', ')}.\n`))
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.onError((error, c) => {
@@ -80,6 +90,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
   return {
     app,
     storage,
+    access: dashboard.access,
     counters,
     writer,
     async close() {

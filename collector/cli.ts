@@ -1,24 +1,36 @@
 /** `cairn <command>`: the entry point of the bin and of `npm start`. */
-import { describeStorage } from '../sql/client.ts'
-import { ConfigError, loadConfig } from './config.ts'
+import { parseArgs } from 'node:util'
+import { describeStorage, openStorage, type Storage } from '../sql/client.ts'
+import { migrate } from '../sql/migrate.ts'
+import { Access } from '../dashboard/server/auth/access.ts'
+import { addUser, ensureFirstAdmin, generatePassword } from '../dashboard/server/auth/users.ts'
+import { ConfigError, DEMO_SITE, loadConfig, type Config } from './config.ts'
+import { generateDemo } from './demo/generate.ts'
 import { consoleLog } from './log.ts'
 import { startServer } from './server.ts'
 
-const HELP = `Usage: cairn <command>
+const HELP = `Usage: cairn <command> [options]
 
 Commands:
-  serve     Run the Cairn server: collector, tracker script and APIs (default)
-  help      Show this help
+  serve                                 Run Cairn: collector, tracker script, dashboard and APIs (default)
+  demo --site SITE --events N [--days D]
+                                        Fill a site with realistic demo traffic
+  users add EMAIL [--role admin|viewer] [--site SITE|*] [--password P]
+                                        Create or update a dashboard user (a password is generated if omitted)
+  keys add --user EMAIL [--name NAME]   Create a stats API key acting for a user
+  shares add --site SITE                Create a read-only shared link to a site's dashboard
+  help                                  Show this help
 
-Configuration is read from the environment; see README.md ("Configuration").
+Configuration is read from the environment; see README.md ("Configuration"). With the embedded engine,
+commands other than serve need the server stopped (one process holds the data directory).
 `
 
-async function serveCommand(): Promise<void> {
+class UsageError extends Error {}
+
+async function serveCommand(config: Config): Promise<void> {
   const log = consoleLog()
-  const config = loadConfig()
   log.info(`starting Cairn on ${describeStorage({ url: config.clickhouseUrl, dataDir: config.dataDir })}`)
   const server = await startServer(config, { log })
-  log.info(`listening on ${server.url} for sites: ${config.sites.join(', ')}`)
   const stop = (signal: string) => {
     log.info(`${signal}: stopping, flushing ${server.collector.writer.queued} queued events`)
     server.close().then(
@@ -34,26 +46,109 @@ async function serveCommand(): Promise<void> {
   }
   process.once('SIGTERM', () => stop('SIGTERM'))
   process.once('SIGINT', () => stop('SIGINT'))
+  log.info(`listening on ${server.url} for sites: ${config.sites.join(', ')}`)
+  const admin = await ensureFirstAdmin(server.collector.access).catch((error: Error) => log.error(`creating the first admin failed: ${error.message}`))
+  if (admin) log.info(`first start: created the admin ${admin.email} with password ${admin.password} (log in at ${server.url}/; change it with "cairn users add")`)
+  if (config.demo) seedDemo(server.collector.storage, log).catch((error: Error) => log.error(`demo seeding stopped: ${error.message}`))
+}
+
+/** Without CAIRN_SITES, a first start fills demo.example with 30 days of traffic so the dashboard has something to show. */
+async function seedDemo(storage: Storage, log: ReturnType<typeof consoleLog>): Promise<void> {
+  const result = await storage.query({ query: 'SELECT count() AS n FROM cairn.events WHERE site = {site:String}', query_params: { site: DEMO_SITE }, format: 'JSONEachRow' })
+  const [row] = await result.json<{ n: string }>()
+  if (Number(row?.n) > 0) return
+  log.info(`seeding ${DEMO_SITE} with demo traffic (30 days, 50,000 events)`)
+  await generateDemo(storage, { site: DEMO_SITE, events: 50_000, days: 30 })
+  log.info(`demo data ready: pick ${DEMO_SITE} on the dashboard`)
+}
+
+/** Opens ClickHouse for a one-off command, with the advice to stop the server if it holds the directory. */
+async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
+  let storage: Storage
+  try {
+    storage = openStorage({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+    await migrate(storage)
+  } catch (error) {
+    throw new Error(`cannot open ${describeStorage({ url: config.clickhouseUrl, dataDir: config.dataDir })} (${(error as Error).message}); if "cairn serve" is running on it, stop it first`)
+  }
+  try {
+    return await run(storage)
+  } finally {
+    await storage.close()
+  }
+}
+
+/** A progress bar on stderr for long jobs. */
+function progress(label: string): (done: number, total: number) => void {
+  const started = Date.now()
+  return (done, total) => {
+    const width = 30
+    const filled = Math.round((done / total) * width)
+    const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000))
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en')}/${total.toLocaleString('en')} (${rate.toLocaleString('en')}/s)`)
+    if (done >= total) process.stderr.write('\n')
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command = 'serve'] = argv
+  const [command = 'serve', ...rest] = argv
+  if (command === 'help' || command === '--help' || command === '-h') return void process.stdout.write(HELP)
+  const config = loadConfig()
   switch (command) {
     case 'serve':
-      return serveCommand()
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(HELP)
+      return serveCommand(config)
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { site: { type: 'string' }, events: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' } } })
+      const events = Number(values.events ?? 100_000)
+      if (!values.site) throw new UsageError('demo needs --site SITE (one of CAIRN_SITES)')
+      if (!config.sites.includes(values.site)) throw new UsageError(`${values.site} is not in CAIRN_SITES (${config.sites.join(', ')}); add it there first`)
+      if (!Number.isInteger(events) || events < 1) throw new UsageError('--events must be a positive integer')
+      const days = Number(values.days ?? 365)
+      const written = await withStorage(config, (storage) =>
+        generateDemo(storage, { site: values.site!, events, days, seed: Number(values.seed ?? 42), onProgress: progress(`demo ${values.site}`) }),
+      )
+      process.stdout.write(`wrote ${written.toLocaleString('en')} demo events for ${values.site}\n`)
       return
+    }
+    case 'users': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { role: { type: 'string' }, site: { type: 'string' }, password: { type: 'string' } } })
+      const [sub, email] = positionals
+      if (sub !== 'add' || !email) throw new UsageError('usage: cairn users add EMAIL [--role admin|viewer] [--site SITE|*] [--password P]')
+      const role = values.role ?? 'viewer'
+      if (role !== 'admin' && role !== 'viewer') throw new UsageError('--role must be admin or viewer')
+      const site = values.site ?? '*'
+      if (site !== '*' && !config.sites.includes(site)) throw new UsageError(`${site} is not in CAIRN_SITES (${config.sites.join(', ')})`)
+      const password = values.password ?? generatePassword()
+      await withStorage(config, (storage) => addUser(new Access(storage), email, password, role, site))
+      process.stdout.write(`${email} is ${role} of ${site === '*' ? 'every site' : site}${values.password ? '' : `; password: ${password}`}\n`)
+      return
+    }
+    case 'keys': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { user: { type: 'string' }, name: { type: 'string' } } })
+      if (positionals[0] !== 'add' || !values.user) throw new UsageError('usage: cairn keys add --user EMAIL [--name NAME]')
+      const key = await withStorage(config, async (storage) => {
+        const access = new Access(storage)
+        if (!(await access.passwordHash(values.user!))) throw new UsageError(`no user ${values.user}; create it with "cairn users add"`)
+        return access.createApiKey(values.user!, values.name ?? 'api')
+      })
+      process.stdout.write(`API key for ${values.user} (shown once): ${key}\nUse it as: curl -H "Authorization: Bearer ${key}" http://localhost:${config.port}/api/stats/SITE/aggregate\n`)
+      return
+    }
+    case 'shares': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { site: { type: 'string' } } })
+      if (positionals[0] !== 'add' || !values.site) throw new UsageError('usage: cairn shares add --site SITE')
+      if (!config.sites.includes(values.site)) throw new UsageError(`${values.site} is not in CAIRN_SITES`)
+      const { secret } = await withStorage(config, (storage) => new Access(storage).createShare(values.site!, 'cli'))
+      process.stdout.write(`read-only link to ${values.site}: http://localhost:${config.port}/share/${secret}\n`)
+      return
+    }
     default:
-      process.stderr.write(`cairn: unknown command "${command}"\n\n${HELP}`)
-      process.exitCode = 2
+      throw new UsageError(`unknown command "${command}"\n\n${HELP}`)
   }
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
-  if (error instanceof ConfigError) process.stderr.write(`cairn: configuration error: ${error.message}\n`)
-  else process.stderr.write(`cairn: ${error.message}\n`)
-  process.exit(error instanceof ConfigError ? 2 : 1)
+  const kind = error instanceof ConfigError ? 'configuration error: ' : ''
+  process.stderr.write(`cairn: ${kind}${error.message}\n`)
+  process.exit(error instanceof ConfigError || error instanceof UsageError ? 2 : 1)
 })

@@ -14,6 +14,10 @@ export interface Config {
   clickhousePassword: string
   /** Sites (domains, without `www.`) whose events are accepted. */
   sites: string[]
+  /** Each site's time zone for reports (IANA name), UTC unless given as `example.com=Europe/Paris`. */
+  timeZones: Record<string, string>
+  /** CAIRN_SITES was not set: the demo site is seeded on a first start. */
+  demo: boolean
   /** Number of reverse-proxy hops whose `X-Forwarded-For` / `Forwarded` entries are trusted; 0 = use the socket. */
   trustProxy: number
   /** Bits of an IPv4 address kept (24 keeps a.b.c.0, 16 keeps a.b.0.0). */
@@ -35,7 +39,8 @@ export function loadConfig(env: Env = process.env): Config {
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseUser: env.CLICKHOUSE_USER || 'default',
     clickhousePassword: env.CLICKHOUSE_PASSWORD || '',
-    sites: sites(env.CAIRN_SITES),
+    ...sites(env.CAIRN_SITES),
+    demo: !env.CAIRN_SITES,
     trustProxy: trustProxy(env.TRUST_PROXY),
     ipv4Prefix: oneOf(env, 'CAIRN_IPV4_PREFIX', [24, 16] as const),
     ipv6Prefix: oneOf(env, 'CAIRN_IPV6_PREFIX', [48, 32] as const),
@@ -47,15 +52,34 @@ export function normalizeSite(domain: string): string {
   return domain.trim().toLowerCase().replace(/^www\./, '')
 }
 
-function sites(value: string | undefined): string[] {
-  const list = (value ?? 'localhost').split(',').map(normalizeSite).filter(Boolean)
-  for (const site of list) {
+/** `localhost` for trying Cairn out and `demo.example` for the demo data, unless CAIRN_SITES says otherwise. */
+export const DEFAULT_SITES = 'localhost,demo.example'
+export const DEMO_SITE = 'demo.example'
+
+function sites(value: string | undefined): { sites: string[]; timeZones: Record<string, string> } {
+  const timeZones: Record<string, string> = {}
+  const list: string[] = []
+  for (const entry of (value || DEFAULT_SITES).split(',').filter((e) => e.trim())) {
+    const [domain = '', timeZone = 'UTC'] = entry.split('=')
+    const site = normalizeSite(domain)
     if (!/^[a-z0-9.-]+(:\d+)?$/.test(site)) {
-      throw new ConfigError(`CAIRN_SITES: "${site}" is not a domain; give a comma-separated list like "example.com,shop.example.com"`)
+      throw new ConfigError(`CAIRN_SITES: "${site}" is not a domain; give a comma-separated list like "example.com,shop.example.com=Europe/Paris"`)
     }
+    if (!isTimeZone(timeZone.trim())) throw new ConfigError(`CAIRN_SITES: "${timeZone}" is not a time zone; use an IANA name such as Europe/Paris`)
+    if (!list.includes(site)) list.push(site)
+    timeZones[site] = timeZone.trim()
   }
   if (list.length === 0) throw new ConfigError('CAIRN_SITES is empty; give at least one domain, e.g. CAIRN_SITES=example.com')
-  return [...new Set(list)]
+  return { sites: list, timeZones }
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
 }
 
 function trustProxy(value: string | undefined): number {

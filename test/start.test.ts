@@ -103,8 +103,10 @@ describe('npm start', () => {
     const needles = [
       Buffer.from(FULL_V4),
       Buffer.from('def0:1357'),
-      Buffer.from([203, 0, 113, 77]), // the IPv4 address as the 4 bytes an IPv6/IPv4 column would hold
-      Buffer.from([0xde, 0xf0, 0x13, 0x57]), // the last 32 bits of the IPv6 address
+      // The 16 bytes an IPv6 column holds for each full address (IPv4 mapped), and the last 8 of the IPv6 one.
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 77]),
+      Buffer.from('20010db8abcd123456789abcdef01357', 'hex'),
+      Buffer.from('56789abcdef01357', 'hex'),
     ]
     const files = filesUnder(dataDir)
     expect(files.length).toBeGreaterThan(10)

@@ -4,7 +4,7 @@
 -- visitor's events together for session and privacy work and lets SAMPLE BY spread evenly.
 CREATE TABLE IF NOT EXISTS cairn.events
 (
-    event_id        UUID,
+    event_id        UUID DEFAULT generateUUIDv4(),
     site            LowCardinality(String),
     timestamp       DateTime64(3, 'UTC'),
     name            LowCardinality(String),
