@@ -190,9 +190,10 @@ export interface SessionSummary {
 export async function recentSessions(storage: Storage, q: StatsQuery, limit: number, offset: number): Promise<SessionSummary[]> {
   const { where, params } = scope(q)
   const result = await rows<Record<string, string>>(storage, q, `
-    SELECT toString(toTimeZone(start, {tz:String})) AS start, duration, entry_page, exit_page, pageviews, referrer_source AS source,
+    SELECT toString(toTimeZone(start, {tz:String})) AS started, duration, entry_page, exit_page, pageviews, referrer_source AS source,
            device, browser, os, country_code AS country
     ${VISITS_OF(where)}
-    ORDER BY start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
-  return result.map((r) => ({ ...r, duration: Number(r.duration), pageviews: Number(r.pageviews) }) as unknown as SessionSummary)
+    ORDER BY sessions.start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
+  // \`started\`, not \`start\`: a ClickHouse alias would shadow the column in the WHERE clause.
+  return result.map(({ started, ...r }) => ({ start: started, ...r, duration: Number(r.duration), pageviews: Number(r.pageviews) }) as unknown as SessionSummary)
 }
