@@ -13,6 +13,7 @@ import { CountryLookup } from './geo.ts'
 import { consoleLog, type Log } from './log.ts'
 import { eventRoute } from './routes/event.ts'
 import { trackerRoute } from './routes/tracker.ts'
+import { dashboardRoute } from './routes/dashboard.ts'
 import { Salts } from './salts.ts'
 import { dashboardApi } from '../dashboard/server/api.ts'
 import type { Access } from '../dashboard/server/auth/access.ts'
@@ -40,7 +41,9 @@ const MAINTENANCE_INTERVAL_MS = 60_000
 export async function createCollector(config: Config, options: CollectorOptions = {}): Promise<Collector> {
   const now = options.now ?? Date.now
   const log = options.log ?? consoleLog()
-  const scripts = trackerRoute() // first: a missing build is reported before anything is opened
+  // First: a missing build is reported before anything is opened.
+  const scripts = trackerRoute()
+  const pages = dashboardRoute()
   const storage = openStorage({
     url: config.clickhouseUrl,
     username: config.clickhouseUser,
@@ -79,7 +82,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     trustProxy: config.trustProxy > 0,
   })
   app.route('/', dashboard.app as unknown as Hono<CollectorEnv>)
-  app.get('/', (c) => c.text(`Cairn is running. Events go to POST /api/event; sites: ${config.sites.join(', ')}.\n`))
+  app.route('/', pages)
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()

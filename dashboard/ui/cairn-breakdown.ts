@@ -1,0 +1,173 @@
+/** One panel of ranked rows (pages, sources, countries …) with tabs; clicking a row filters the dashboard. */
+import { LitElement, css, html, nothing } from 'lit'
+import { api, formatNumber } from './api.ts'
+import { statsParams, type ViewState } from './state.ts'
+import { panel } from './styles.ts'
+
+export interface Tab {
+  label: string
+  breakdown: string
+  /** The dashboard filter a click on a row sets; none for rows that are not filters (files, links). */
+  filter?: string
+  /** The metrics shown, first one drawn as the bar. */
+  metrics: string[]
+}
+
+interface Row {
+  value: string
+  [metric: string]: number | string
+}
+
+const METRIC_LABELS: Record<string, string> = { visitors: 'Visitors', visits: 'Visits', pageviews: 'Pageviews', count: 'Count', bounce_rate: 'Bounce' }
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' })
+
+export function describeValue(breakdown: string, value: string): string {
+  if (breakdown === 'source' && value === '') return 'Direct / None'
+  if (breakdown === 'consent') return value === 'true' ? 'With consent (cookie)' : 'Cookieless'
+  if (breakdown === 'country') {
+    if (!value) return 'Unknown'
+    const flag = String.fromCodePoint(...[...value].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65))
+    return `${flag} ${regionNames.of(value) ?? value}`
+  }
+  return value || '(none)'
+}
+
+/**
+ * @fires cairn-filter - {name, value}: the user picked a row to filter by
+ */
+export class CairnBreakdown extends LitElement {
+  static override styles = [
+    panel,
+    css`
+      nav { display: flex; gap: 4px; flex-wrap: wrap; }
+      nav button { border: 0; background: none; padding: 4px 8px; border-radius: 6px; cursor: pointer; color: var(--muted); }
+      nav button[aria-selected='true'] { background: var(--chip); color: var(--text); font-weight: 600; }
+      table { width: 100%; border-collapse: collapse; font-size: 14px; table-layout: fixed; }
+      th { text-align: right; font-weight: 500; color: var(--muted); font-size: 12px; padding: 4px 0 6px 8px; width: 80px; }
+      th:first-child { text-align: left; width: auto; padding-left: 0; }
+      td { padding: 3px 0 3px 8px; text-align: right; font-variant-numeric: tabular-nums; }
+      td:first-child { text-align: left; padding-left: 0; position: relative; }
+      .bar { position: absolute; inset: 1px auto 1px 0; background: var(--bar); border-radius: 4px; z-index: 0; }
+      .label { position: relative; z-index: 1; display: block; padding: 2px 6px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      button.label { border: 0; background: none; cursor: pointer; width: 100%; text-align: left; }
+      button.label:hover { text-decoration: underline; }
+      .csv { border: 1px solid var(--border); background: none; border-radius: 6px; padding: 2px 8px; cursor: pointer; font-size: 12px; }
+    `,
+  ]
+
+  static override properties = {
+    heading: { type: String },
+    tabs: { attribute: false },
+    view: { attribute: false },
+    active: { state: true },
+    rows: { state: true },
+    error: { state: true },
+    loading: { state: true },
+  }
+
+  /** The panel's title. */
+  declare heading: string
+  /** The views this panel switches between. */
+  declare tabs: Tab[]
+  /** The dashboard's current view. */
+  declare view: ViewState
+  declare active: number
+  declare rows: Row[] | undefined
+  declare error: string
+  declare loading: boolean
+  private request = 0
+
+  constructor() {
+    super()
+    this.heading = ''
+    this.tabs = []
+    this.active = 0
+    this.error = ''
+    this.loading = false
+  }
+
+  private get tab(): Tab {
+    return this.tabs[this.active]!
+  }
+
+  protected override updated(changed: Map<string, unknown>): void {
+    if (changed.has('view') || changed.has('active') || changed.has('tabs')) void this.load()
+  }
+
+  private async load(): Promise<void> {
+    if (!this.view?.site || !this.tab) return
+    const request = ++this.request
+    this.loading = true
+    try {
+      const params = statsParams({ ...this.view, compare: false }, { limit: '10', sort: `${this.tab.metrics[0]}:desc` })
+      const result = await api<{ rows: Row[] }>(`/api/stats/${encodeURIComponent(this.view.site)}/breakdown/${this.tab.breakdown}?${params}`)
+      if (request !== this.request) return
+      this.rows = result.rows
+      this.error = ''
+    } catch (error) {
+      if (request === this.request) this.error = `Could not load ${this.tab.label.toLowerCase()}: ${(error as Error).message}`
+    } finally {
+      if (request === this.request) this.loading = false
+    }
+  }
+
+  override render() {
+    const tab = this.tab
+    if (!tab) return nothing
+    const max = Math.max(1, ...(this.rows ?? []).map((r) => Number(r[tab.metrics[0]!])))
+    return html`
+      <header>
+        <h2>${this.heading}</h2>
+        ${this.tabs.length > 1
+          ? html`<nav role="tablist">
+              ${this.tabs.map((t, i) => html`<button role="tab" aria-selected=${i === this.active} @click=${() => (this.active = i)}>${t.label}</button>`)}
+            </nav>`
+          : nothing}
+        <button class="csv" title="Download as CSV" @click=${this._downloadCsv}>CSV</button>
+      </header>
+      ${this.error
+        ? html`<p class="error" role="alert">${this.error}</p>`
+        : !this.rows
+          ? html`<p class="muted">Loading…</p>`
+          : this.rows.length === 0
+            ? html`<p class="muted">Nothing in this period${Object.keys(this.view.filters).length ? ' with these filters' : ''}.</p>`
+            : html`<table aria-busy=${this.loading}>
+                <thead><tr><th>${tab.label}</th>${tab.metrics.map((m) => html`<th>${METRIC_LABELS[m] ?? m}</th>`)}</tr></thead>
+                <tbody>
+                  ${this.rows.map((row) => html`<tr>
+                    <td>
+                      <span class="bar" style="width: ${(Number(row[tab.metrics[0]!]) / max) * 100}%"></span>
+                      ${tab.filter
+                        ? html`<button class="label" title="Filter by ${describeValue(tab.breakdown, row.value)}" @click=${() => this._filter(row.value)}>${describeValue(tab.breakdown, row.value)}</button>`
+                        : html`<span class="label" title=${row.value}>${describeValue(tab.breakdown, row.value)}</span>`}
+                    </td>
+                    ${tab.metrics.map((m) => html`<td>${m === 'bounce_rate' ? `${row[m]}%` : formatNumber(Number(row[m]))}</td>`)}
+                  </tr>`)}
+                </tbody>
+              </table>`}
+    `
+  }
+
+  private _filter(value: string): void {
+    this.dispatchEvent(new CustomEvent('cairn-filter', { detail: { name: this.tab.filter, value }, bubbles: true, composed: true }))
+  }
+
+  private async _downloadCsv(): Promise<void> {
+    const params = statsParams({ ...this.view, compare: false }, { limit: '1000', format: 'csv' })
+    const response = await fetch(`/api/stats/${encodeURIComponent(this.view.site)}/breakdown/${this.tab.breakdown}?${params}`, {
+      headers: location.pathname.startsWith('/share/') ? { 'x-cairn-share': decodeURIComponent(location.pathname.slice(7)) } : {},
+    })
+    const link = document.createElement('a')
+    link.href = URL.createObjectURL(await response.blob())
+    link.download = `${this.view.site}-${this.tab.breakdown}.csv`
+    link.click()
+    URL.revokeObjectURL(link.href)
+  }
+}
+
+customElements.define('cairn-breakdown', CairnBreakdown)
+declare global {
+  interface HTMLElementTagNameMap {
+    'cairn-breakdown': CairnBreakdown
+  }
+}

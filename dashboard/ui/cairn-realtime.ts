@@ -1,0 +1,53 @@
+/** Visitors in the last five minutes, refreshed every 30 seconds while the page is open. */
+import { LitElement, css, html } from 'lit'
+import { api } from './api.ts'
+
+export class CairnRealtime extends LitElement {
+  static override styles = css`
+    :host { display: inline-flex; align-items: center; gap: 6px; font-size: 14px; color: var(--muted); }
+    .dot { width: 8px; height: 8px; border-radius: 50%; background: var(--good); animation: pulse 2s infinite; }
+    @keyframes pulse { 50% { opacity: 0.35; } }
+    @media (prefers-reduced-motion: reduce) { .dot { animation: none; } }
+  `
+
+  static override properties = { site: { type: String }, visitors: { state: true } }
+
+  /** The site whose live visitors are counted. */
+  declare site: string
+  declare visitors: number | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    this.timer = setInterval(() => void this.load(), 30_000)
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    clearInterval(this.timer)
+  }
+
+  protected override updated(changed: Map<string, unknown>): void {
+    if (changed.has('site')) void this.load()
+  }
+
+  private async load(): Promise<void> {
+    if (!this.site) return
+    try {
+      this.visitors = (await api<{ visitors: number }>(`/api/stats/${encodeURIComponent(this.site)}/realtime`)).visitors
+    } catch {
+      this.visitors = undefined
+    }
+  }
+
+  override render() {
+    return html`<span class="dot"></span><span aria-live="polite">${this.visitors ?? '–'} current visitor${this.visitors === 1 ? '' : 's'}</span>`
+  }
+}
+
+customElements.define('cairn-realtime', CairnRealtime)
+declare global {
+  interface HTMLElementTagNameMap {
+    'cairn-realtime': CairnRealtime
+  }
+}

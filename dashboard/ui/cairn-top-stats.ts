@@ -1,0 +1,109 @@
+/** The headline numbers with their change against the previous period; a card picks the graph's metric. */
+import { LitElement, css, html } from 'lit'
+import { api, formatDuration, formatNumber } from './api.ts'
+import { statsParams, type Metric, type ViewState } from './state.ts'
+import { panel } from './styles.ts'
+
+type Results = Record<string, number>
+
+const CARDS: { key: string; label: string; metric?: Metric; format: (n: number) => string; lowerIsBetter?: boolean }[] = [
+  { key: 'visitors', label: 'Unique visitors', metric: 'visitors', format: formatNumber },
+  { key: 'visits', label: 'Visits', metric: 'visits', format: formatNumber },
+  { key: 'pageviews', label: 'Pageviews', metric: 'pageviews', format: formatNumber },
+  { key: 'views_per_visit', label: 'Views per visit', format: (n) => n.toFixed(2) },
+  { key: 'bounce_rate', label: 'Bounce rate', metric: 'bounce_rate', format: (n) => `${n}%`, lowerIsBetter: true },
+  { key: 'visit_duration', label: 'Visit duration', metric: 'visit_duration', format: formatDuration },
+  { key: 'downloads', label: 'Downloads', metric: 'downloads', format: formatNumber },
+  { key: 'downloaders', label: 'Unique downloaders', format: formatNumber },
+]
+
+/**
+ * @fires cairn-metric - {metric}: the card chosen for the graph
+ */
+export class CairnTopStats extends LitElement {
+  static override styles = [
+    panel,
+    css`
+      :host { padding: 0; background: none; border: 0; }
+      .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 8px; }
+      .card { text-align: left; border: 1px solid var(--border); background: var(--panel); border-radius: 10px; padding: 12px 14px; cursor: default; }
+      button.card { cursor: pointer; }
+      .card[aria-pressed='true'] { border-color: var(--accent); box-shadow: inset 0 -3px 0 var(--accent); }
+      .label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.04em; }
+      .value { font-size: 24px; font-weight: 700; margin-top: 4px; font-variant-numeric: tabular-nums; }
+      .change { font-size: 12px; margin-top: 2px; }
+      .up { color: var(--good); } .down { color: var(--bad); }
+    `,
+  ]
+
+  static override properties = {
+    view: { attribute: false },
+    results: { state: true },
+    previous: { state: true },
+    error: { state: true },
+  }
+
+  /** The dashboard's current view. */
+  declare view: ViewState
+  declare results: Results | undefined
+  declare previous: Results | undefined
+  declare error: string
+  private request = 0
+
+  constructor() {
+    super()
+    this.error = ''
+  }
+
+  protected override updated(changed: Map<string, unknown>): void {
+    if (changed.has('view')) void this.load()
+  }
+
+  private async load(): Promise<void> {
+    if (!this.view?.site) return
+    const request = ++this.request
+    try {
+      const data = await api<{ results: Results; previous?: { results: Results } }>(
+        `/api/stats/${encodeURIComponent(this.view.site)}/aggregate?${statsParams({ ...this.view, compare: true })}`,
+      )
+      if (request !== this.request) return
+      this.results = data.results
+      this.previous = data.previous?.results
+      this.error = ''
+    } catch (error) {
+      if (request === this.request) this.error = `Could not load the totals: ${(error as Error).message}`
+    }
+  }
+
+  override render() {
+    if (this.error) return html`<p class="error" role="alert">${this.error}</p>`
+    return html`<div class="cards">
+      ${CARDS.map((card) => {
+        const value = this.results?.[card.key]
+        const before = this.previous?.[card.key]
+        const change = value !== undefined && before ? Math.round(((value - before) / before) * 100) : undefined
+        const good = change !== undefined && (card.lowerIsBetter ? change < 0 : change > 0)
+        const body = html`
+          <div class="label">${card.label}</div>
+          <div class="value" data-metric=${card.key}>${value === undefined ? '…' : card.format(value)}</div>
+          <div class="change ${change === undefined || change === 0 ? 'muted' : good ? 'up' : 'down'}">
+            ${change === undefined ? html`&nbsp;` : `${change > 0 ? '↑' : change < 0 ? '↓' : ''} ${Math.abs(change)}% vs previous period`}
+          </div>`
+        return card.metric
+          ? html`<button class="card" aria-pressed=${this.view.metric === card.metric} @click=${() => this._pick(card.metric!)}>${body}</button>`
+          : html`<div class="card">${body}</div>`
+      })}
+    </div>`
+  }
+
+  private _pick(metric: Metric): void {
+    this.dispatchEvent(new CustomEvent('cairn-metric', { detail: { metric }, bubbles: true, composed: true }))
+  }
+}
+
+customElements.define('cairn-top-stats', CairnTopStats)
+declare global {
+  interface HTMLElementTagNameMap {
+    'cairn-top-stats': CairnTopStats
+  }
+}
