@@ -66,7 +66,7 @@ export class CairnGraph extends LitElement {
     const request = ++this.request
     try {
       const data = await api<{ points: Point[]; previous?: { points: Point[] } }>(
-        `/api/stats/${encodeURIComponent(this.view.site)}/timeseries?${statsParams({ ...this.view, compare: true })}`,
+        `/api/stats/${encodeURIComponent(this.view.site)}/timeseries?${statsParams(this.view)}`,
       )
       if (request !== this.request) return
       this.previous = data.previous?.points
@@ -88,7 +88,7 @@ export class CairnGraph extends LitElement {
     const metric = this.view.metric
     const xs = this.points.map((p) => Date.parse(p.bucket.replace(' ', 'T') + (p.bucket.length > 10 ? 'Z' : 'T00:00:00Z')) / 1000)
     const current = this.points.map((p) => Number(p[metric]))
-    const before = this.points.map((_, i) => (this.previous?.[i] ? Number(this.previous[i]![metric]) : null))
+    const before = this.points.map((_, i) => (this.view.compare && this.previous?.[i] ? Number(this.previous[i]![metric]) : null))
     const style = getComputedStyle(this)
     const color = (name: string) => style.getPropertyValue(name).trim() || '#888'
     const format = (v: number | null) => (v === null ? '–' : metric === 'visit_duration' ? formatDuration(v) : metric === 'bounce_rate' ? `${v}%` : formatNumber(v))

@@ -40,7 +40,8 @@ export function readState(search: string): ViewState {
     period: q.get('period') ?? '30d',
     from: q.get('from') ?? '',
     to: q.get('to') ?? '',
-    compare: q.get('compare') === 'previous',
+    // The previous period is overlaid unless the view says compare=off.
+    compare: q.get('compare') !== 'off',
     metric: (q.get('metric') as Metric) || 'visitors',
     theme: theme === 'dark' || theme === 'light' ? theme : '',
     filters,
@@ -55,7 +56,7 @@ export function writeState(state: ViewState): string {
     q.set('from', state.from)
     q.set('to', state.to)
   }
-  if (state.compare) q.set('compare', 'previous')
+  if (!state.compare) q.set('compare', 'off')
   if (state.metric !== 'visitors') q.set('metric', state.metric)
   if (state.theme) q.set('theme', state.theme)
   for (const [k, v] of Object.entries(state.filters)) q.set(k, v)
