@@ -27,10 +27,34 @@ export function openStorage(options: ClickHouseOptions): Storage {
     })
   }
   mkdirSync(options.dataDir, { recursive: true })
-  return createClient({
-    // chdb types its connection against its own copy of @clickhouse/client-common; the shapes are the same.
-    connection: createChdbConnection({ path: options.dataDir }) as unknown as ClientConnection,
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+  const embedded = () =>
+    createClient({
+      // chdb types its connection against its own copy of @clickhouse/client-common; the shapes are the same.
+      connection: createChdbConnection({ path: options.dataDir }) as unknown as ClientConnection,
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    })
+  return readerPool(Array.from({ length: EMBEDDED_SESSIONS }, embedded))
+}
+
+/**
+ * An embedded connection runs one query at a time, but several sessions on the same data directory run
+ * side by side (a dashboard load is a dozen queries at once). Reads go round-robin over the sessions;
+ * writes and DDL stay on the first, so their order is kept. A server's HTTP client has its own pool.
+ */
+const EMBEDDED_SESSIONS = 4
+
+function readerPool(clients: ClickHouseClient[]): ClickHouseClient {
+  const [writer] = clients as [ClickHouseClient]
+  let next = 0
+  return new Proxy(writer, {
+    get(target, property, receiver) {
+      if (property === 'query') {
+        return (params: Parameters<ClickHouseClient['query']>[0]) => clients[next++ % clients.length]!.query(params)
+      }
+      if (property === 'close') return () => Promise.all(clients.map((c) => c.close())).then(() => undefined)
+      const value = Reflect.get(target, property, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
   })
 }
 

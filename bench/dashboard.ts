@@ -1,0 +1,77 @@
+/**
+ * Dashboard load: every stats request one dashboard load makes for 30 days (cards and graph with the
+ * previous period, the six first panel tabs, consent, recent visits, realtime), issued together as the
+ * browser does, over HTTP to the real server on the embedded engine with 10 M demo events. Prints median
+ * and p95 of the whole load next to one `SELECT count()` over the same rows, the floor.
+ *
+ *   npm run bench                      # all benchmarks
+ *   tsx bench/dashboard.ts [events]    # this one; the data set is generated once into bench/.data/
+ */
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { generateDemo } from '../collector/demo/generate.ts'
+import { loadConfig } from '../collector/config.ts'
+import { silentLog } from '../collector/log.ts'
+import { startServer } from '../collector/server.ts'
+import { addUser } from '../dashboard/server/auth/users.ts'
+
+const SITE = 'bench.example'
+const EVENTS = Number(process.argv[2] ?? 10_000_000)
+const dataDir = fileURLToPath(new URL(`./.data/dashboard-${EVENTS >= 1e6 ? `${EVENTS / 1e6}m` : EVENTS}/`, import.meta.url))
+const RUNS = 20
+
+const fresh = !existsSync(dataDir)
+const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', CAIRN_DATA_DIR: dataDir, CAIRN_SITES: SITE }), { log: silentLog })
+const storage = server.collector.storage
+const count = async (where: string) =>
+  Number((await (await storage.query({ query: `SELECT count() AS n FROM cairn.events WHERE site = {site:String} AND ${where}`, query_params: { site: SITE }, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
+
+if (fresh || (await count('1')) < EVENTS) {
+  const started = Date.now()
+  await generateDemo(storage, {
+    site: SITE, events: EVENTS, days: 365, seed: 1,
+    onProgress: (done, total) => process.stderr.write(`\rgenerating ${done.toLocaleString('en')}/${total.toLocaleString('en')} demo events`),
+  })
+  process.stderr.write(` in ${((Date.now() - started) / 1000).toFixed(0)} s\n`)
+}
+await addUser(server.collector.access, 'bench@example.com', 'bench password', 'viewer', SITE).catch(() => {})
+const key = await server.collector.access.createApiKey('bench@example.com', 'bench')
+
+const q = 'period=30d'
+const LOAD = [
+  `aggregate?${q}&compare=previous`, `timeseries?${q}&compare=previous`,
+  `breakdown/source?${q}&limit=10`, `breakdown/page?${q}&limit=10&sort=visitors:desc`, `breakdown/download?${q}&limit=10`,
+  `breakdown/country?${q}&limit=10`, `breakdown/browser?${q}&limit=10`, `breakdown/event?${q}&limit=10`,
+  `breakdown/consent?${q}&sort=visits:desc`, `sessions?${q}&limit=10`, 'realtime',
+].map((path) => `${server.url}/api/stats/${SITE}/${path}`)
+
+async function timed(run: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 3; i++) await run() // warm caches, as a second visit would
+  const times: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now()
+    await run()
+    times.push(performance.now() - t)
+  }
+  return times.sort((a, b) => a - b)
+}
+
+const median = (t: number[]) => t[Math.floor(t.length / 2)]!
+const p95 = (t: number[]) => t[Math.min(t.length - 1, Math.ceil(t.length * 0.95) - 1)]!
+
+const loadTimes = await timed(() =>
+  Promise.all(LOAD.map(async (url) => {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } })
+    if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`)
+    return response.arrayBuffer()
+  })),
+)
+const inRange = "timestamp >= now() - INTERVAL 30 DAY"
+const rows = await count(inRange)
+const floorTimes = await timed(() => count(inRange))
+
+console.log(`dashboard load, 30 days of ${SITE}: ${rows.toLocaleString('en')} of ${(await count('1')).toLocaleString('en')} events, ${LOAD.length} requests`)
+console.log(`  whole load        median ${median(loadTimes).toFixed(1)} ms   p95 ${p95(loadTimes).toFixed(1)} ms   (target: median ≤ 250 ms)`)
+console.log(`  SELECT count()    median ${median(floorTimes).toFixed(1)} ms   p95 ${p95(floorTimes).toFixed(1)} ms   (floor)`)
+console.log(`  load / floor      ${(median(loadTimes) / median(floorTimes)).toFixed(1)}x`)
+await server.close()
