@@ -1,7 +1,8 @@
 /**
  * The stats API against independent SQL over the same rows (3 ranges × 3 filters), and its validation.
- * The SQL here is written from the documented definitions, not copied from the implementation: ranges
- * as local calendar days (toDate in the site's zone), visits as distinct sessions of non-engagement events.
+ * The SQL here is written from the documented definitions (docs/stats-api.md), not copied from the
+ * implementation: ranges as local calendar days (toDate in the site's zone); visitors and pageviews from the
+ * events of the range; visits, bounce rate and duration from the cairn.sessions view, by start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateDemo } from '../collector/demo/generate.ts'
@@ -33,10 +34,12 @@ const RANGES: [string, Record<string, string>, [string, string]][] = [
   ['30d', { period: '30d' }, ['2026-10-22', '2026-11-20']],
   ['custom', { period: 'custom', from: '2026-09-10', to: '2026-10-05' }, ['2026-09-10', '2026-10-05']],
 ]
-const FILTERS: [string, Record<string, string>, string][] = [
-  ['no filter', {}, '1'],
-  ['source Google', { source: 'Google' }, "referrer_source = 'Google'"],
-  ['mobile with consent', { device: 'mobile', consent: 'true' }, "device = 'mobile' AND consent"],
+/** [name, API parameters, condition on cairn.events, condition on cairn.sessions] */
+const FILTERS: [string, Record<string, string>, string, string][] = [
+  ['no filter', {}, '1', '1'],
+  ['source Google', { source: 'Google' }, "referrer_source = 'Google'", "referrer_source = 'Google'"],
+  ['mobile with consent', { device: 'mobile', consent: 'true' }, "device = 'mobile' AND consent", "device = 'mobile' AND consent"],
+  ['page /pricing', { page: '/pricing' }, "pathname = '/pricing'", "session_id IN (SELECT session_id FROM cairn.events WHERE site = {site:String} AND pathname = '/pricing')"],
 ]
 
 async function sql<T = Record<string, string>>(query: string, params: Record<string, unknown>): Promise<T[]> {
@@ -46,43 +49,52 @@ async function sql<T = Record<string, string>>(query: string, params: Record<str
 const EVENTS = (condition: string) =>
   `FROM cairn.events WHERE site = {site:String} AND name != 'engagement'
      AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date} AND ${condition}`
+const SESSIONS = (condition: string) =>
+  `FROM cairn.sessions WHERE site = {site:String} AND toDate(start, {tz:String}) BETWEEN {from:Date} AND {to:Date} AND ${condition}`
 
 describe.each(RANGES)('range %s', (_, rangeParams, [from, to]) => {
-  describe.each(FILTERS)('%s', (__, filterParams, condition) => {
+  describe.each(FILTERS)('%s', (__, filterParams, condition, visitCondition) => {
     const params = { ...rangeParams, ...filterParams }
 
     it('aggregate equals SQL', async () => {
       const { results, range } = await api('aggregate', params)
       expect([range.from, range.to]).toEqual([from, to])
       const [expected] = await sql(`
-        SELECT uniqExact(visitor_id) AS visitors, uniqExact(session_id) AS visits, countIf(name = 'pageview') AS pageviews,
+        SELECT uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews,
                countIf(name = 'download') AS downloads, uniqExact(if(name = 'download', visitor_id, NULL)) AS downloaders,
                countIf(name != 'pageview') AS events ${EVENTS(condition)}`, { from, to })
       const [visits] = await sql(`
-        SELECT round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration FROM cairn.sessions
-        WHERE site = {site:String} AND session_id IN (SELECT session_id ${EVENTS(condition)})`, { from, to })
+        SELECT count() AS visits, round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration ${SESSIONS(visitCondition)}`, { from, to })
       const numbers = Object.fromEntries(Object.entries({ ...expected, ...visits }).map(([k, v]) => [k, Number(v)]))
       expect(numbers.visitors).toBeGreaterThan(0) // the data set covers every range and filter
       expect(results).toEqual({ ...numbers, views_per_visit: Math.round((numbers.pageviews! / numbers.visits!) * 100) / 100 })
     })
 
     it('time series equals SQL per day', async () => {
-      const { points } = await api<{ points: { bucket: string; visitors: number; pageviews: number }[] }>('timeseries', params)
-      const expected = await sql<{ day: string; visitors: string; pageviews: string }>(`
+      const { points } = await api<{ points: { bucket: string; visitors: number; pageviews: number; visits: number; bounce_rate: number }[] }>('timeseries', params)
+      const events = await sql<{ day: string; visitors: string; pageviews: string }>(`
         SELECT toString(toDate(timestamp, {tz:String})) AS day, uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews
-        ${EVENTS(condition)} GROUP BY day ORDER BY day`, { from, to })
-      const byDay = new Map(expected.map((r) => [r.day, r]))
+        ${EVENTS(condition)} GROUP BY day`, { from, to })
+      const visits = await sql<{ day: string; visits: string; bounce_rate: string }>(`
+        SELECT toString(toDate(start, {tz:String})) AS day, count() AS visits, round(avg(is_bounce) * 100) AS bounce_rate
+        ${SESSIONS(visitCondition)} GROUP BY day`, { from, to })
+      const byDay = new Map(events.map((r) => [r.day, r]))
+      const visitsByDay = new Map(visits.map((r) => [r.day, r]))
       expect(points.length).toBe(Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1)
       for (const p of points) {
-        expect([p.bucket, p.visitors, p.pageviews]).toEqual([p.bucket, Number(byDay.get(p.bucket)?.visitors ?? 0), Number(byDay.get(p.bucket)?.pageviews ?? 0)])
+        const e = byDay.get(p.bucket)
+        const v = visitsByDay.get(p.bucket)
+        expect([p.bucket, p.visitors, p.pageviews, p.visits, p.bounce_rate]).toEqual([
+          p.bucket, Number(e?.visitors ?? 0), Number(e?.pageviews ?? 0), Number(v?.visits ?? 0), Number(v?.bounce_rate ?? 0),
+        ])
       }
     })
 
     it('breakdowns equal SQL (sources, pages, downloads, entry pages)', async () => {
       const sources = await api('breakdown/source', { ...params, limit: '5' })
       expect(sources.rows).toEqual(
-        (await sql(`SELECT referrer_source AS value, uniqExact(visitor_id) AS visitors, uniqExact(session_id) AS visits
-                    ${EVENTS(condition)} GROUP BY value ORDER BY visitors DESC, value LIMIT 5`, { from, to }))
+        (await sql(`SELECT referrer_source AS value, uniqExact(visitor_id) AS visitors, count() AS visits
+                    ${SESSIONS(visitCondition)} GROUP BY value ORDER BY visitors DESC, value LIMIT 5`, { from, to }))
           .map((r) => ({ value: r.value, visitors: Number(r.visitors), visits: Number(r.visits) })),
       )
       const pages = await api('breakdown/page', { ...params, limit: '10', sort: 'pageviews:desc' })
@@ -100,8 +112,7 @@ describe.each(RANGES)('range %s', (_, rangeParams, [from, to]) => {
       const entries = await api('breakdown/entry_page', { ...params, limit: '5' })
       expect(entries.rows).toEqual(
         (await sql(`SELECT entry_page AS value, count() AS visits, uniqExact(visitor_id) AS visitors, round(avg(is_bounce) * 100) AS bounce_rate
-                    FROM cairn.sessions WHERE site = {site:String} AND session_id IN (SELECT session_id ${EVENTS(condition)})
-                    GROUP BY value ORDER BY visits DESC, value LIMIT 5`, { from, to }))
+                    ${SESSIONS(visitCondition)} GROUP BY value ORDER BY visits DESC, value LIMIT 5`, { from, to }))
           .map((r) => ({ value: r.value, visits: Number(r.visits), visitors: Number(r.visitors), bounce_rate: Number(r.bounce_rate) })),
       )
     })
@@ -109,6 +120,16 @@ describe.each(RANGES)('range %s', (_, rangeParams, [from, to]) => {
 })
 
 describe('other reports', () => {
+  it('filters by entry page: the events of visits that began there', async () => {
+    const [from, to] = ['2026-10-22', '2026-11-20']
+    const { results } = await api('aggregate', { period: '30d', entry_page: '/pricing' })
+    const [events] = await sql(`SELECT uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews
+      ${EVENTS("session_id IN (SELECT session_id FROM cairn.sessions WHERE site = {site:String} AND entry_page = '/pricing')")}`, { from, to })
+    const [visits] = await sql(`SELECT count() AS visits ${SESSIONS("entry_page = '/pricing'")}`, { from, to })
+    expect(Number(visits!.visits)).toBeGreaterThan(0)
+    expect([results.visitors, results.pageviews, results.visits]).toEqual([Number(events!.visitors), Number(events!.pageviews), Number(visits!.visits)])
+  })
+
   it('compares with the previous period of the same length', async () => {
     const { previous } = await api('aggregate', { period: '7d', compare: 'previous' })
     expect([previous.range.from, previous.range.to]).toEqual(['2026-11-07', '2026-11-13'])

@@ -1,10 +1,11 @@
 /**
- * The numbers of the dashboard, as ClickHouse queries over cairn.events and cairn.sessions. Definitions
- * (also in docs/stats-api.md): engagement events count only towards visit duration; a visit is a
- * session with at least one other event in the range; bounce rate and duration are those visits'.
+ * The numbers of the dashboard, as ClickHouse queries over cairn.events and cairn.sessions_data.
+ * Definitions (also in docs/stats-api.md): engagement events count only towards visit duration; visitors,
+ * pageviews and events count the events of the range; visits, bounce rate and duration count the visits
+ * that started in it, as Plausible does.
  */
 import type { Storage } from '../../sql/client.ts'
-import { filterSql, type Filters } from './filters.ts'
+import { eventConditions, filterParams, visitConditions, type Filters } from './filters.ts'
 import { addDays, buckets, type DateRange } from './range.ts'
 
 export interface StatsQuery {
@@ -28,111 +29,186 @@ export interface Aggregate {
 
 /** Parameters and the WHERE clause every events query of `q` shares. */
 function scope(q: StatsQuery): { where: string; params: Record<string, unknown> } {
-  const filters = filterSql(q.filters)
   return {
-    where: `site = {site:String} AND timestamp >= toDateTime64({from_incl:String}, 3, {tz:String}) AND timestamp < toDateTime64({to_excl:String}, 3, {tz:String}) AND name != 'engagement'${filters.sql}`,
+    where: `site = {site:String} AND timestamp >= toDateTime64({from_incl:String}, 3, {tz:String}) AND timestamp < toDateTime64({to_excl:String}, 3, {tz:String})
+            AND name != 'engagement'${eventConditions(q.filters)}`,
     params: {
       site: q.site,
       tz: q.timeZone,
-      ...filters.params,
+      ...filterParams(q.filters),
       // Local midnights, read as instants in the site's time zone by toDateTime64(…, tz).
       from_incl: `${q.range.from} 00:00:00`,
       to_excl: `${addDays(q.range.to, 1)} 00:00:00`,
-      // A visit counted in the range may have started the evening before.
+      // An event counted in the range may belong to a visit that started the evening before.
       sessions_from: `${addDays(q.range.from, -1)} 00:00:00`,
+      // The pages of a visit started in the range may come after its last day.
+      events_to: `${addDays(q.range.to, 2)} 00:00:00`,
     },
   }
 }
 
-async function rows<T>(storage: Storage, _q: StatsQuery, query: string, params: Record<string, unknown>): Promise<T[]> {
-  const result = await storage.query({ query, query_params: params, format: 'JSONEachRow' })
+/**
+ * A visit's partial rows share its start, hence its month partition: FINAL need not merge across
+ * partitions, which makes it several times cheaper.
+ */
+const SETTINGS = { do_not_merge_across_partitions_select_final: 1 } as const
+
+async function rows<T>(storage: Storage, query: string, params: Record<string, unknown>): Promise<T[]> {
+  const result = await storage.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: SETTINGS })
   return result.json<T>()
 }
 
-const VISITS_OF = (where: string) => `
-  FROM cairn.sessions
-  WHERE site = {site:String} AND start >= toDateTime64({sessions_from:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})
-    AND session_id IN (SELECT session_id FROM cairn.events WHERE ${where})`
-
-export async function aggregate(storage: Storage, q: StatsQuery): Promise<Aggregate> {
-  const { where, params } = scope(q)
-  const [[events], [visits]] = await Promise.all([
-    rows<Record<string, string>>(storage, q, `
-      SELECT uniqExact(visitor_id) AS visitors, uniqExact(session_id) AS visits, countIf(name = 'pageview') AS pageviews,
-             countIf(name = 'download') AS downloads, uniqExactIf(visitor_id, name = 'download') AS downloaders,
-             countIf(name != 'pageview') AS events
-      FROM cairn.events WHERE ${where}`, params),
-    rows<Record<string, string>>(storage, q, `
-      SELECT round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration ${VISITS_OF(where)}`, params),
-  ])
-  const n = (v: string | undefined) => (v === undefined || v === null || Number.isNaN(Number(v)) ? 0 : Number(v))
-  const result = {
-    visitors: n(events?.visitors),
-    visits: n(events?.visits),
-    pageviews: n(events?.pageviews),
-    downloads: n(events?.downloads),
-    downloaders: n(events?.downloaders),
-    events: n(events?.events),
-    bounce_rate: n(visits?.bounce_rate),
-    visit_duration: n(visits?.visit_duration),
+/**
+ * One row per visit started in the range that matches the filters, merged from cairn.sessions_data
+ * with only the columns asked for (entry and exit pages cost the most).
+ */
+function visits(q: StatsQuery, columns: string[] = []): string {
+  const wanted = new Set(columns)
+  if (q.filters.entry_page !== undefined) wanted.add('entry_page')
+  const optional: Record<string, string> = {
+    entry_page: 'finalizeAggregation(entry_state) AS entry_page',
+    exit_page: 'finalizeAggregation(exit_state) AS exit_page',
+    pageviews: 'pageview_count AS pageviews',
   }
-  return { ...result, views_per_visit: result.visits ? Math.round((result.pageviews / result.visits) * 100) / 100 : 0 }
+  const extra = [...wanted].map((c) => optional[c] ?? c).join(', ')
+  // FINAL merges a visit's partial rows at read time, cheaper than a GROUP BY over them.
+  const merged = `(
+    SELECT start, session_id, visitor_id, toUInt32(dateDiff('second', start, last_event_at)) AS duration,
+           pageview_count <= 1 AND interactive_count = 0 AS is_bounce${extra ? `, ${extra}` : ''}
+    FROM cairn.sessions_data FINAL
+    WHERE site = {site:String} AND start >= toDateTime64({from_incl:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})
+          ${visitConditions(q.filters)})`
+  // The entry page is known only once the partial rows are merged.
+  return q.filters.entry_page === undefined ? merged : `(SELECT * FROM ${merged} WHERE entry_page = {f_entry_page:String})`
+}
+
+/**
+ * The partial rows of the visits started in the range, unmerged: enough to count visits
+ * (distinct session_id) and their visitors by any attribute, which every partial row carries.
+ */
+function visitRows(q: StatsQuery): string {
+  return `cairn.sessions_data
+    WHERE site = {site:String} AND start >= toDateTime64({from_incl:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})
+          ${visitConditions(q.filters)}`
+}
+
+/** Bounce rate and the entry page exist only once a visit's partial rows are merged. */
+function needsMerge(metrics: readonly string[], q: StatsQuery): boolean {
+  return metrics.includes('bounce_rate') || q.filters.entry_page !== undefined
 }
 
 export const SERIES_METRICS = ['visitors', 'visits', 'pageviews', 'downloads', 'bounce_rate', 'visit_duration'] as const
 export type SeriesPoint = { bucket: string } & Record<(typeof SERIES_METRICS)[number], number>
 
-export async function timeseries(storage: Storage, q: StatsQuery): Promise<SeriesPoint[]> {
+interface Summary {
+  totals: Aggregate
+  points: SeriesPoint[]
+}
+
+/**
+ * The cards and the graph of one range come from the same two scans, grouped by bucket and for the whole
+ * range at once, so the range's unique visitors are exact (not a sum of daily uniques). The dashboard asks for both at once;
+ * concurrent identical requests share one computation.
+ */
+const inFlight = new Map<string, Promise<Summary>>()
+
+function summary(storage: Storage, q: StatsQuery): Promise<Summary> {
+  const key = JSON.stringify(q)
+  let pending = inFlight.get(key)
+  if (!pending) {
+    pending = computeSummary(storage, q).finally(() => inFlight.delete(key))
+    inFlight.set(key, pending)
+  }
+  return pending
+}
+
+async function computeSummary(storage: Storage, q: StatsQuery): Promise<Summary> {
   const { where, params } = scope(q)
   const bucketOf = (column: string) =>
     q.range.interval === 'hour' ? `toString(toStartOfHour(${column}, {tz:String}))`
     : q.range.interval === 'day' ? `toString(toDate(${column}, {tz:String}))`
     : `toString(toStartOfMonth(${column}, {tz:String}))`
-  const [events, visits] = await Promise.all([
-    rows<Record<string, string>>(storage, q, `
-      SELECT ${bucketOf('timestamp')} AS bucket, uniqExact(visitor_id) AS visitors, uniqExact(session_id) AS visits,
-             countIf(name = 'pageview') AS pageviews, countIf(name = 'download') AS downloads
-      FROM cairn.events WHERE ${where} GROUP BY bucket`, params),
-    // Bounce and duration of the visits that started in each bucket.
-    rows<Record<string, string>>(storage, q, `
-      SELECT ${bucketOf('start')} AS bucket, round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration
-      ${VISITS_OF(where)} AND start >= toDateTime64({from_incl:String}, 3, {tz:String}) GROUP BY bucket`, params),
+  type Table = { data: Record<string, string>[]; totals?: Record<string, string> }
+  // GROUPING SETS ((bucket), ()): a row per bucket, and the whole range's row, where grouping(bucket) = 1.
+  const withTotals = async (query: string): Promise<Table> => {
+    const all = await rows<Record<string, string>>(storage, query, params)
+    return { data: all.filter((r) => r.total === '0'), totals: all.find((r) => r.total === '1') }
+  }
+  const [events, sessions] = await Promise.all([
+    withTotals(`
+      SELECT ${bucketOf('timestamp')} AS bucket, grouping(bucket) AS total, uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews,
+             countIf(name = 'download') AS downloads, uniqExactIf(visitor_id, name = 'download') AS downloaders,
+             countIf(name != 'pageview') AS events
+      FROM cairn.events WHERE ${where} GROUP BY GROUPING SETS ((bucket), ())`),
+    // Bounce and duration of the visits that started in each bucket (and in the whole range).
+    withTotals(`
+      SELECT ${bucketOf('start')} AS bucket, grouping(bucket) AS total, count() AS visits, round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration
+      FROM ${visits(q)} GROUP BY GROUPING SETS ((bucket), ())`),
   ])
+  const n = (v: string | number | undefined) => (v === undefined || v === null || Number.isNaN(Number(v)) ? 0 : Number(v))
+  // Rounded by ClickHouse (half to even), as any SQL over the same rows rounds them.
+  const rates = (r: Record<string, string> | undefined) => ({ visits: n(r?.visits), bounce_rate: n(r?.bounce_rate), visit_duration: n(r?.visit_duration) })
   const byBucket = new Map<string, SeriesPoint>()
   for (const bucket of buckets(q.range)) byBucket.set(bucket, { bucket, visitors: 0, visits: 0, pageviews: 0, downloads: 0, bounce_rate: 0, visit_duration: 0 })
-  for (const r of [...events, ...visits]) {
+  for (const r of events.data) {
     const point = byBucket.get(r.bucket!)
-    if (!point) continue
-    for (const [k, v] of Object.entries(r)) if (k !== 'bucket') (point as Record<string, unknown>)[k] = Number(v)
+    if (point) Object.assign(point, { visitors: n(r.visitors), pageviews: n(r.pageviews), downloads: n(r.downloads) })
   }
-  return [...byBucket.values()]
+  for (const r of sessions.data) {
+    const point = byBucket.get(r.bucket!)
+    if (point) Object.assign(point, rates(r))
+  }
+  const e = events.totals
+  const totals = {
+    visitors: n(e?.visitors),
+    pageviews: n(e?.pageviews),
+    downloads: n(e?.downloads),
+    downloaders: n(e?.downloaders),
+    events: n(e?.events),
+    ...rates(sessions.totals),
+  }
+  return {
+    totals: { ...totals, views_per_visit: totals.visits ? Math.round((totals.pageviews / totals.visits) * 100) / 100 : 0 },
+    points: [...byBucket.values()],
+  }
 }
 
-/** Each breakdown: where its rows come from, what it groups by, and which metrics it shows. */
+export async function aggregate(storage: Storage, q: StatsQuery): Promise<Aggregate> {
+  return (await summary(storage, q)).totals
+}
+
+export async function timeseries(storage: Storage, q: StatsQuery): Promise<SeriesPoint[]> {
+  return (await summary(storage, q)).points
+}
+
+/**
+ * Each breakdown: where its rows come from (the events of the range, or the visits started in it), what
+ * it groups by, and which metrics it shows.
+ */
 export const BREAKDOWNS = {
   page: { from: 'events', dimension: 'pathname', where: "name = 'pageview'", metrics: ['visitors', 'pageviews'] },
-  entry_page: { from: 'sessions', dimension: 'entry_page', metrics: ['visits', 'visitors', 'bounce_rate'] },
-  exit_page: { from: 'sessions', dimension: 'exit_page', metrics: ['visits', 'visitors', 'bounce_rate'] },
-  source: { from: 'events', dimension: 'referrer_source', metrics: ['visitors', 'visits'] },
-  utm_source: { from: 'events', dimension: 'utm_source', where: "utm_source != ''", metrics: ['visitors', 'visits'] },
-  utm_medium: { from: 'events', dimension: 'utm_medium', where: "utm_medium != ''", metrics: ['visitors', 'visits'] },
-  utm_campaign: { from: 'events', dimension: 'utm_campaign', where: "utm_campaign != ''", metrics: ['visitors', 'visits'] },
+  entry_page: { from: 'visits', dimension: 'entry_page', metrics: ['visits', 'visitors', 'bounce_rate'] },
+  exit_page: { from: 'visits', dimension: 'exit_page', metrics: ['visits', 'visitors', 'bounce_rate'] },
+  source: { from: 'visits', dimension: 'referrer_source', metrics: ['visitors', 'visits'] },
+  utm_source: { from: 'visits', dimension: 'utm_source', where: "utm_source != ''", metrics: ['visitors', 'visits'] },
+  utm_medium: { from: 'visits', dimension: 'utm_medium', where: "utm_medium != ''", metrics: ['visitors', 'visits'] },
+  utm_campaign: { from: 'visits', dimension: 'utm_campaign', where: "utm_campaign != ''", metrics: ['visitors', 'visits'] },
   download: { from: 'events', dimension: 'link_url', where: "name = 'download'", metrics: ['count', 'visitors'] },
   outbound: { from: 'events', dimension: 'link_url', where: "name = 'outbound'", metrics: ['count', 'visitors'] },
-  country: { from: 'events', dimension: 'country_code', metrics: ['visitors', 'visits'] },
-  browser: { from: 'events', dimension: 'browser', metrics: ['visitors', 'visits'] },
-  os: { from: 'events', dimension: 'os', metrics: ['visitors', 'visits'] },
-  device: { from: 'events', dimension: 'device', metrics: ['visitors', 'visits'] },
+  country: { from: 'visits', dimension: 'country_code', metrics: ['visitors', 'visits'] },
+  browser: { from: 'visits', dimension: 'browser', metrics: ['visitors', 'visits'] },
+  os: { from: 'visits', dimension: 'os', metrics: ['visitors', 'visits'] },
+  device: { from: 'visits', dimension: 'device', metrics: ['visitors', 'visits'] },
   event: { from: 'events', dimension: 'name', where: "name NOT IN ('pageview', 'download', 'outbound')", metrics: ['count', 'visitors'] },
-  consent: { from: 'events', dimension: 'toString(consent)', metrics: ['visitors', 'visits'] },
-} as const satisfies Record<string, { from: 'events' | 'sessions'; dimension: string; where?: string; metrics: readonly string[] }>
+  consent: { from: 'visits', dimension: 'consent', metrics: ['visitors', 'visits'] },
+} as const satisfies Record<string, { from: 'events' | 'visits'; dimension: string; where?: string; metrics: readonly string[] }>
 
 export type BreakdownName = keyof typeof BREAKDOWNS
 export const BREAKDOWN_NAMES = Object.keys(BREAKDOWNS) as BreakdownName[]
 
 const METRIC_SQL: Record<string, string> = {
   visitors: 'uniqExact(visitor_id)',
-  visits: "uniqExact(session_id)",
+  visits: 'count()',
   pageviews: 'count()',
   count: 'count()',
   bounce_rate: 'round(avg(is_bounce) * 100)',
@@ -149,13 +225,17 @@ export type BreakdownRow = { value: string } & Record<string, number>
 export async function breakdown(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions): Promise<BreakdownRow[]> {
   const def = BREAKDOWNS[name]
   const { where, params } = scope(q)
-  const metrics = def.metrics.map((m) => `${m === 'visits' && def.from === 'sessions' ? 'count()' : METRIC_SQL[m]} AS ${m}`).join(', ')
+  const merged = def.from === 'visits' && needsMerge(def.metrics, q)
+  const metrics = def.metrics.map((m) => `${m === 'visits' && def.from === 'visits' && !merged ? 'uniqExact(session_id)' : METRIC_SQL[m]} AS ${m}`).join(', ')
   const extra = 'where' in def ? ` AND ${def.where}` : ''
-  const source = def.from === 'events' ? `FROM cairn.events WHERE ${where}${extra}` : VISITS_OF(where)
+  const source =
+    def.from === 'events' ? `FROM cairn.events WHERE ${where}${extra}`
+    : needsMerge(def.metrics, q) ? `FROM ${visits(q, [def.dimension])} WHERE 1${extra}`
+    : `FROM ${visitRows(q)}${extra}`
   // The sort column is one of this breakdown's own metric names (validated by the caller), or the value.
   const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `${options.sort.metric} ${options.sort.direction}, value`
-  const result = await rows<Record<string, string>>(storage, q, `
-    SELECT ${def.dimension} AS value, ${metrics} ${source}
+  const result = await rows<Record<string, string>>(storage, `
+    SELECT toString(${def.dimension}) AS value, ${metrics} ${source}
     GROUP BY value ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     { ...params, limit: options.limit, offset: options.offset })
   return result.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'value' ? v : Number(v)])) as BreakdownRow)
@@ -186,14 +266,22 @@ export interface SessionSummary {
   country: string
 }
 
+/** Finalizes entry and exit pages of the few visits shown, not of every visit in the range. */
+const LATEST_ONLY = (rows: string) => {
+  const latest = `SELECT start, session_id FROM ${rows} ORDER BY start DESC LIMIT 1 BY start, session_id LIMIT {limit:UInt32} + {offset:UInt32}`
+  // The lower bound on start narrows FINAL to the parts of the last visits' days.
+  return `WHERE start >= (SELECT min(start) FROM (${latest})) AND (start, session_id) IN (${latest})`
+}
+
 /** Recent visits, without any identifier: what a visit looked like, not who made it. */
 export async function recentSessions(storage: Storage, q: StatsQuery, limit: number, offset: number): Promise<SessionSummary[]> {
-  const { where, params } = scope(q)
-  const result = await rows<Record<string, string>>(storage, q, `
+  const { params } = scope(q)
+  const result = await rows<Record<string, string>>(storage, `
     SELECT toString(toTimeZone(start, {tz:String})) AS started, duration, entry_page, exit_page, pageviews, referrer_source AS source,
            device, browser, os, country_code AS country
-    ${VISITS_OF(where)}
-    ORDER BY sessions.start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
-  // \`started\`, not \`start\`: a ClickHouse alias would shadow the column in the WHERE clause.
+    FROM ${visits(q, ['entry_page', 'exit_page', 'pageviews', 'referrer_source', 'device', 'browser', 'os', 'country_code'])}
+    ${q.filters.entry_page === undefined ? LATEST_ONLY(visitRows(q)) : ''}
+    ORDER BY start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
+  // `started`, not `start`: a ClickHouse alias would shadow the column.
   return result.map(({ started, ...r }) => ({ start: started, ...r, duration: Number(r.duration), pageviews: Number(r.pageviews) }) as unknown as SessionSummary)
 }

@@ -1,6 +1,8 @@
--- Sessions, rolled up from events as they are inserted. A session's rows all carry the same start
--- (the collector assigns it), so (site, day of start, session_id) identifies it and per-site date-range
--- reads stay narrow. Read it through the cairn.sessions view, which merges the partial states.
+-- Sessions, rolled up from events as they are inserted. A session's rows all carry the same start (the
+-- collector assigns it), so (site, day of start, session_id) identifies it and per-site date-range reads
+-- stay narrow. A visit's attributes (source, UTM, client, country, consent) are the same on all its
+-- events, so each partial row holds them as plain values: filters apply before the merge, in WHERE.
+-- Read it through the cairn.sessions view, which merges the partial rows.
 CREATE TABLE IF NOT EXISTS cairn.sessions_data
 (
     site               LowCardinality(String),
@@ -13,8 +15,16 @@ CREATE TABLE IF NOT EXISTS cairn.sessions_data
     interactive_count  SimpleAggregateFunction(sum, UInt64),
     entry_state        AggregateFunction(argMin, String, DateTime64(3, 'UTC')),
     exit_state         AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
-    -- (referrer_source, utm_source, utm_medium, utm_campaign, utm_content, utm_term, browser, os, device, country_code) of the first event
-    attribution        AggregateFunction(argMin, Tuple(String, String, String, String, String, String, String, String, String, String), DateTime64(3, 'UTC')),
+    referrer_source    SimpleAggregateFunction(any, LowCardinality(String)),
+    utm_source         SimpleAggregateFunction(any, LowCardinality(String)),
+    utm_medium         SimpleAggregateFunction(any, LowCardinality(String)),
+    utm_campaign       SimpleAggregateFunction(any, String),
+    utm_content        SimpleAggregateFunction(any, String),
+    utm_term           SimpleAggregateFunction(any, String),
+    browser            SimpleAggregateFunction(any, LowCardinality(String)),
+    os                 SimpleAggregateFunction(any, LowCardinality(String)),
+    device             SimpleAggregateFunction(any, LowCardinality(String)),
+    country_code       SimpleAggregateFunction(any, LowCardinality(String)),
     consent            SimpleAggregateFunction(max, Bool)
 )
 ENGINE = AggregatingMergeTree
@@ -36,8 +46,16 @@ SELECT
     countIf(name NOT IN ('pageview', 'engagement') AND interactive) AS interactive_count,
     argMinStateIf(pathname, timestamp, name = 'pageview') AS entry_state,
     argMaxStateIf(pathname, timestamp, name = 'pageview') AS exit_state,
-    argMinState((toString(referrer_source), toString(utm_source), toString(utm_medium), utm_campaign, utm_content, utm_term,
-                 toString(browser), toString(os), toString(device), toString(country_code)), timestamp) AS attribution,
+    any(referrer_source) AS referrer_source,
+    any(utm_source) AS utm_source,
+    any(utm_medium) AS utm_medium,
+    any(utm_campaign) AS utm_campaign,
+    any(utm_content) AS utm_content,
+    any(utm_term) AS utm_term,
+    any(browser) AS browser,
+    any(os) AS os,
+    any(device) AS device,
+    any(country_code) AS country_code,
     max(consent) AS consent
 FROM cairn.events
 GROUP BY site, start, session_id;
@@ -57,16 +75,16 @@ SELECT
     argMinMerge(entry_state) AS entry_page,
     argMaxMerge(exit_state) AS exit_page,
     toBool(sum(pageview_count) <= 1 AND sum(interactive_count) = 0) AS is_bounce,
-    tupleElement(argMinMerge(attribution) AS first_event, 1) AS referrer_source,
-    first_event.2 AS utm_source,
-    first_event.3 AS utm_medium,
-    first_event.4 AS utm_campaign,
-    first_event.5 AS utm_content,
-    first_event.6 AS utm_term,
-    first_event.7 AS browser,
-    first_event.8 AS os,
-    first_event.9 AS device,
-    first_event.10 AS country_code,
+    any(referrer_source) AS referrer_source,
+    any(utm_source) AS utm_source,
+    any(utm_medium) AS utm_medium,
+    any(utm_campaign) AS utm_campaign,
+    any(utm_content) AS utm_content,
+    any(utm_term) AS utm_term,
+    any(browser) AS browser,
+    any(os) AS os,
+    any(device) AS device,
+    any(country_code) AS country_code,
     max(consent) AS consent
 FROM cairn.sessions_data
 GROUP BY site, start, session_id;
