@@ -82,19 +82,11 @@ function visits(q: StatsQuery, columns: string[] = []): string {
   return q.filters.entry_page === undefined ? merged : `(SELECT * FROM ${merged} WHERE entry_page = {f_entry_page:String})`
 }
 
-/**
- * The partial rows of the visits started in the range, unmerged: enough to count visits
- * (distinct session_id) and their visitors by any attribute, which every partial row carries.
- */
+/** The partial rows of the visits started in the range, unmerged: enough to find the latest ones. */
 function visitRows(q: StatsQuery): string {
   return `cairn.sessions_data
     WHERE site = {site:String} AND start >= toDateTime64({from_incl:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})
           ${visitConditions(q.filters)}`
-}
-
-/** Bounce rate and the entry page exist only once a visit's partial rows are merged. */
-function needsMerge(metrics: readonly string[], q: StatsQuery): boolean {
-  return metrics.includes('bounce_rate') || q.filters.entry_page !== undefined
 }
 
 export const SERIES_METRICS = ['visitors', 'visits', 'pageviews', 'downloads', 'bounce_rate', 'visit_duration'] as const
@@ -225,13 +217,9 @@ export type BreakdownRow = { value: string } & Record<string, number>
 export async function breakdown(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions): Promise<BreakdownRow[]> {
   const def = BREAKDOWNS[name]
   const { where, params } = scope(q)
-  const merged = def.from === 'visits' && needsMerge(def.metrics, q)
-  const metrics = def.metrics.map((m) => `${m === 'visits' && def.from === 'visits' && !merged ? 'uniqExact(session_id)' : METRIC_SQL[m]} AS ${m}`).join(', ')
+  const metrics = def.metrics.map((m) => `${METRIC_SQL[m]} AS ${m}`).join(', ')
   const extra = 'where' in def ? ` AND ${def.where}` : ''
-  const source =
-    def.from === 'events' ? `FROM cairn.events WHERE ${where}${extra}`
-    : needsMerge(def.metrics, q) ? `FROM ${visits(q, [def.dimension])} WHERE 1${extra}`
-    : `FROM ${visitRows(q)}${extra}`
+  const source = def.from === 'events' ? `FROM cairn.events WHERE ${where}${extra}` : `FROM ${visits(q, [def.dimension])} WHERE 1${extra}`
   // The sort column is one of this breakdown's own metric names (validated by the caller), or the value.
   const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `${options.sort.metric} ${options.sort.direction}, value`
   const result = await rows<Record<string, string>>(storage, `
@@ -266,22 +254,29 @@ export interface SessionSummary {
   country: string
 }
 
-/** Finalizes entry and exit pages of the few visits shown, not of every visit in the range. */
-const LATEST_ONLY = (rows: string) => {
-  const latest = `SELECT start, session_id FROM ${rows} ORDER BY start DESC LIMIT 1 BY start, session_id LIMIT {limit:UInt32} + {offset:UInt32}`
-  // The lower bound on start narrows FINAL to the parts of the last visits' days.
-  return `WHERE start >= (SELECT min(start) FROM (${latest})) AND (start, session_id) IN (${latest})`
-}
-
 /** Recent visits, without any identifier: what a visit looked like, not who made it. */
 export async function recentSessions(storage: Storage, q: StatsQuery, limit: number, offset: number): Promise<SessionSummary[]> {
   const { params } = scope(q)
+  const columns = `toString(toTimeZone(start, {tz:String})) AS started, toUInt32(dateDiff('second', start, max(last_event_at))) AS duration,
+    argMinMerge(entry_state) AS entry_page, argMaxMerge(exit_state) AS exit_page, sum(pageview_count) AS pageviews,
+    any(referrer_source) AS source, any(device) AS device, any(browser) AS browser, any(os) AS os, any(country_code) AS country`
+  if (q.filters.entry_page !== undefined) {
+    // The entry page is known only after the merge, so every visit of the range is merged.
+    const result = await rows<Record<string, string>>(storage, `
+      SELECT ${columns} FROM ${visitRows(q)} GROUP BY start, session_id HAVING entry_page = {f_entry_page:String}
+      ORDER BY start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
+    return result.map(summarize)
+  }
+  // The latest visits' keys come from the unmerged rows (a top-N on start); only those are merged.
   const result = await rows<Record<string, string>>(storage, `
-    SELECT toString(toTimeZone(start, {tz:String})) AS started, duration, entry_page, exit_page, pageviews, referrer_source AS source,
-           device, browser, os, country_code AS country
-    FROM ${visits(q, ['entry_page', 'exit_page', 'pageviews', 'referrer_source', 'device', 'browser', 'os', 'country_code'])}
-    ${q.filters.entry_page === undefined ? LATEST_ONLY(visitRows(q)) : ''}
-    ORDER BY start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
-  // `started`, not `start`: a ClickHouse alias would shadow the column.
-  return result.map(({ started, ...r }) => ({ start: started, ...r, duration: Number(r.duration), pageviews: Number(r.pageviews) }) as unknown as SessionSummary)
+    WITH latest AS (SELECT start, session_id FROM ${visitRows(q)} ORDER BY start DESC LIMIT 1 BY start, session_id LIMIT {limit:UInt32} + {offset:UInt32})
+    SELECT ${columns} FROM cairn.sessions_data
+    WHERE site = {site:String} AND start >= (SELECT min(start) FROM latest) AND (start, session_id) IN latest
+    GROUP BY start, session_id ORDER BY start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
+  return result.map(summarize)
+}
+
+/** `started`, not `start`, in SQL: a ClickHouse alias would shadow the column. */
+function summarize({ started, ...r }: Record<string, string>): SessionSummary {
+  return { start: started, ...r, duration: Number(r.duration), pageviews: Number(r.pageviews) } as unknown as SessionSummary
 }

@@ -1,7 +1,8 @@
 -- Every event the collector accepted, one row each. Analysts read this table directly (see sql/README.md).
 -- Key: site first, then day, so per-site date-range scans read only their own granules; name next because
 -- almost every dashboard query filters on it (pageview, download, …); visitor_id before timestamp keeps one
--- visitor's events together for session and privacy work and lets SAMPLE BY spread evenly.
+-- visitor's events together for session and privacy work and lets SAMPLE BY spread evenly. Paths and
+-- link URLs repeat (a site has far fewer pages than pageviews): LowCardinality makes grouping by them cheap.
 CREATE TABLE IF NOT EXISTS cairn.events
 (
     event_id        UUID DEFAULT generateUUIDv4(),
@@ -14,7 +15,7 @@ CREATE TABLE IF NOT EXISTS cairn.events
     consent         Bool,
     interactive     Bool DEFAULT true,
     hostname        LowCardinality(String),
-    pathname        String,
+    pathname        LowCardinality(String),
     referrer        String,
     referrer_source LowCardinality(String),
     utm_source      LowCardinality(String),
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS cairn.events
     utm_campaign    String,
     utm_content     String,
     utm_term        String,
-    link_url        String,
+    link_url        LowCardinality(String),
     browser         LowCardinality(String),
     browser_version LowCardinality(String),
     os              LowCardinality(String),
