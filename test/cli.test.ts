@@ -1,0 +1,44 @@
+/** The `cairn` commands a site owner runs: demo data with a progress bar, users and API keys that then work. */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+import { TestServer, tempDataDir } from './helpers/server.ts'
+
+const run = promisify(execFile)
+const dataDir = tempDataDir()
+const env = { ...process.env, CAIRN_DATA_DIR: dataDir, CAIRN_SITES: 'shop.example=Europe/Berlin' }
+const cairn = (...args: string[]) => run(process.execPath, ['collector/bin/cairn.js', ...args], { env, cwd: new URL('..', import.meta.url).pathname })
+let server: TestServer | undefined
+
+afterAll(() => server?.stop())
+
+describe('cairn CLI', () => {
+  it('fills a site with demo events, showing progress', async () => {
+    const { stdout, stderr } = await cairn('demo', '--site', 'shop.example', '--events', '3000', '--days', '10')
+    expect(stdout).toContain('wrote 3,000 demo events for shop.example')
+    expect(stderr).toMatch(/\[#+\] 3,000\/3,000/)
+  })
+
+  it('refuses a site that is not configured, saying what to do', async () => {
+    await expect(cairn('demo', '--site', 'elsewhere.example', '--events', '10')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('add it there first'),
+    })
+  })
+
+  it('creates a user and an API key that the server then accepts', async () => {
+    const user = await cairn('users', 'add', 'anna@example.com', '--role', 'viewer', '--site', 'shop.example')
+    const password = /password: (\S+)/.exec(user.stdout)?.[1]
+    expect(password).toBeDefined()
+    const keys = await cairn('keys', 'add', '--user', 'anna@example.com', '--name', 'reports')
+    const key = /\(shown once\): (\S+)/.exec(keys.stdout)?.[1]
+    expect(key).toMatch(/^cairn_key_/)
+
+    server = await TestServer.start({ sites: ['shop.example=Europe/Berlin'], dataDir })
+    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'anna@example.com', password }) })
+    expect(login.status).toBe(200)
+    const stats = await fetch(`${server.url}/api/stats/shop.example/aggregate?period=30d`, { headers: { authorization: `Bearer ${key}` } })
+    expect(stats.status).toBe(200)
+    expect(((await stats.json()) as { results: { pageviews: number } }).results.pageviews).toBeGreaterThan(0)
+  })
+})
