@@ -59,7 +59,7 @@ async function seedDemo(storage: Storage, log: ReturnType<typeof consoleLog>): P
   if (Number(row?.n) > 0) return
   log.info(`seeding ${DEMO_SITE} with demo traffic (30 days, 50,000 events)`)
   await generateDemo(storage, { site: DEMO_SITE, events: 50_000, days: 30 })
-  log.info(`demo data ready: pick ${DEMO_SITE} on the dashboard`)
+  log.info(`demo data ready: ${DEMO_SITE} is on the dashboard`)
 }
 
 /** Opens ClickHouse for a one-off command, with the advice to stop the server if it holds the directory. */

@@ -52,8 +52,8 @@ export function normalizeSite(domain: string): string {
   return domain.trim().toLowerCase().replace(/^www\./, '')
 }
 
-/** `localhost` for trying Cairn out and `demo.example` for the demo data, unless CAIRN_SITES says otherwise. */
-export const DEFAULT_SITES = 'localhost,demo.example'
+/** `demo.example` for the demo data (first, so the dashboard opens on it) and `localhost` for trying Cairn out, unless CAIRN_SITES says otherwise. */
+export const DEFAULT_SITES = 'demo.example,localhost'
 export const DEMO_SITE = 'demo.example'
 
 function sites(value: string | undefined): { sites: string[]; timeZones: Record<string, string> } {
