@@ -4,9 +4,11 @@
  */
 import type { Storage } from '../sql/client.ts'
 import type { Log } from './log.ts'
+import type { Attribution } from './sessions.ts'
+import type { Client } from './user-agent.ts'
 
 /** A row of cairn.events as JSONEachRow (64-bit ids as strings, timestamps as 'YYYY-MM-DD hh:mm:ss.sss'). */
-export interface EventRow {
+export interface EventRow extends Attribution, Client {
   event_id: string
   site: string
   timestamp: string
@@ -18,19 +20,7 @@ export interface EventRow {
   interactive: boolean
   hostname: string
   pathname: string
-  referrer: string
-  referrer_source: string
-  utm_source: string
-  utm_medium: string
-  utm_campaign: string
-  utm_content: string
-  utm_term: string
   link_url: string
-  browser: string
-  browser_version: string
-  os: string
-  os_version: string
-  device: string
   country_code: string
   ip_truncated: string
   props: Record<string, string>

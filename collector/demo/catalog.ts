@@ -1,4 +1,5 @@
 /** What the demo site's traffic is made of: weighted choices modelled on a small software company's site. */
+import type { Client } from '../user-agent.ts'
 
 export type Weighted<T> = [T, number][]
 
@@ -35,14 +36,6 @@ export const SOURCES: Weighted<Source> = [
   [{ referrer: 'alternativeto.net/software/plausible', referrer_source: 'alternativeto.net' }, 0.5],
   [{ referrer: 'stackoverflow.com/questions', referrer_source: 'Stack Overflow' }, 0.6],
 ]
-
-export interface Client {
-  browser: string
-  browser_version: string
-  os: string
-  os_version: string
-  device: string
-}
 
 export const CLIENTS: Weighted<Client> = [
   [{ browser: 'Chrome', browser_version: '131', os: 'Windows', os_version: '10', device: 'desktop' }, 24],

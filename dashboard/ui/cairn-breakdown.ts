@@ -1,5 +1,6 @@
 /** One panel of ranked rows (pages, sources, countries …) with tabs; clicking a row filters the dashboard. */
 import { LitElement, css, html, nothing } from 'lit'
+import { Task, initialState } from '@lit/task'
 import { api, formatNumber } from './api.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
@@ -60,9 +61,6 @@ export class CairnBreakdown extends LitElement {
     tabs: { attribute: false },
     view: { attribute: false },
     active: { state: true },
-    rows: { state: true },
-    error: { state: true },
-    loading: { state: true },
   }
 
   /** The panel's title. */
@@ -71,50 +69,29 @@ export class CairnBreakdown extends LitElement {
   declare tabs: Tab[]
   /** The dashboard's current view. */
   declare view: ViewState
+  /** The tab shown. */
   declare active: number
-  declare rows: Row[] | undefined
-  declare error: string
-  declare loading: boolean
-  private request = 0
+
+  private readonly rows = new Task(this, {
+    args: () => [this.view?.site, this.tab?.breakdown, this.view && this.tab && statsParams({ ...this.view, compare: false }, { limit: '10', sort: `${this.tab.metrics[0]}:desc` })] as const,
+    task: async ([site, breakdown, params]) =>
+      site && breakdown ? (await api<{ rows: Row[] }>(`/api/stats/${encodeURIComponent(site)}/breakdown/${breakdown}?${params}`)).rows : initialState,
+  })
 
   constructor() {
     super()
     this.heading = ''
     this.tabs = []
     this.active = 0
-    this.error = ''
-    this.loading = false
   }
 
-  private get tab(): Tab {
-    return this.tabs[this.active]!
-  }
-
-  protected override updated(changed: Map<string, unknown>): void {
-    if (changed.has('view') || changed.has('active') || changed.has('tabs')) void this.load()
-  }
-
-  private async load(): Promise<void> {
-    if (!this.view?.site || !this.tab) return
-    const request = ++this.request
-    this.loading = true
-    try {
-      const params = statsParams({ ...this.view, compare: false }, { limit: '10', sort: `${this.tab.metrics[0]}:desc` })
-      const result = await api<{ rows: Row[] }>(`/api/stats/${encodeURIComponent(this.view.site)}/breakdown/${this.tab.breakdown}?${params}`)
-      if (request !== this.request) return
-      this.rows = result.rows
-      this.error = ''
-    } catch (error) {
-      if (request === this.request) this.error = `Could not load ${this.tab.label.toLowerCase()}: ${(error as Error).message}`
-    } finally {
-      if (request === this.request) this.loading = false
-    }
+  private get tab(): Tab | undefined {
+    return this.tabs[this.active]
   }
 
   override render() {
     const tab = this.tab
     if (!tab) return nothing
-    const max = Math.max(1, ...(this.rows ?? []).map((r) => Number(r[tab.metrics[0]!])))
     return html`
       <header>
         <h2>${this.heading}</h2>
@@ -125,41 +102,44 @@ export class CairnBreakdown extends LitElement {
           : nothing}
         <button class="csv" title="Download as CSV" @click=${this._downloadCsv}>CSV</button>
       </header>
-      ${this.error
-        ? html`<p class="error" role="alert">${this.error}</p>`
-        : !this.rows
-          ? html`<p class="muted">Loading…</p>`
-          : this.rows.length === 0
-            ? html`<p class="muted">Nothing in this period${Object.keys(this.view.filters).length ? ' with these filters' : ''}.</p>`
-            : html`<table aria-busy=${this.loading}>
-                <thead><tr><th>${tab.label}</th>${tab.metrics.map((m) => html`<th>${METRIC_LABELS[m] ?? m}</th>`)}</tr></thead>
-                <tbody>
-                  ${this.rows.map((row) => html`<tr>
-                    <td>
-                      <span class="bar" style="width: ${(Number(row[tab.metrics[0]!]) / max) * 100}%"></span>
-                      ${tab.filter
-                        ? html`<button class="label" title="Filter by ${describeValue(tab.breakdown, row.value)}" @click=${() => this._filter(row.value)}>${describeValue(tab.breakdown, row.value)}</button>`
-                        : html`<span class="label" title=${row.value}>${describeValue(tab.breakdown, row.value)}</span>`}
-                    </td>
-                    ${tab.metrics.map((m) => html`<td>${m === 'bounce_rate' ? `${row[m]}%` : formatNumber(Number(row[m]))}</td>`)}
-                  </tr>`)}
-                </tbody>
-              </table>`}
+      ${this.rows.render({
+        pending: () => html`<p class="muted">Loading…</p>`,
+        error: (error) => html`<p class="error" role="alert">Could not load ${tab.label.toLowerCase()}: ${(error as Error).message}</p>`,
+        complete: (rows) => (rows.length === 0 ? html`<p class="muted">Nothing in this period${Object.keys(this.view.filters).length ? ' with these filters' : ''}.</p>` : this._table(tab, rows)),
+      })}
     `
   }
 
+  private _table(tab: Tab, rows: Row[]) {
+    const max = Math.max(1, ...rows.map((r) => Number(r[tab.metrics[0]!])))
+    return html`<table>
+      <thead><tr><th>${tab.label}</th>${tab.metrics.map((m) => html`<th>${METRIC_LABELS[m] ?? m}</th>`)}</tr></thead>
+      <tbody>
+        ${rows.map((row) => html`<tr>
+          <td>
+            <span class="bar" style="width: ${(Number(row[tab.metrics[0]!]) / max) * 100}%"></span>
+            ${tab.filter
+              ? html`<button class="label" title="Filter by ${describeValue(tab.breakdown, row.value)}" @click=${() => this._filter(row.value)}>${describeValue(tab.breakdown, row.value)}</button>`
+              : html`<span class="label" title=${row.value}>${describeValue(tab.breakdown, row.value)}</span>`}
+          </td>
+          ${tab.metrics.map((m) => html`<td>${m === 'bounce_rate' ? `${row[m]}%` : formatNumber(Number(row[m]))}</td>`)}
+        </tr>`)}
+      </tbody>
+    </table>`
+  }
+
   private _filter(value: string): void {
-    this.dispatchEvent(new CustomEvent('cairn-filter', { detail: { name: this.tab.filter, value }, bubbles: true, composed: true }))
+    this.dispatchEvent(new CustomEvent('cairn-filter', { detail: { name: this.tab!.filter, value }, bubbles: true, composed: true }))
   }
 
   private async _downloadCsv(): Promise<void> {
     const params = statsParams({ ...this.view, compare: false }, { limit: '1000', format: 'csv' })
-    const response = await fetch(`/api/stats/${encodeURIComponent(this.view.site)}/breakdown/${this.tab.breakdown}?${params}`, {
+    const response = await fetch(`/api/stats/${encodeURIComponent(this.view.site)}/breakdown/${this.tab!.breakdown}?${params}`, {
       headers: location.pathname.startsWith('/share/') ? { 'x-cairn-share': decodeURIComponent(location.pathname.slice(7)) } : {},
     })
     const link = document.createElement('a')
     link.href = URL.createObjectURL(await response.blob())
-    link.download = `${this.view.site}-${this.tab.breakdown}.csv`
+    link.download = `${this.view.site}-${this.tab!.breakdown}.csv`
     link.click()
     URL.revokeObjectURL(link.href)
   }

@@ -1,5 +1,6 @@
 /** How much of the traffic came with statistical consent (cookie) and how much was counted cookieless. */
 import { LitElement, css, html } from 'lit'
+import { Task, initialState } from '@lit/task'
 import { api, formatNumber } from './api.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
@@ -22,57 +23,44 @@ export class CairnConsent extends LitElement {
     `,
   ]
 
-  static override properties = { view: { attribute: false }, shares: { state: true }, error: { state: true } }
+  static override properties = { view: { attribute: false } }
 
   /** The dashboard's current view. */
   declare view: ViewState
-  declare shares: { consent: number; cookieless: number } | undefined
-  declare error: string
-  private request = 0
 
-  constructor() {
-    super()
-    this.error = ''
-  }
-
-  protected override updated(changed: Map<string, unknown>): void {
-    if (changed.has('view')) void this.load()
-  }
-
-  private async load(): Promise<void> {
-    if (!this.view?.site) return
-    const request = ++this.request
-    try {
-      const { rows } = await api<{ rows: { value: string; visits: number }[] }>(
-        `/api/stats/${encodeURIComponent(this.view.site)}/breakdown/consent?${statsParams({ ...this.view, compare: false }, { sort: 'visits:desc' })}`,
-      )
-      if (request !== this.request) return
-      this.shares = { consent: rows.find((r) => r.value === 'true')?.visits ?? 0, cookieless: rows.find((r) => r.value === 'false')?.visits ?? 0 }
-      this.error = ''
-    } catch (error) {
-      if (request === this.request) this.error = `Could not load consent: ${(error as Error).message}`
-    }
-  }
+  private readonly shares = new Task(this, {
+    args: () => [this.view?.site, this.view && statsParams({ ...this.view, compare: false }, { sort: 'visits:desc' })] as const,
+    task: async ([site, params]) => {
+      if (!site) return initialState
+      const { rows } = await api<{ rows: { value: string; visits: number }[] }>(`/api/stats/${encodeURIComponent(site!)}/breakdown/consent?${params}`)
+      return { consent: rows.find((r) => r.value === 'true')?.visits ?? 0, cookieless: rows.find((r) => r.value === 'false')?.visits ?? 0 }
+    },
+  })
 
   override render() {
-    const s = this.shares
-    const total = s ? s.consent + s.cookieless : 0
-    const pct = (n: number) => (total ? Math.round((n / total) * 100) : 0)
+    const pct = (n: number, total: number) => (total ? Math.round((n / total) * 100) : 0)
     return html`
       <header><h2>Consent</h2></header>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : !s ? html`<p class="muted">Loading…</p>` : html`
-        <div class="bar" role="img" aria-label="${pct(s.consent)}% of visits with consent">
-          <span style="width: ${pct(s.consent)}%"></span><span style="width: ${pct(s.cookieless)}%"></span>
-        </div>
-        <dl>
-          <span class="swatch" style="background: var(--accent)"></span>
-          <dt><button @click=${() => this._filter('true')}>With statistical consent (cookie)</button></dt>
-          <dd>${formatNumber(s.consent)} visits · ${pct(s.consent)}%</dd>
-          <span class="swatch" style="background: var(--muted); opacity: 0.5"></span>
-          <dt><button @click=${() => this._filter('false')}>Cookieless (daily anonymous id)</button></dt>
-          <dd>${formatNumber(s.cookieless)} visits · ${pct(s.cookieless)}%</dd>
-        </dl>
-        <p class="muted">Visitors with consent are recognised for up to six months; cookieless visitors count once per day.</p>`}
+      ${this.shares.render({
+        pending: () => html`<p class="muted">Loading…</p>`,
+        error: (error) => html`<p class="error" role="alert">Could not load consent: ${(error as Error).message}</p>`,
+        complete: (s) => {
+          const total = s.consent + s.cookieless
+          return html`
+            <div class="bar" role="img" aria-label="${pct(s.consent, total)}% of visits with consent">
+              <span style="width: ${pct(s.consent, total)}%"></span><span style="width: ${pct(s.cookieless, total)}%"></span>
+            </div>
+            <dl>
+              <span class="swatch" style="background: var(--accent)"></span>
+              <dt><button @click=${() => this._filter('true')}>With statistical consent (cookie)</button></dt>
+              <dd>${formatNumber(s.consent)} visits · ${pct(s.consent, total)}%</dd>
+              <span class="swatch" style="background: var(--muted); opacity: 0.5"></span>
+              <dt><button @click=${() => this._filter('false')}>Cookieless (daily anonymous id)</button></dt>
+              <dd>${formatNumber(s.cookieless)} visits · ${pct(s.cookieless, total)}%</dd>
+            </dl>
+            <p class="muted">Visitors with consent are recognised for up to six months; cookieless visitors count once per day.</p>`
+        },
+      })}
     `
   }
 

@@ -1,5 +1,6 @@
 /** The main graph: one metric over the range, the previous period overlaid (dashed). A thin owner of a uPlot instance. */
-import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit'
+import { LitElement, css, html, unsafeCSS } from 'lit'
+import { Task, initialState } from '@lit/task'
 import uPlot from 'uplot'
 import uPlotCss from 'uplot/dist/uPlot.min.css'
 import { api, formatDuration, formatNumber } from './api.ts'
@@ -26,26 +27,20 @@ export class CairnGraph extends LitElement {
     `,
   ]
 
-  static override properties = {
-    view: { attribute: false },
-    points: { state: true },
-    previous: { state: true },
-    error: { state: true },
-  }
+  static override properties = { view: { attribute: false } }
 
-  /** The dashboard's current view (its metric picks the line). */
+  /** The dashboard's current view (its metric picks the line, its compare flag the overlay). */
   declare view: ViewState
-  declare points: Point[] | undefined
-  declare previous: Point[] | undefined
-  declare error: string
   private plot: uPlot | undefined
-  private request = 0
+  /** What the plot shows now, so it is redrawn only when that changes. */
+  private drawn: unknown[] = []
   private readonly resize = new ResizeObserver(() => this.plot?.setSize(this.size()))
 
-  constructor() {
-    super()
-    this.error = ''
-  }
+  private readonly series = new Task(this, {
+    args: () => [this.view?.site, this.view && statsParams(this.view)] as const,
+    task: async ([site, params]) =>
+      site ? api<{ points: Point[]; previous?: { points: Point[] } }>(`/api/stats/${encodeURIComponent(site)}/timeseries?${params}`) : initialState,
+  })
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
@@ -54,26 +49,12 @@ export class CairnGraph extends LitElement {
     this.plot = undefined
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
-    const view = changed.get('view') as ViewState | undefined
-    // The metric alone changes the line, not the data.
-    if (changed.has('view') && (!view || statsParams(view) !== statsParams(this.view) || view.site !== this.view.site)) void this.load()
-    else if (changed.has('view') || changed.has('points')) this.draw()
-  }
-
-  private async load(): Promise<void> {
-    if (!this.view?.site) return
-    const request = ++this.request
-    try {
-      const data = await api<{ points: Point[]; previous?: { points: Point[] } }>(
-        `/api/stats/${encodeURIComponent(this.view.site)}/timeseries?${statsParams(this.view)}`,
-      )
-      if (request !== this.request) return
-      this.previous = data.previous?.points
-      this.points = data.points
-      this.error = ''
-    } catch (error) {
-      if (request === this.request) this.error = `Could not load the graph: ${(error as Error).message}`
+  protected override updated(): void {
+    const data = this.series.value
+    const shown = [data, this.view?.metric, this.view?.compare]
+    if (data && shown.some((v, i) => v !== this.drawn[i])) {
+      this.drawn = shown
+      this.draw(data.points, data.previous?.points)
     }
   }
 
@@ -82,13 +63,13 @@ export class CairnGraph extends LitElement {
     return { width: Math.max(200, box?.clientWidth ?? 600), height: 280 }
   }
 
-  private draw(): void {
+  private draw(points: Point[], previous: Point[] | undefined): void {
     const box = this.renderRoot.querySelector('.plot') as HTMLElement | null
-    if (!box || !this.points) return
+    if (!box) return
     const metric = this.view.metric
-    const xs = this.points.map((p) => Date.parse(p.bucket.replace(' ', 'T') + (p.bucket.length > 10 ? 'Z' : 'T00:00:00Z')) / 1000)
-    const current = this.points.map((p) => Number(p[metric]))
-    const before = this.points.map((_, i) => (this.view.compare && this.previous?.[i] ? Number(this.previous[i]![metric]) : null))
+    const xs = points.map((p) => Date.parse(p.bucket.replace(' ', 'T') + (p.bucket.length > 10 ? 'Z' : 'T00:00:00Z')) / 1000)
+    const current = points.map((p) => Number(p[metric]))
+    const before = points.map((_, i) => (this.view.compare && previous?.[i] ? Number(previous[i]![metric]) : null))
     const style = getComputedStyle(this)
     const color = (name: string) => style.getPropertyValue(name).trim() || '#888'
     const format = (v: number | null) => (v === null ? '–' : metric === 'visit_duration' ? formatDuration(v) : metric === 'bounce_rate' ? `${v}%` : formatNumber(v))
@@ -115,10 +96,14 @@ export class CairnGraph extends LitElement {
   }
 
   override render() {
+    const label = LABELS[this.view?.metric ?? 'visitors']
     return html`
-      <header><h2>${LABELS[this.view?.metric ?? 'visitors']}</h2></header>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : this.points ? '' : html`<p class="muted">Loading…</p>`}
-      <div class="plot" role="img" aria-label="${LABELS[this.view?.metric ?? 'visitors']} over time"></div>
+      <header><h2>${label}</h2></header>
+      ${this.series.render({
+        pending: () => (this.series.value ? '' : html`<p class="muted">Loading…</p>`),
+        error: (error) => html`<p class="error" role="alert">Could not load the graph: ${(error as Error).message}</p>`,
+      })}
+      <div class="plot" role="img" aria-label="${label} over time"></div>
     `
   }
 }

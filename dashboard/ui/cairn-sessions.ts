@@ -1,21 +1,11 @@
 /** Recent visits, anonymous: when, how long, entry → exit, pages, source, device and country. */
 import { LitElement, css, html } from 'lit'
+import { Task, initialState } from '@lit/task'
+import type { SessionSummary } from '../server/stats.ts'
 import { api, formatDuration } from './api.ts'
 import { describeValue } from './cairn-breakdown.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
-
-interface Visit {
-  start: string
-  duration: number
-  entry_page: string
-  exit_page: string
-  pageviews: number
-  source: string
-  device: string
-  browser: string
-  country: string
-}
 
 export class CairnSessions extends LitElement {
   static override styles = [
@@ -29,48 +19,32 @@ export class CairnSessions extends LitElement {
     `,
   ]
 
-  static override properties = { view: { attribute: false }, visits: { state: true }, error: { state: true } }
+  static override properties = { view: { attribute: false } }
 
   /** The dashboard's current view. */
   declare view: ViewState
-  declare visits: Visit[] | undefined
-  declare error: string
-  private request = 0
 
-  constructor() {
-    super()
-    this.error = ''
-  }
-
-  protected override updated(changed: Map<string, unknown>): void {
-    if (changed.has('view')) void this.load()
-  }
-
-  private async load(): Promise<void> {
-    if (!this.view?.site) return
-    const request = ++this.request
-    try {
-      const { sessions } = await api<{ sessions: Visit[] }>(`/api/stats/${encodeURIComponent(this.view.site)}/sessions?${statsParams({ ...this.view, compare: false }, { limit: '10' })}`)
-      if (request !== this.request) return
-      this.visits = sessions
-      this.error = ''
-    } catch (error) {
-      if (request === this.request) this.error = `Could not load recent visits: ${(error as Error).message}`
-    }
-  }
+  private readonly visits = new Task(this, {
+    args: () => [this.view?.site, this.view && statsParams({ ...this.view, compare: false }, { limit: '10' })] as const,
+    task: async ([site, params]) => (site ? (await api<{ sessions: SessionSummary[] }>(`/api/stats/${encodeURIComponent(site!)}/sessions?${params}`)).sessions : initialState),
+  })
 
   override render() {
     return html`
       <header><h2>Recent visits</h2></header>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : !this.visits ? html`<p class="muted">Loading…</p>` : this.visits.length === 0 ? html`<p class="muted">No visits in this period.</p>` : html`
-        <div class="scroll"><table>
-          <thead><tr><th>Started</th><th>Duration</th><th>Entry → exit</th><th>Pages</th><th>Source</th><th>Device</th><th>Country</th></tr></thead>
-          <tbody>${this.visits.map((v) => html`<tr>
-            <td>${v.start.slice(5, 16)}</td><td>${formatDuration(v.duration)}</td>
-            <td class="path" title="${v.entry_page} → ${v.exit_page}">${v.entry_page}${v.exit_page !== v.entry_page ? ` → ${v.exit_page}` : ''}</td>
-            <td>${v.pageviews}</td><td>${describeValue('source', v.source)}</td><td>${v.device} · ${v.browser}</td><td>${describeValue('country', v.country)}</td>
-          </tr>`)}</tbody>
-        </table></div>`}
+      ${this.visits.render({
+        pending: () => html`<p class="muted">Loading…</p>`,
+        error: (error) => html`<p class="error" role="alert">Could not load recent visits: ${(error as Error).message}</p>`,
+        complete: (visits) => visits.length === 0 ? html`<p class="muted">No visits in this period.</p>` : html`
+          <div class="scroll"><table>
+            <thead><tr><th>Started</th><th>Duration</th><th>Entry → exit</th><th>Pages</th><th>Source</th><th>Device</th><th>Country</th></tr></thead>
+            <tbody>${visits.map((v) => html`<tr>
+              <td>${v.start.slice(5, 16)}</td><td>${formatDuration(v.duration)}</td>
+              <td class="path" title="${v.entry_page} → ${v.exit_page}">${v.entry_page}${v.exit_page !== v.entry_page ? ` → ${v.exit_page}` : ''}</td>
+              <td>${v.pageviews}</td><td>${describeValue('source', v.source)}</td><td>${v.device} · ${v.browser}</td><td>${describeValue('country', v.country)}</td>
+            </tr>`)}</tbody>
+          </table></div>`,
+      })}
     `
   }
 }

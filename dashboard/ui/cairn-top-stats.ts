@@ -1,5 +1,6 @@
 /** The headline numbers with their change against the previous period; a card picks the graph's metric. */
 import { LitElement, css, html } from 'lit'
+import { Task, TaskStatus, initialState } from '@lit/task'
 import { api, formatDuration, formatNumber } from './api.ts'
 import { statsParams, type Metric, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
@@ -36,51 +37,23 @@ export class CairnTopStats extends LitElement {
     `,
   ]
 
-  static override properties = {
-    view: { attribute: false },
-    results: { state: true },
-    previous: { state: true },
-    error: { state: true },
-  }
+  static override properties = { view: { attribute: false } }
 
   /** The dashboard's current view. */
   declare view: ViewState
-  declare results: Results | undefined
-  declare previous: Results | undefined
-  declare error: string
-  private request = 0
 
-  constructor() {
-    super()
-    this.error = ''
-  }
-
-  protected override updated(changed: Map<string, unknown>): void {
-    if (changed.has('view')) void this.load()
-  }
-
-  private async load(): Promise<void> {
-    if (!this.view?.site) return
-    const request = ++this.request
-    try {
-      const data = await api<{ results: Results; previous?: { results: Results } }>(
-        `/api/stats/${encodeURIComponent(this.view.site)}/aggregate?${statsParams({ ...this.view, compare: true })}`,
-      )
-      if (request !== this.request) return
-      this.results = data.results
-      this.previous = data.previous?.results
-      this.error = ''
-    } catch (error) {
-      if (request === this.request) this.error = `Could not load the totals: ${(error as Error).message}`
-    }
-  }
+  private readonly totals = new Task(this, {
+    args: () => [this.view?.site, this.view && statsParams({ ...this.view, compare: true })] as const,
+    task: async ([site, params]) => (site ? api<{ results: Results; previous?: { results: Results } }>(`/api/stats/${encodeURIComponent(site!)}/aggregate?${params}`) : initialState),
+  })
 
   override render() {
-    if (this.error) return html`<p class="error" role="alert">${this.error}</p>`
+    if (this.totals.status === TaskStatus.ERROR) return html`<p class="error" role="alert">Could not load the totals: ${(this.totals.error as Error).message}</p>`
+    const data = this.totals.value
     return html`<div class="cards">
       ${CARDS.map((card) => {
-        const value = this.results?.[card.key]
-        const before = this.previous?.[card.key]
+        const value = data?.results[card.key]
+        const before = data?.previous?.results[card.key]
         const change = value !== undefined && before ? Math.round(((value - before) / before) * 100) : undefined
         const good = change !== undefined && (card.lowerIsBetter ? change < 0 : change > 0)
         const body = html`
