@@ -11,7 +11,9 @@ import { Counters } from './counters.ts'
 import { EventWriter } from './event-writer.ts'
 import { CountryLookup } from './geo.ts'
 import { consoleLog, type Log } from './log.ts'
-import { eventRoute } from './routes/event.ts'
+import { eventRoute, isSecure, originOfSites } from './routes/event.ts'
+import { privacyRoute } from './routes/privacy.ts'
+import { restrictedVisitors } from '../sql/privacy.ts'
 import { trackerRoute } from './routes/tracker.ts'
 import { dashboardRoute } from './routes/dashboard.ts'
 import { Salts } from './salts.ts'
@@ -64,16 +66,29 @@ export async function createCollector(config: Config, options: CollectorOptions 
   const writer = new EventWriter(storage, log)
   writer.start()
   const counters = new Counters()
+  const restricted = await restrictedVisitors(storage)
 
   const maintenance = setInterval(() => {
     sessions.sweep(now())
+    // Restrictions may be recorded by another Cairn server or the CLI.
+    restrictedVisitors(storage).then(
+      (latest) => latest.forEach((key) => restricted.add(key)),
+      (error: Error) => log.error(`reading restrictions failed, will retry: ${error.message}`),
+    )
     salts.rotate().catch((error: Error) => log.error(`salt rotation failed, will retry: ${error.message}`))
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
 
   const app = new Hono<CollectorEnv>()
   app.use(truncatedIp(config))
-  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents: new UserAgentParser(), countries: new CountryLookup(), counters }))
+  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents: new UserAgentParser(), countries: new CountryLookup(), counters, restricted }))
+  app.route('/', privacyRoute({
+    storage,
+    sites: config.sites,
+    now,
+    allowedOrigin: originOfSites(config.sites),
+    secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
+  }))
   app.route('/', scripts)
   const dashboard = dashboardApi({
     storage,

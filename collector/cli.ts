@@ -7,6 +7,8 @@ import { addUser, ensureFirstAdmin, generatePassword } from '../dashboard/server
 import { ConfigError, DEMO_SITE, loadConfig, type Config } from './config.ts'
 import { generateDemo } from './demo/generate.ts'
 import { consoleLog } from './log.ts'
+import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, type VisitorKey } from '../sql/privacy.ts'
+import { cookieVisitorId } from './visitor.ts'
 import { startServer } from './server.ts'
 
 const HELP = `Usage: cairn <command> [options]
@@ -19,6 +21,11 @@ Commands:
                                         Create or update a dashboard user (a password is generated if omitted)
   keys add --user EMAIL [--name NAME]   Create a stats API key acting for a user
   shares add --site SITE                Create a read-only shared link to a site's dashboard
+  privacy export|erase|restrict (--visitor ID [--site SITE] | --cookie VALUE) [--by NAME]
+                                        Answer a data subject's request (access/portability, erasure,
+                                        restriction); the visitor ID is in their export, or give the value
+                                        of their cairn_id cookie
+  privacy anonymize --before YYYY-MM-DD Anonymise everything older than a date
   help                                  Show this help
 
 Configuration is read from the environment; see README.md ("Configuration"). With the embedded engine,
@@ -142,9 +149,47 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`read-only link to ${values.site}: http://localhost:${config.port}/share/${secret}\n`)
       return
     }
+    case 'privacy':
+      return privacyCommand(config, rest)
     default:
       throw new UsageError(`unknown command "${command}"\n\n${HELP}`)
   }
+}
+
+async function privacyCommand(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { visitor: { type: 'string' }, site: { type: 'string' }, cookie: { type: 'string' }, before: { type: 'string' }, by: { type: 'string' } },
+  })
+  const [action] = positionals
+  const by = values.by ?? 'dpo'
+  if (action === 'anonymize') {
+    if (!values.before || !/^\d{4}-\d{2}-\d{2}$/.test(values.before)) throw new UsageError('usage: cairn privacy anonymize --before YYYY-MM-DD')
+    await withStorage(config, (storage) => anonymizeBefore(storage, `${values.before} 00:00:00`, by))
+    process.stdout.write(`data before ${values.before} is anonymised\n`)
+    return
+  }
+  if (action !== 'export' && action !== 'erase' && action !== 'restrict') throw new UsageError('usage: cairn privacy export|erase|restrict|anonymize …')
+  const sites = values.site ? [values.site] : config.sites
+  let keys: VisitorKey[]
+  if (values.cookie) {
+    // The cookie's id, even from an expired cookie: the visitor asks about data already stored.
+    const id = /^([0-9a-f]{32})\./.exec(values.cookie.replace(/^cairn_id=/, ''))?.[1]
+    if (!id) throw new UsageError('--cookie must be the value of the cairn_id cookie, like 3f2a…e1.1767225600')
+    keys = sites.map((site) => ({ site, visitorId: cookieVisitorId(site, { id, depositedAt: 0 }) }))
+  } else if (values.visitor && /^\d{1,20}$/.test(values.visitor)) {
+    keys = sites.map((site) => ({ site, visitorId: values.visitor! }))
+  } else throw new UsageError('give --visitor ID (a number, from the visitor\'s export) or --cookie VALUE')
+  await withStorage(config, async (storage) => {
+    if (action === 'export') {
+      process.stdout.write(JSON.stringify(await exportVisitor(storage, keys), null, 2) + '\n')
+      await record(storage, 'export', keys, by)
+    }
+    else if (action === 'erase') await eraseVisitor(storage, keys, by)
+    else await restrictVisitor(storage, keys, by)
+  })
+  if (action !== 'export') process.stderr.write(`${action === 'erase' ? 'erased' : 'restricted'}: ${keys.map((k) => `${k.site} ${k.visitorId}`).join(', ')}\n`)
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {

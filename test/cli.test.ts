@@ -26,6 +26,32 @@ describe('cairn CLI', () => {
     })
   })
 
+  it('answers a DPO\'s export and erasure by visitor id, and anonymises old data', async () => {
+    const { openDataDir } = await import('./helpers/server.ts')
+    let storage = openDataDir(dataDir)
+    const [visitor] = await (await storage.query({ query: "SELECT toString(visitor_id) AS v, count() AS n FROM cairn.events WHERE site = 'shop.example' GROUP BY v ORDER BY n DESC LIMIT 1", format: 'JSONEachRow' })).json<{ v: string; n: string }>()
+    await storage.close()
+
+    const exported = JSON.parse((await cairn('privacy', 'export', '--visitor', visitor!.v, '--by', 'dpo@shop.example')).stdout) as { events: unknown[] }
+    expect(exported.events).toHaveLength(Number(visitor!.n))
+    const erased = await cairn('privacy', 'erase', '--visitor', visitor!.v, '--by', 'dpo@shop.example')
+    expect(erased.stderr).toContain(`erased: shop.example ${visitor!.v}`)
+    await cairn('privacy', 'anonymize', '--before', '2100-01-01')
+
+    storage = openDataDir(dataDir)
+    const count = async (query: string) => Number((await (await storage.query({ query, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
+    try {
+      expect(await count(`SELECT count() AS n FROM cairn.events WHERE visitor_id = ${visitor!.v}`)).toBe(0)
+      // Anonymised: one id per visit, no address, no versions, no properties.
+      expect(await count("SELECT count() AS n FROM cairn.events WHERE site = 'shop.example' AND (visitor_id != sipHash64(session_id) OR ip_truncated != toIPv6('::') OR browser_version != '' OR length(props) > 0)")).toBe(0)
+      expect(await count("SELECT count() AS n FROM cairn.sessions WHERE site = 'shop.example' AND visitor_id != sipHash64(session_id)")).toBe(0)
+      expect(await count("SELECT count() AS n FROM cairn.events WHERE site = 'shop.example'")).toBe(3000 - Number(visitor!.n))
+      expect(await count("SELECT count() AS n FROM cairn.privacy_requests WHERE kind IN ('export', 'erase', 'anonymize')")).toBe(3)
+    } finally {
+      await storage.close()
+    }
+  })
+
   it('creates a user and an API key that the server then accepts', async () => {
     const user = await cairn('users', 'add', 'anna@example.com', '--role', 'viewer', '--site', 'shop.example')
     const password = /password: (\S+)/.exec(user.stdout)?.[1]

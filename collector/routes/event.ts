@@ -25,15 +25,22 @@ export interface EventRouteDeps {
   userAgents: UserAgentParser
   countries: CountryLookup
   counters: Counters
+  /** `${site}\0${visitor_id}` of visitors who asked that their data no longer be processed. */
+  restricted: Set<string>
+}
+
+/** CORS: the configured sites and their subdomains, which may send credentials (the visitor cookie). */
+export function originOfSites(sites: string[]): (origin: string) => string | null {
+  return (origin) => {
+    const host = URL.canParse(origin) ? new URL(origin).hostname.replace(/^www\./, '') : ''
+    return sites.some((site) => host === site.replace(/:\d+$/, '') || host.endsWith(`.${site}`)) ? origin : null
+  }
 }
 
 export function eventRoute(deps: EventRouteDeps): Hono<CollectorEnv> {
   const { config, counters } = deps
   const sites = new Set(config.sites)
-  const allowedOrigin = (origin: string) => {
-    const host = URL.canParse(origin) ? new URL(origin).hostname.replace(/^www\./, '') : ''
-    return config.sites.some((site) => host === site.replace(/:\d+$/, '') || host.endsWith(`.${site}`)) ? origin : null
-  }
+  const allowedOrigin = originOfSites(config.sites)
   const app = new Hono<CollectorEnv>()
 
   app.use('/api/event', cors({ origin: allowedOrigin, credentials: true, allowMethods: ['POST'], allowHeaders: ['Content-Type'], maxAge: 86_400 }))
@@ -92,6 +99,7 @@ export function eventRoute(deps: EventRouteDeps): Hono<CollectorEnv> {
           identity.kind === 'cookie'
             ? cookieVisitorId(site, identity.cookie)
             : cookielessId(deps.sessions, salts!, site, ip, userAgent, nowMs)
+        if (deps.restricted.has(`${site}\0${visitorId}`)) continue
         // An engagement report only extends a visit; alone it is no visit (Plausible does the same).
         if (event.name === 'engagement' && !deps.sessions.find(site, visitorId, nowMs)) continue
         const page = pageFields(event, site)
@@ -119,8 +127,9 @@ export function eventRoute(deps: EventRouteDeps): Hono<CollectorEnv> {
         queued++
       }
       if (queued === 0) {
-        counters.drop('engagement_without_session')
-        return dropped(c, 'engagement_without_session')
+        const reason = event.name === 'engagement' ? 'engagement_without_session' : 'restricted'
+        counters.drop(reason)
+        return dropped(c, reason)
       }
       counters.accept(queued)
       return c.body(null, 202)
@@ -177,7 +186,7 @@ function decodePath(path: string): string {
   }
 }
 
-function isSecure(requestUrl: string, forwardedProto: string | undefined, trustProxy: boolean): boolean {
+export function isSecure(requestUrl: string, forwardedProto: string | undefined, trustProxy: boolean): boolean {
   if (trustProxy && forwardedProto) return forwardedProto.split(',')[0]!.trim() === 'https'
   return requestUrl.startsWith('https:')
 }

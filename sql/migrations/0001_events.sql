@@ -1,8 +1,9 @@
 -- Every event the collector accepted, one row each. Analysts read this table directly (see sql/README.md).
 -- Key: site first, then day, so per-site date-range scans read only their own granules; name next because
--- almost every dashboard query filters on it (pageview, download, …); visitor_id before timestamp keeps one
--- visitor's events together for session and privacy work and lets SAMPLE BY spread evenly. Paths and
--- link URLs repeat (a site has far fewer pages than pageviews): LowCardinality makes grouping by them cheap.
+-- almost every dashboard query filters on it (pageview, download, …). visitor_id is deliberately not in the
+-- key: it must stay rewritable, so that old data can be anonymised in place (cairn privacy anonymize).
+-- Paths and link URLs repeat (a site has far fewer pages than pageviews): LowCardinality makes grouping by
+-- them cheap.
 CREATE TABLE IF NOT EXISTS cairn.events
 (
     event_id        UUID DEFAULT generateUUIDv4(),
@@ -37,7 +38,6 @@ CREATE TABLE IF NOT EXISTS cairn.events
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
-ORDER BY (site, toDate(timestamp), name, visitor_id, timestamp)
-SAMPLE BY visitor_id
+ORDER BY (site, toDate(timestamp), name, timestamp)
 -- 25 months: the CNIL ceiling for consent-exempt audience measurement.
 TTL toDateTime(timestamp) + INTERVAL 25 MONTH;

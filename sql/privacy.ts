@@ -1,0 +1,95 @@
+/**
+ * Rights requests on the stored data: access and portability (export), erasure, restriction. Erasure uses
+ * mutations (ALTER … DELETE, waited for) rather than lightweight DELETE: a mutation rewrites the parts
+ * without the rows, so the data leaves the disk, where a lightweight DELETE only hides rows until a merge.
+ */
+import type { Storage } from './client.ts'
+
+/** Every table whose rows carry a visitor_id. */
+export const VISITOR_TABLES = ['events', 'sessions_data'] as const
+
+export interface VisitorKey {
+  site: string
+  visitorId: string
+}
+
+export interface Export {
+  visitors: VisitorKey[]
+  events: Record<string, unknown>[]
+  sessions: Record<string, unknown>[]
+  restrictions: Record<string, unknown>[]
+}
+
+const keyCondition =
+  '(site, visitor_id) IN (SELECT tupleElement(k, 1), tupleElement(k, 2) FROM (SELECT arrayJoin(arrayZip({sites:Array(String)}, {ids:Array(UInt64)})) AS k))'
+
+const asParam = (keys: VisitorKey[]) => ({ sites: keys.map((k) => k.site), ids: keys.map((k) => BigInt(k.visitorId)) })
+
+async function rows(storage: Storage, query: string, keys: VisitorKey[]): Promise<Record<string, unknown>[]> {
+  return (await storage.query({ query, query_params: asParam(keys), format: 'JSONEachRow' })).json()
+}
+
+/** Everything stored about these visitors, as JSON a person can read and another tool can import. */
+export async function exportVisitor(storage: Storage, keys: VisitorKey[]): Promise<Export> {
+  const [events, sessions, restrictions] = await Promise.all([
+    rows(storage, `SELECT * EXCEPT (visitor_id), toString(visitor_id) AS visitor_id FROM cairn.events WHERE ${keyCondition} ORDER BY timestamp`, keys),
+    rows(storage, `SELECT * EXCEPT (visitor_id), toString(visitor_id) AS visitor_id FROM cairn.sessions WHERE ${keyCondition} ORDER BY start`, keys),
+    rows(storage, `SELECT site, toString(visitor_id) AS visitor_id, requested_at FROM cairn.restrictions FINAL WHERE ${keyCondition}`, keys),
+  ])
+  return { visitors: keys, events, sessions, restrictions }
+}
+
+/** Deletes every row of these visitors from every table that holds them, and waits until it is done. */
+export async function eraseVisitor(storage: Storage, keys: VisitorKey[], requestedBy: string): Promise<void> {
+  for (const table of VISITOR_TABLES) {
+    await storage.command({
+      query: `ALTER TABLE cairn.${table} DELETE WHERE ${keyCondition}`,
+      query_params: asParam(keys),
+      clickhouse_settings: { mutations_sync: '2' },
+    })
+  }
+  await record(storage, 'erase', keys, requestedBy)
+}
+
+/** From now on the collector drops these visitors' events; the request itself is kept. */
+export async function restrictVisitor(storage: Storage, keys: VisitorKey[], requestedBy: string): Promise<void> {
+  await storage.insert({
+    table: 'cairn.restrictions',
+    values: keys.map((k) => ({ site: k.site, visitor_id: k.visitorId, requested_by: requestedBy })),
+    format: 'JSONEachRow',
+  })
+  await record(storage, 'restrict', keys, requestedBy)
+}
+
+export async function restrictedVisitors(storage: Storage): Promise<Set<string>> {
+  const result = await storage.query({ query: 'SELECT site, toString(visitor_id) AS v FROM cairn.restrictions FINAL', format: 'JSONEachRow' })
+  return new Set((await result.json<{ site: string; v: string }>()).map((r) => `${r.site}\0${r.v}`))
+}
+
+export async function record(storage: Storage, kind: string, keys: VisitorKey[], requestedBy: string, detail = ''): Promise<void> {
+  await storage.insert({
+    table: 'cairn.privacy_requests',
+    values: keys.map((k) => ({ kind, site: k.site, visitor_id: k.visitorId, detail, requested_by: requestedBy })),
+    format: 'JSONEachRow',
+  })
+}
+
+/**
+ * Old data made anonymous in place: every visit gets its own random-looking id (so visits still count,
+ * but nothing links two visits), and the truncated address, versions and custom properties are cleared.
+ */
+export async function anonymizeBefore(storage: Storage, before: string, requestedBy: string): Promise<void> {
+  const settings = { mutations_sync: '2' } as const
+  await storage.command({
+    query: `ALTER TABLE cairn.events UPDATE visitor_id = sipHash64(session_id), ip_truncated = toIPv6('::'),
+              browser_version = '', os_version = '', props = map() WHERE timestamp < toDateTime64({before:String}, 3, 'UTC')`,
+    query_params: { before },
+    clickhouse_settings: settings,
+  })
+  await storage.command({
+    query: "ALTER TABLE cairn.sessions_data UPDATE visitor_id = sipHash64(session_id) WHERE start < toDateTime64({before:String}, 3, 'UTC')",
+    query_params: { before },
+    clickhouse_settings: settings,
+  })
+  await record(storage, 'anonymize', [{ site: '*', visitorId: '0' }], requestedBy, `before ${before}`)
+}
