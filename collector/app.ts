@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { openStorage, type Storage } from '../sql/client.ts'
 import { migrate } from '../sql/migrate.ts'
+import { applyRetention } from '../sql/retention.ts'
 import type { Config } from './config.ts'
 import { Counters } from './counters.ts'
 import { EventWriter } from './event-writer.ts'
@@ -54,6 +55,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
   })
   try {
     await migrate(storage, log.info)
+    await applyRetention(storage, config.retentionMonths, log.info)
   } catch (error) {
     await storage.close()
     throw error
@@ -86,6 +88,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     storage,
     sites: config.sites,
     now,
+    cookieDays: config.cookieDays,
     allowedOrigin: originOfSites(config.sites),
     secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   }))

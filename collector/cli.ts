@@ -6,6 +6,7 @@ import { Access } from '../dashboard/server/auth/access.ts'
 import { addUser, ensureFirstAdmin, generatePassword } from '../dashboard/server/auth/users.ts'
 import { ConfigError, DEMO_SITE, loadConfig, type Config } from './config.ts'
 import { generateDemo } from './demo/generate.ts'
+import { cookieDeclaration, privacyNotice } from './declaration.ts'
 import { consoleLog } from './log.ts'
 import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, type VisitorKey } from '../sql/privacy.ts'
 import { cookieVisitorId } from './visitor.ts'
@@ -26,6 +27,8 @@ Commands:
                                         restriction); the visitor ID is in their export, or give the value
                                         of their cairn_id cookie
   privacy anonymize --before YYYY-MM-DD Anonymise everything older than a date
+  cookies [--format markdown|html]      Print the cookie declaration for the site's privacy policy
+  privacy-notice [--format text|html]   Print a plain-language paragraph of what Cairn collects
   help                                  Show this help
 
 Configuration is read from the environment; see README.md ("Configuration"). With the embedded engine,
@@ -151,6 +154,16 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'privacy':
       return privacyCommand(config, rest)
+    case 'cookies': {
+      const { values } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'markdown' } } })
+      if (values.format !== 'markdown' && values.format !== 'html') throw new UsageError('--format must be markdown or html')
+      return void process.stdout.write(cookieDeclaration(config, values.format))
+    }
+    case 'privacy-notice': {
+      const { values } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'text' } } })
+      if (values.format !== 'text' && values.format !== 'html') throw new UsageError('--format must be text or html')
+      return void process.stdout.write(privacyNotice(config, values.format))
+    }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${HELP}`)
   }

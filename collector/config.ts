@@ -24,6 +24,10 @@ export interface Config {
   ipv4Prefix: 16 | 24
   /** Bits of an IPv6 address kept. */
   ipv6Prefix: 32 | 48
+  /** Lifetime of the visitor cookie from its first deposit, in days (never extended). */
+  cookieDays: number
+  /** Months events are kept before ClickHouse deletes them (TTL). */
+  retentionMonths: number
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +48,10 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env.TRUST_PROXY),
     ipv4Prefix: oneOf(env, 'CAIRN_IPV4_PREFIX', [24, 16] as const),
     ipv6Prefix: oneOf(env, 'CAIRN_IPV6_PREFIX', [48, 32] as const),
+    // 180 days is the most: consent to statistics is valid for 6 months from its first deposit.
+    cookieDays: integer(env, 'CAIRN_COOKIE_DAYS', 180, 1, 180),
+    // 25 months: the CNIL's ceiling for consent-exempt audience measurement.
+    retentionMonths: integer(env, 'CAIRN_RETENTION_MONTHS', 25, 1, 120),
   }
 }
 

@@ -6,8 +6,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 
 export const COOKIE_NAME = 'cairn_id'
-/** 180 days: within 6 months of the first deposit whatever the calendar, and never extended. */
-export const COOKIE_LIFETIME_S = 180 * 86_400
+/** 180 days: within 6 months of the first deposit whatever the calendar, and never extended. The most CAIRN_COOKIE_DAYS may say. */
+export const MAX_COOKIE_DAYS = 180
 
 export interface VisitorCookie {
   id: string
@@ -28,6 +28,8 @@ export interface IdentityInput {
   cookieValue: string | undefined
   secure: boolean
   nowMs: number
+  /** How long the cookie lives from its first deposit, in days (at most MAX_COOKIE_DAYS). */
+  lifetimeDays: number
 }
 
 export function decideIdentity(input: IdentityInput): Identity {
@@ -35,24 +37,24 @@ export function decideIdentity(input: IdentityInput): Identity {
   if (input.optOutSignal || input.consent === false) return { kind: 'cookieless', expireCookie: present }
   // "Not said" is not "withdrawn": count cookieless, but leave a cookie from an earlier consent alone.
   if (input.consent !== true) return { kind: 'cookieless', expireCookie: false }
-  const existing = parseCookie(input.cookieValue, input.nowMs)
+  const existing = parseCookie(input.cookieValue, input.nowMs, input.lifetimeDays)
   if (existing) return { kind: 'cookie', cookie: existing, setCookie: undefined }
   const cookie = { id: randomBytes(16).toString('hex'), depositedAt: Math.floor(input.nowMs / 1000) }
-  return { kind: 'cookie', cookie, setCookie: serializeCookie(cookie, input.secure) }
+  return { kind: 'cookie', cookie, setCookie: serializeCookie(cookie, input.secure, input.lifetimeDays) }
 }
 
 /** `<32 hex id>.<deposit seconds>`; a cookie older than its lifetime (or from the future) is not honoured. */
-export function parseCookie(value: string | undefined, nowMs: number): VisitorCookie | undefined {
+export function parseCookie(value: string | undefined, nowMs: number, lifetimeDays = MAX_COOKIE_DAYS): VisitorCookie | undefined {
   const match = value ? /^([0-9a-f]{32})\.(\d{1,12})$/.exec(value) : null
   if (!match) return undefined
   const depositedAt = Number(match[2])
   const age = nowMs / 1000 - depositedAt
-  if (age >= COOKIE_LIFETIME_S || age < -86_400) return undefined
+  if (age >= lifetimeDays * 86_400 || age < -86_400) return undefined
   return { id: match[1]!, depositedAt }
 }
 
-function serializeCookie(cookie: VisitorCookie, secure: boolean): string {
-  return `${COOKIE_NAME}=${cookie.id}.${cookie.depositedAt}; Max-Age=${COOKIE_LIFETIME_S}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+function serializeCookie(cookie: VisitorCookie, secure: boolean, lifetimeDays: number): string {
+  return `${COOKIE_NAME}=${cookie.id}.${cookie.depositedAt}; Max-Age=${lifetimeDays * 86_400}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
 }
 
 export function expiredCookie(secure: boolean): string {

@@ -85,6 +85,7 @@ export function eventRoute(deps: EventRouteDeps): Hono<CollectorEnv> {
         cookieValue: getCookie(c, COOKIE_NAME),
         secure,
         nowMs,
+        lifetimeDays: config.cookieDays,
       })
       if (identity.kind === 'cookie' && identity.setCookie) c.header('Set-Cookie', identity.setCookie, { append: true })
       if (identity.kind === 'cookieless' && identity.expireCookie) c.header('Set-Cookie', expiredCookie(secure), { append: true })

@@ -14,6 +14,7 @@ export interface PrivacyRouteDeps {
   storage: Storage
   sites: string[]
   now: () => number
+  cookieDays: number
   allowedOrigin: (origin: string) => string | null
   secure: (url: string, forwardedProto: string | undefined) => boolean
 }
@@ -28,7 +29,7 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
 
   /** The visitor ids this browser's cookie stands for, one per site. */
   const keysOf = (cookieValue: string | undefined): VisitorKey[] | undefined => {
-    const cookie = parseCookie(cookieValue, deps.now())
+    const cookie = parseCookie(cookieValue, deps.now(), deps.cookieDays)
     return cookie && deps.sites.map((site) => ({ site, visitorId: cookieVisitorId(site, cookie) }))
   }
 

@@ -40,4 +40,4 @@ ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (site, toDate(timestamp), name, timestamp)
 -- 25 months: the CNIL ceiling for consent-exempt audience measurement.
-TTL toDateTime(timestamp) + INTERVAL 25 MONTH;
+TTL toDateTime(timestamp) + toIntervalMonth(25);

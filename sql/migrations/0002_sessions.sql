@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS cairn.sessions_data
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(start)
 ORDER BY (site, toDate(start), session_id)
-TTL toDateTime(start) + INTERVAL 25 MONTH;
+TTL toDateTime(start) + toIntervalMonth(25);
 
 -- Engagement events extend a session (its end, hence its duration) but are not counted as events.
 -- Any event other than a pageview or engagement that is interactive means the visit was no bounce.
