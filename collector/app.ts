@@ -4,7 +4,8 @@
  */
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { openStorage, type Storage } from '../sql/client.ts'
+import { openReadOnly, openStorage, type Storage } from '../sql/client.ts'
+import { clickhouseDoor } from '../dashboard/server/door/route.ts'
 import { migrate } from '../sql/migrate.ts'
 import { applyRetention } from '../sql/retention.ts'
 import type { Config } from './config.ts'
@@ -60,6 +61,8 @@ export async function createCollector(config: Config, options: CollectorOptions 
     await storage.close()
     throw error
   }
+  const storageOptions = { url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir }
+  const readOnly = await openReadOnly(storageOptions)
   const salts = new Salts(storage, now)
   await salts.rotate()
   const sessions = new Sessions()
@@ -100,6 +103,8 @@ export async function createCollector(config: Config, options: CollectorOptions 
     trustProxy: config.trustProxy > 0,
   })
   app.route('/', dashboard.app as unknown as Hono<CollectorEnv>)
+  // Before the dashboard's pages, which own GET / unless it carries a ClickHouse query.
+  app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access }))
   app.route('/', pages)
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.onError((error, c) => {
@@ -119,6 +124,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
       try {
         await writer.close()
       } finally {
+        await readOnly.close()
         await storage.close()
       }
     },

@@ -63,3 +63,30 @@ export function describeStorage(options: ClickHouseOptions): string {
   const u = new URL(options.url)
   return `ClickHouse server at ${u.protocol}//${u.host}`
 }
+
+/** Bounds for analysts' queries: what one query may take, whatever it asks. */
+export const READ_ONLY_LIMITS = {
+  max_execution_time: 60,
+  max_memory_usage: '2000000000',
+  max_result_bytes: '1000000000',
+} as const
+
+/**
+ * A client whose every query runs read-only (readonly = 1: no writes, no DDL, no table functions, no
+ * change of any setting) within READ_ONLY_LIMITS. Embedded: a session of its own, since chDB keeps SET
+ * values for the session, so the limits and the read-only mode are set once and stay. Server: the same
+ * settings sent with each query.
+ */
+export async function openReadOnly(options: ClickHouseOptions): Promise<Storage> {
+  // As a ClickHouse server answers by default (chDB does not quote 64-bit integers in JSON otherwise);
+  // readonly last: it forbids changing the others.
+  const settings = { output_format_json_quote_64bit_integers: 1, ...READ_ONLY_LIMITS, readonly: '1' } as const
+  if (options.url) {
+    return createClient({ url: options.url, username: options.username ?? 'default', password: options.password ?? '', database: 'cairn', clickhouse_settings: settings })
+  }
+  const client = createClient({ connection: createChdbConnection({ path: options.dataDir }) as unknown as ClientConnection })
+  // Unqualified names mean cairn's tables, as with `database: 'cairn'` on a server.
+  await client.command({ query: 'USE cairn' })
+  await client.command({ query: 'SELECT 1', clickhouse_settings: settings })
+  return client
+}
