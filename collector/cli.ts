@@ -27,6 +27,9 @@ Commands:
                                         restriction); the visitor ID is in their export, or give the value
                                         of their cairn_id cookie
   privacy anonymize --before YYYY-MM-DD Anonymise everything older than a date
+  sql "SELECT …" [--format FORMAT]      Run a read-only query through the server's /clickhouse door (or on
+                                        CLICKHOUSE_URL) and print an aligned table or any ClickHouse format;
+                                        credentials from CAIRN_USER / CAIRN_PASSWORD, server from CAIRN_URL
   cookies [--format markdown|html]      Print the cookie declaration for the site's privacy policy
   privacy-notice [--format text|html]   Print a plain-language paragraph of what Cairn collects
   help                                  Show this help
@@ -154,6 +157,12 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'privacy':
       return privacyCommand(config, rest)
+    case 'sql': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string', default: 'PrettyCompactMonoBlock' } } })
+      const query = positionals.join(' ').trim()
+      if (!query) throw new UsageError('usage: cairn sql "SELECT …" [--format FORMAT]')
+      return sqlCommand(config, query, values.format!)
+    }
     case 'cookies': {
       const { values } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'markdown' } } })
       if (values.format !== 'markdown' && values.format !== 'html') throw new UsageError('--format must be markdown or html')
@@ -167,6 +176,26 @@ async function main(argv: string[]): Promise<void> {
     default:
       throw new UsageError(`unknown command "${command}"\n\n${HELP}`)
   }
+}
+
+/** Through the running server's door (the embedded engine is held by it), or straight to a ClickHouse server. */
+async function sqlCommand(config: Config, query: string, format: string): Promise<void> {
+  const direct = config.clickhouseUrl
+  const base = direct ? new URL(direct) : new URL('/clickhouse', process.env.CAIRN_URL ?? `http://localhost:${config.port}`)
+  const user = direct ? config.clickhouseUser : process.env.CAIRN_USER
+  const password = direct ? config.clickhousePassword : process.env.CAIRN_PASSWORD
+  if (!user) throw new UsageError('set CAIRN_USER and CAIRN_PASSWORD (a Cairn user with a role on every site, or their API key as the password)')
+  base.searchParams.set('default_format', format)
+  if (direct) base.searchParams.set('readonly', '1')
+  let response: Response
+  try {
+    response = await fetch(base, { method: 'POST', body: query, headers: { authorization: `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}` } })
+  } catch (error) {
+    throw new Error(`cannot reach ${base.origin} (${(error as Error).message}); is "cairn serve" running? Set CAIRN_URL if it is elsewhere`)
+  }
+  const text = await response.text()
+  if (!response.ok) throw new Error(text.trim())
+  process.stdout.write(text)
 }
 
 async function privacyCommand(config: Config, args: string[]): Promise<void> {

@@ -77,6 +77,27 @@ describe('/clickhouse with @clickhouse/client', () => {
   })
 })
 
+describe('cairn sql', () => {
+  it('prints an aligned table, or any ClickHouse format, through the door', async () => {
+    const { execFile } = await import('node:child_process')
+    const run = (...args: string[]) =>
+      new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
+        execFile(process.execPath, ['collector/bin/cairn.js', 'sql', ...args], {
+          cwd: new URL('..', import.meta.url).pathname,
+          env: { ...process.env, CAIRN_URL: server.url, CAIRN_USER: 'analyst@example.com', CAIRN_PASSWORD: 'analyst password', CAIRN_SITES: SITE },
+        }, (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? (error as { code?: number }).code ?? 1 : 0 }))
+      })
+    const table = await run("SELECT 1 AS one, 'cairn' AS name")
+    expect(table.stdout).toMatch(/one.*name/)
+    expect(table.stdout).toMatch(/│ +1 │ cairn │/)
+    const csv = await run('SELECT 1 AS one, 2 AS two', '--format', 'CSVWithNames')
+    expect(csv.stdout).toBe('"one","two"\n1,2\n')
+    const refused = await run('SELECT * FROM cairn.salts')
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toMatch(/Code: 497/)
+  })
+})
+
 describe('read-only whatever the query says', () => {
   const attempts: [string, string][] = [
     ['INSERT', "INSERT INTO cairn.events (site, name) VALUES ('door.example', 'forged')"],
