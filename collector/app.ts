@@ -55,15 +55,15 @@ export async function createCollector(config: Config, options: CollectorOptions 
     dataDir: config.dataDir,
   })
   try {
-    await migrate(storage, log.info)
-    await applyRetention(storage, config.retentionMonths, log.info)
+    await migrate(storage, log.info, undefined, config.clickhouseCluster)
+    await applyRetention(storage, config.retentionMonths, log.info, config.clickhouseCluster)
   } catch (error) {
     await storage.close()
     throw error
   }
   const storageOptions = { url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir }
   const readOnly = await openReadOnly(storageOptions)
-  const salts = new Salts(storage, now)
+  const salts = new Salts(storage, now, config.clickhouseCluster)
   await salts.rotate()
   const sessions = new Sessions()
   const reloaded = await sessions.reload(storage, now())
@@ -92,6 +92,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     sites: config.sites,
     now,
     cookieDays: config.cookieDays,
+    cluster: config.clickhouseCluster,
     allowedOrigin: originOfSites(config.sites),
     secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   }))

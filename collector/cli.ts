@@ -80,7 +80,7 @@ async function withStorage<T>(config: Config, run: (storage: Storage) => Promise
   let storage: Storage
   try {
     storage = openStorage({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
-    await migrate(storage)
+    await migrate(storage, undefined, undefined, config.clickhouseCluster)
   } catch (error) {
     throw new Error(`cannot open ${describeStorage({ url: config.clickhouseUrl, dataDir: config.dataDir })} (${(error as Error).message}); if "cairn serve" is running on it, stop it first`)
   }
@@ -208,7 +208,7 @@ async function privacyCommand(config: Config, args: string[]): Promise<void> {
   const by = values.by ?? 'dpo'
   if (action === 'anonymize') {
     if (!values.before || !/^\d{4}-\d{2}-\d{2}$/.test(values.before)) throw new UsageError('usage: cairn privacy anonymize --before YYYY-MM-DD')
-    await withStorage(config, (storage) => anonymizeBefore(storage, `${values.before} 00:00:00`, by))
+    await withStorage(config, (storage) => anonymizeBefore(storage, `${values.before} 00:00:00`, by, config.clickhouseCluster))
     process.stdout.write(`data before ${values.before} is anonymised\n`)
     return
   }
@@ -228,7 +228,7 @@ async function privacyCommand(config: Config, args: string[]): Promise<void> {
       process.stdout.write(JSON.stringify(await exportVisitor(storage, keys), null, 2) + '\n')
       await record(storage, 'export', keys, by)
     }
-    else if (action === 'erase') await eraseVisitor(storage, keys, by)
+    else if (action === 'erase') await eraseVisitor(storage, keys, by, config.clickhouseCluster)
     else await restrictVisitor(storage, keys, by)
   })
   if (action !== 'export') process.stderr.write(`${action === 'erase' ? 'erased' : 'restricted'}: ${keys.map((k) => `${k.site} ${k.visitorId}`).join(', ')}\n`)

@@ -12,6 +12,8 @@ export interface Config {
   clickhouseUrl: string | undefined
   clickhouseUser: string
   clickhousePassword: string
+  /** A ClickHouse cluster's name: DDL runs ON CLUSTER with replicated and distributed tables. */
+  clickhouseCluster: string | undefined
   /** Sites (domains, without `www.`) whose events are accepted. */
   sites: string[]
   /** Each site's time zone for reports (IANA name), UTC unless given as `example.com=Europe/Paris`. */
@@ -43,6 +45,7 @@ export function loadConfig(env: Env = process.env): Config {
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseUser: env.CLICKHOUSE_USER || 'default',
     clickhousePassword: env.CLICKHOUSE_PASSWORD || '',
+    clickhouseCluster: env.CLICKHOUSE_CLUSTER || undefined,
     ...sites(env.CAIRN_SITES),
     demo: !env.CAIRN_SITES,
     trustProxy: trustProxy(env.TRUST_PROXY),

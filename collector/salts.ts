@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Storage } from '../sql/client.ts'
+import { alterTarget } from '../sql/cluster.ts'
 
 const DAY_MS = 86_400_000
 
@@ -20,6 +21,7 @@ export class Salts {
   constructor(
     private readonly storage: Storage,
     private readonly now: () => number,
+    private readonly cluster?: string,
   ) {}
 
   /** Today's salt and, if it exists, yesterday's. Rotates first when the UTC day has changed. */
@@ -74,7 +76,7 @@ export class Salts {
     for (const row of await old.json<{ d: string }>()) {
       // Dropping the day's partition removes its part from disk (old_parts_lifetime = 1 s on this table),
       // where a lightweight DELETE would only mask the row.
-      await this.storage.command({ query: 'ALTER TABLE cairn.salts DROP PARTITION {day:Date}', query_params: { day: row.d } })
+      await this.storage.command({ query: `ALTER TABLE ${alterTarget('salts', this.cluster)} DROP PARTITION {day:Date}`, query_params: { day: row.d } })
     }
   }
 }

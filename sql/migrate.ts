@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Storage } from './client.ts'
+import { toCluster } from './cluster.ts'
 
 export const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url))
 
@@ -48,19 +49,22 @@ export async function migrate(
   storage: Storage,
   log: (line: string) => void = () => {},
   migrations = readMigrations(),
+  /** CLICKHOUSE_CLUSTER: the same statements, rewritten ON CLUSTER with replicated and distributed tables. */
+  cluster?: string,
 ): Promise<string[]> {
-  await storage.command({ query: 'CREATE DATABASE IF NOT EXISTS cairn' })
-  await storage.command({
-    query: `CREATE TABLE IF NOT EXISTS cairn.schema_migrations
+  const run = async (statement: string) => {
+    for (const query of cluster ? toCluster(statement, cluster) : [statement]) await storage.command({ query })
+  }
+  await run('CREATE DATABASE IF NOT EXISTS cairn')
+  await run(`CREATE TABLE IF NOT EXISTS cairn.schema_migrations
       (version UInt32, name String, checksum String, applied_at DateTime('UTC') DEFAULT now())
-      ENGINE = ReplacingMergeTree ORDER BY version`,
-  })
+      ENGINE = ReplacingMergeTree ORDER BY version`)
   const done = await storage.query({ query: 'SELECT version FROM cairn.schema_migrations FINAL', format: 'JSONEachRow' })
   const applied = new Set((await done.json<{ version: number }>()).map((r) => Number(r.version)))
   const pending = migrations.filter((m) => !applied.has(m.version))
   for (const [i, m] of pending.entries()) {
     log(`migration ${i + 1}/${pending.length}: ${m.name}`)
-    for (const statement of m.statements) await storage.command({ query: statement })
+    for (const statement of m.statements) await run(statement)
     await storage.insert({
       table: 'cairn.schema_migrations',
       values: [{ version: m.version, name: m.name, checksum: m.checksum }],

@@ -4,6 +4,7 @@
  * without the rows, so the data leaves the disk, where a lightweight DELETE only hides rows until a merge.
  */
 import type { Storage } from './client.ts'
+import { alterTarget } from './cluster.ts'
 
 /** Every table whose rows carry a visitor_id. */
 export const VISITOR_TABLES = ['events', 'sessions_data'] as const
@@ -40,10 +41,10 @@ export async function exportVisitor(storage: Storage, keys: VisitorKey[]): Promi
 }
 
 /** Deletes every row of these visitors from every table that holds them, and waits until it is done. */
-export async function eraseVisitor(storage: Storage, keys: VisitorKey[], requestedBy: string): Promise<void> {
+export async function eraseVisitor(storage: Storage, keys: VisitorKey[], requestedBy: string, cluster?: string): Promise<void> {
   for (const table of VISITOR_TABLES) {
     await storage.command({
-      query: `ALTER TABLE cairn.${table} DELETE WHERE ${keyCondition}`,
+      query: `ALTER TABLE ${alterTarget(table, cluster)} DELETE WHERE ${keyCondition}`,
       query_params: asParam(keys),
       clickhouse_settings: { mutations_sync: '2' },
     })
@@ -78,16 +79,16 @@ export async function record(storage: Storage, kind: string, keys: VisitorKey[],
  * Old data made anonymous in place: every visit gets its own random-looking id (so visits still count,
  * but nothing links two visits), and the truncated address, versions and custom properties are cleared.
  */
-export async function anonymizeBefore(storage: Storage, before: string, requestedBy: string): Promise<void> {
+export async function anonymizeBefore(storage: Storage, before: string, requestedBy: string, cluster?: string): Promise<void> {
   const settings = { mutations_sync: '2' } as const
   await storage.command({
-    query: `ALTER TABLE cairn.events UPDATE visitor_id = sipHash64(session_id), ip_truncated = toIPv6('::'),
+    query: `ALTER TABLE ${alterTarget('events', cluster)} UPDATE visitor_id = sipHash64(session_id), ip_truncated = toIPv6('::'),
               browser_version = '', os_version = '', props = map() WHERE timestamp < toDateTime64({before:String}, 3, 'UTC')`,
     query_params: { before },
     clickhouse_settings: settings,
   })
   await storage.command({
-    query: "ALTER TABLE cairn.sessions_data UPDATE visitor_id = sipHash64(session_id) WHERE start < toDateTime64({before:String}, 3, 'UTC')",
+    query: `ALTER TABLE ${alterTarget('sessions_data', cluster)} UPDATE visitor_id = sipHash64(session_id) WHERE start < toDateTime64({before:String}, 3, 'UTC')`,
     query_params: { before },
     clickhouse_settings: settings,
   })

@@ -3,16 +3,17 @@
  * each start. ClickHouse deletes expired rows in its merges; an unchanged setting changes nothing.
  */
 import type { Storage } from './client.ts'
+import { SHARDED, alterTarget } from './cluster.ts'
 
 /** Each table holding event data, and the column its age is measured by. */
 export const RETAINED = { events: 'timestamp', sessions_data: 'start' } as const
 
-export async function applyRetention(storage: Storage, months: number, log: (line: string) => void = () => {}): Promise<void> {
+export async function applyRetention(storage: Storage, months: number, log: (line: string) => void = () => {}, cluster?: string): Promise<void> {
   for (const [table, column] of Object.entries(RETAINED)) {
     const [row] = await (
       await storage.query({
         query: 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {table:String}',
-        query_params: { db: 'cairn', table },
+        query_params: { db: 'cairn', table: cluster && table in SHARDED ? `${table}_local` : table },
         format: 'JSONEachRow',
       })
     ).json<{ engine_full: string }>()
@@ -22,6 +23,6 @@ export async function applyRetention(storage: Storage, months: number, log: (lin
     // The months are an integer from the validated configuration; DDL takes no query parameters here.
     // ClickHouse then recomputes the TTL of the existing parts in the background (a mutation), so rows
     // already older than a shortened period go too, not only the ones written from now on.
-    await storage.command({ query: `ALTER TABLE cairn.${table} MODIFY TTL toDateTime(${column}) + toIntervalMonth(${Math.trunc(months)})` })
+    await storage.command({ query: `ALTER TABLE ${alterTarget(table, cluster)} MODIFY TTL toDateTime(${column}) + toIntervalMonth(${Math.trunc(months)})` })
   }
 }

@@ -15,6 +15,7 @@ export interface PrivacyRouteDeps {
   sites: string[]
   now: () => number
   cookieDays: number
+  cluster: string | undefined
   allowedOrigin: (origin: string) => string | null
   secure: (url: string, forwardedProto: string | undefined) => boolean
 }
@@ -45,7 +46,7 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
   app.delete('/api/privacy/me', async (c) => {
     const keys = keysOf(getCookie(c, COOKIE_NAME))
     if (!keys) return c.json(NO_DATA, 404)
-    await eraseVisitor(deps.storage, keys, 'visitor')
+    await eraseVisitor(deps.storage, keys, 'visitor', deps.cluster)
     c.header('Set-Cookie', expiredCookie(deps.secure(c.req.url, c.req.header('x-forwarded-proto'))))
     return c.json({ erased: true })
   })

@@ -1,0 +1,42 @@
+/** The DDL Cairn runs on a ClickHouse cluster, generated from the same migrations (no cluster runs here). */
+import { describe, expect, it } from 'vitest'
+import { alterTarget, toCluster } from './cluster.ts'
+import { readMigrations } from './migrate.ts'
+
+const all = readMigrations().flatMap((m) => m.statements.flatMap((s) => toCluster(s, 'analytics')))
+const find = (start: string) => all.find((s) => s.startsWith(start))!
+
+describe('cluster DDL', () => {
+  it('runs every statement ON CLUSTER', () => {
+    for (const statement of all) expect(statement.split('\n')[0]).toMatch(/ON CLUSTER analytics/)
+  })
+
+  it('shards events: a replicated local table and a Distributed table under the public name', () => {
+    expect(find('CREATE TABLE IF NOT EXISTS cairn.events_local')).toMatch(
+      /ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}\/cairn\/events', '\{replica\}'\)/,
+    )
+    expect(find('CREATE TABLE IF NOT EXISTS cairn.events ON CLUSTER')).toBe(
+      'CREATE TABLE IF NOT EXISTS cairn.events ON CLUSTER analytics AS cairn.events_local\nENGINE = Distributed(analytics, cairn, events_local, sipHash64(session_id))',
+    )
+    expect(find('CREATE TABLE IF NOT EXISTS cairn.sessions_data_local')).toMatch(/ENGINE = ReplicatedAggregatingMergeTree\('\/clickhouse\/tables\/\{shard\}\/cairn\/sessions_data', '\{replica\}'\)/)
+  })
+
+  it('feeds the rollup on each shard and keeps the views on the public tables', () => {
+    const mv = find('CREATE MATERIALIZED VIEW IF NOT EXISTS cairn.sessions_mv')
+    expect(mv).toMatch(/TO cairn\.sessions_data_local/)
+    expect(mv).toMatch(/FROM cairn\.events_local/)
+    expect(find('CREATE VIEW IF NOT EXISTS cairn.sessions ON CLUSTER')).toMatch(/FROM cairn\.sessions_data\b/)
+  })
+
+  it('replicates small tables to every node, keeping their engine arguments', () => {
+    expect(find('CREATE TABLE IF NOT EXISTS cairn.salts')).toMatch(/ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/cairn\/salts', '\{replica\}'\)/)
+    expect(find('CREATE TABLE IF NOT EXISTS cairn.users')).toMatch(/ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/cairn\/users', '\{replica\}', version\)/)
+  })
+
+  it('sends ALTERs to the local tables on every node', () => {
+    expect(alterTarget('events', 'analytics')).toBe('cairn.events_local ON CLUSTER analytics')
+    expect(alterTarget('salts', 'analytics')).toBe('cairn.salts ON CLUSTER analytics')
+    expect(alterTarget('events', undefined)).toBe('cairn.events')
+    expect(() => alterTarget('events', "x'; DROP")).toThrow(/not a cluster name/)
+  })
+})
