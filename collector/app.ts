@@ -84,11 +84,19 @@ export async function createCollector(config: Config, options: CollectorOptions 
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
 
+  const dashboard = dashboardApi({
+    storage,
+    sites: config.sites.map((name) => ({ name, timeZone: config.timeZones[name] ?? 'UTC' })),
+    now,
+    trustProxy: config.trustProxy > 0,
+  })
   const app = new Hono<CollectorEnv>()
   app.use(truncatedIp(config))
   app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents: new UserAgentParser(), countries: new CountryLookup(), counters, restricted }))
   app.route('/', privacyRoute({
     storage,
+    access: dashboard.access,
+    restricted,
     sites: config.sites,
     now,
     cookieDays: config.cookieDays,
@@ -97,12 +105,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   }))
   app.route('/', scripts)
-  const dashboard = dashboardApi({
-    storage,
-    sites: config.sites.map((name) => ({ name, timeZone: config.timeZones[name] ?? 'UTC' })),
-    now,
-    trustProxy: config.trustProxy > 0,
-  })
+
   app.route('/', dashboard.app as unknown as Hono<CollectorEnv>)
   // Before the dashboard's pages, which own GET / unless it carries a ClickHouse query.
   app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access }))

@@ -3,6 +3,7 @@
  * mutations (ALTER … DELETE, waited for) rather than lightweight DELETE: a mutation rewrites the parts
  * without the rows, so the data leaves the disk, where a lightweight DELETE only hides rows until a merge.
  */
+import { createHash } from 'node:crypto'
 import type { Storage } from './client.ts'
 import { alterTarget } from './cluster.ts'
 
@@ -70,7 +71,7 @@ export async function restrictedVisitors(storage: Storage): Promise<Set<string>>
 export async function record(storage: Storage, kind: string, keys: VisitorKey[], requestedBy: string, detail = ''): Promise<void> {
   await storage.insert({
     table: 'cairn.privacy_requests',
-    values: keys.map((k) => ({ kind, site: k.site, visitor_id: k.visitorId, detail, requested_by: requestedBy })),
+    values: keys.map((k) => ({ kind, site: k.site, subject: subjectOf(k), detail, requested_by: requestedBy })),
     format: 'JSONEachRow',
   })
 }
@@ -92,5 +93,10 @@ export async function anonymizeBefore(storage: Storage, before: string, requeste
     query_params: { before },
     clickhouse_settings: settings,
   })
-  await record(storage, 'anonymize', [{ site: '*', visitorId: '0' }], requestedBy, `before ${before}`)
+  await record(storage, 'anonymize', [{ site: '*', visitorId: '' }], requestedBy, `before ${before}`)
+}
+
+/** How a visitor appears in the request log: never their id, a hash of it. */
+export function subjectOf(key: VisitorKey): string {
+  return createHash('sha256').update(`${key.site}\0${key.visitorId}`).digest('hex')
 }

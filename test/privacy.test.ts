@@ -3,8 +3,9 @@
  * a restricted visitor's new events are not stored, and other visitors are untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { restrictVisitor } from '../sql/privacy.ts'
+import { restrictVisitor, subjectOf } from '../sql/privacy.ts'
 import { TestServer, pageview, setCookies, uniqueSite } from './helpers/server.ts'
+import { addUser } from '../dashboard/server/auth/users.ts'
 
 const site = uniqueSite('privacy')
 let server: TestServer
@@ -60,8 +61,14 @@ describe('visitor self-service', () => {
     expect((await rowsOf(ben.visitorId)).events).toBe(2)
     const [others] = await server.rows<{ n: string }>("SELECT count() AS n FROM cairn.events WHERE site = {site:String} AND pathname = '/nobody'", { site })
     expect(Number(others!.n)).toBe(1)
-    // The request is logged without the data.
-    const log = await server.rows<{ kind: string }>("SELECT kind FROM cairn.privacy_requests WHERE visitor_id = {v:UInt64} ORDER BY at, kind", { v: anna.visitorId })
+    // No row of any table holds the id any more; the request log knows the visitor only by a hash.
+    const tables = await server.rows<{ table: string }>("SELECT DISTINCT table FROM system.columns WHERE database = 'cairn' AND name = 'visitor_id'")
+    expect(tables.map((t) => t.table)).toEqual(expect.arrayContaining(['events', 'sessions_data', 'sessions', 'restrictions', 'pageviews', 'downloads']))
+    for (const { table } of tables) {
+      const [row] = await server.rows<{ n: string }>(`SELECT count() AS n FROM cairn.${table} WHERE visitor_id = {v:UInt64}`, { v: anna.visitorId })
+      expect(Number(row!.n), table).toBe(0)
+    }
+    const log = await server.rows<{ kind: string }>('SELECT kind FROM cairn.privacy_requests WHERE subject = {s:String} ORDER BY at, kind', { s: subjectOf({ site, visitorId: anna.visitorId }) })
     expect(log.map((r) => r.kind).sort()).toEqual(['erase', 'export'])
   })
 
@@ -84,5 +91,27 @@ describe('restriction', () => {
     expect(rows.map((r) => r.pathname)).toEqual(['/carl-1'])
     const [record] = await server.rows<{ by: string }>('SELECT requested_by AS by FROM cairn.restrictions WHERE visitor_id = {v:UInt64}', { v: carl.visitorId })
     expect(record!.by).toBe('dpo@example.com')
+  })
+})
+
+describe('admin API for the DPO', () => {
+  it('refuses without credentials or admin rights, and restricts at once for an admin', async () => {
+    const dana = await consentedVisitor('100.64.10.10', ['/dana-1'])
+    const call = (headers: Record<string, string>, body: object) =>
+      fetch(`${server.url}/api/sites/${site}/privacy`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    expect((await call({}, { action: 'restrict', visitor_id: dana.visitorId })).status).toBe(401)
+    await addUser(server.server.collector.access, 'viewer@example.com', 'viewer password 1', 'viewer', site)
+    await addUser(server.server.collector.access, 'dpo@example.com', 'dpo password 12', 'admin', site)
+    const viewerKey = await server.server.collector.access.createApiKey('viewer@example.com', 'x')
+    const dpoKey = await server.server.collector.access.createApiKey('dpo@example.com', 'x')
+    expect((await call({ authorization: `Bearer ${viewerKey}` }, { action: 'restrict', visitor_id: dana.visitorId })).status).toBe(403)
+    expect((await call({ authorization: `Bearer ${dpoKey}` }, { action: 'erase' })).status).toBe(400)
+    expect((await call({ authorization: `Bearer ${dpoKey}` }, { action: 'anonymize', before: '2020-01-01' })).status).toBe(403) // every site's admin only
+
+    const exported = await call({ authorization: `Bearer ${dpoKey}` }, { action: 'export', visitor_id: dana.visitorId })
+    expect(((await exported.json()) as { events: unknown[] }).events).toHaveLength(1)
+    expect((await call({ authorization: `Bearer ${dpoKey}` }, { action: 'restrict', visitor_id: dana.visitorId })).status).toBe(200)
+    const response = await server.post(pageview(site, '/dana-2', { c: true }), { 'x-forwarded-for': '100.64.10.10', cookie: dana.cookie })
+    expect(response.headers.get('x-cairn-dropped')).toBe('restricted')
   })
 })

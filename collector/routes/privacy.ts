@@ -7,15 +7,20 @@ import { Hono } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { cors } from 'hono/cors'
 import type { Storage } from '../../sql/client.ts'
-import { eraseVisitor, exportVisitor, record, type VisitorKey } from '../../sql/privacy.ts'
+import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, type VisitorKey } from '../../sql/privacy.ts'
+import { principalOf } from '../../dashboard/server/api.ts'
+import { canAdmin, type Access } from '../../dashboard/server/auth/access.ts'
 import { COOKIE_NAME, cookieVisitorId, expiredCookie, parseCookie } from '../visitor.ts'
 
 export interface PrivacyRouteDeps {
   storage: Storage
+  access: Access
   sites: string[]
   now: () => number
   cookieDays: number
   cluster: string | undefined
+  /** The collector's set of restricted visitors, updated at once by a restriction made here. */
+  restricted: Set<string>
   allowedOrigin: (origin: string) => string | null
   secure: (url: string, forwardedProto: string | undefined) => boolean
 }
@@ -49,6 +54,38 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
     await eraseVisitor(deps.storage, keys, 'visitor', deps.cluster)
     c.header('Set-Cookie', expiredCookie(deps.secure(c.req.url, c.req.header('x-forwarded-proto'))))
     return c.json({ erased: true })
+  })
+  // The DPO's requests, for admins of the site (the same as `cairn privacy …`, while the server runs).
+  app.post('/api/sites/:site/privacy', async (c) => {
+    const site = c.req.param('site')
+    const principal = await principalOf(c, deps.access)
+    if (!principal) return c.json({ error: 'log in, or send an API key as "Authorization: Bearer <key>"' }, 401)
+    if (!deps.sites.includes(site)) return c.json({ error: `${site} is not a site of this Cairn` }, 404)
+    if (!canAdmin(principal, site)) return c.json({ error: `no admin access to ${site}` }, 403)
+    const body = (await c.req.json().catch(() => null)) as { action?: unknown; visitor_id?: unknown; before?: unknown } | null
+    const by = principal.kind === 'user' ? principal.email : 'share'
+    if (body?.action === 'anonymize') {
+      if (!canAdmin(principal, '*')) return c.json({ error: 'anonymising touches every site: it needs an admin of every site' }, 403)
+      if (typeof body.before !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(body.before)) return c.json({ errors: { before: 'must be a date YYYY-MM-DD' } }, 400)
+      await anonymizeBefore(deps.storage, `${body.before} 00:00:00`, by, deps.cluster)
+      return c.json({ anonymized: body.before })
+    }
+    if (body?.action !== 'export' && body?.action !== 'erase' && body?.action !== 'restrict') {
+      return c.json({ errors: { action: 'must be export, erase, restrict or anonymize' } }, 400)
+    }
+    if (typeof body.visitor_id !== 'string' || !/^\d{1,20}$/.test(body.visitor_id)) return c.json({ errors: { visitor_id: 'must be the visitor id, a number as a string' } }, 400)
+    const keys = [{ site, visitorId: body.visitor_id }]
+    if (body.action === 'export') {
+      const data = await exportVisitor(deps.storage, keys)
+      await record(deps.storage, 'export', keys, by)
+      return c.json(data)
+    }
+    if (body.action === 'erase') await eraseVisitor(deps.storage, keys, by, deps.cluster)
+    else {
+      await restrictVisitor(deps.storage, keys, by)
+      deps.restricted.add(`${site}\0${body.visitor_id}`)
+    }
+    return c.json({ [body.action === 'erase' ? 'erased' : 'restricted']: body.visitor_id })
   })
   return app
 }

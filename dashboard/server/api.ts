@@ -25,6 +25,15 @@ export interface DashboardOptions {
 
 type Env = { Variables: { principal: Principal | undefined } }
 
+/** Who sent the request: an API key, a shared link's token, or the login cookie, in that order. */
+export async function principalOf(c: Context, access: Access): Promise<Principal | undefined> {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]
+  const share = c.req.header('x-cairn-share')
+  const session = getCookie(c, LOGIN_COOKIE)
+  const credential = bearer ? { apiKey: bearer } : share ? { share } : session ? { session } : undefined
+  return credential ? access.principal(credential) : undefined
+}
+
 export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; access: Access } {
   const access = new Access(options.storage, options.now)
   const sites = new Map(options.sites.map((s) => [s.name, s]))
@@ -33,11 +42,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     options.trustProxy && c.req.header('x-forwarded-proto') ? c.req.header('x-forwarded-proto')!.startsWith('https') : c.req.url.startsWith('https:')
 
   app.use('/api/*', async (c, next) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]
-    const share = c.req.header('x-cairn-share')
-    const session = getCookie(c, LOGIN_COOKIE)
-    const credential = bearer ? { apiKey: bearer } : share ? { share } : session ? { session } : undefined
-    c.set('principal', credential ? await access.principal(credential) : undefined)
+    c.set('principal', await principalOf(c, access))
     await next()
   })
 

@@ -11,14 +11,16 @@ ENGINE = ReplacingMergeTree
 ORDER BY (site, visitor_id);
 
 -- A log of the rights requests carried out (export, erasure, restriction, anonymisation), without the
--- data itself: what the DPO shows a supervisory authority.
+-- data itself: what the DPO shows a supervisory authority. The visitor appears only as a SHA-256 of
+-- (site, visitor_id): after an erasure no table holds the id, yet a DPO who is given it again can find
+-- the request.
 CREATE TABLE IF NOT EXISTS cairn.privacy_requests
 (
-    at         DateTime('UTC') DEFAULT now(),
-    kind       LowCardinality(String),
-    site       String,
-    visitor_id UInt64,
-    detail     String,
+    at           DateTime('UTC') DEFAULT now(),
+    kind         LowCardinality(String),
+    site         String,
+    subject      String,
+    detail       String,
     requested_by String
 )
 ENGINE = MergeTree
