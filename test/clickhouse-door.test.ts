@@ -141,6 +141,12 @@ describe('read-only whatever the query says', () => {
     expect(existsSync('/tmp/cairn-door-leak.csv')).toBe(false)
   })
 
+  it('bounds every query in time and memory', async () => {
+    const limits = await (await analyst.query({ query: "SELECT getSetting('max_execution_time') AS t, getSetting('max_memory_usage') AS m, getSetting('readonly') AS r", format: 'JSONEachRow' })).json<{ t: number; m: string; r: number }>()
+    expect(limits.map((l) => [Number(l.t), Number(l.m), Number(l.r)])).toEqual([[60, 2_000_000_000, 1]])
+    await expect(analyst.query({ query: 'SELECT length(groupArray(number)) FROM numbers(1000000000)' })).rejects.toMatchObject({ code: expect.stringMatching(/^(241|396)$/) })
+  })
+
   it('refuses a setting in the URL', async () => {
     const response = await fetch(`${server.url}/clickhouse?query=SELECT%201&readonly=0&max_memory_usage=100000000000`, {
       headers: { authorization: `Basic ${Buffer.from('analyst@example.com:analyst password').toString('base64')}` },
