@@ -12,7 +12,7 @@ import type { Salts } from '../salts.ts'
 import { ATTRIBUTION_COLUMNS, type Attribution, type Sessions } from '../sessions.ts'
 import { sourceFromReferrer, sourceFromUtm } from '../sources.ts'
 import { isBot, type UserAgentParser } from '../user-agent.ts'
-import { COOKIE_NAME, cookieVisitorId, cookielessVisitorId, decideIdentity, expiredCookie, type Identity } from '../visitor.ts'
+import { COOKIE_NAME, cookieVisitorId, cookielessVisitorId, decideIdentity, expiredCookie } from '../visitor.ts'
 import type { Counters } from '../counters.ts'
 import type { CollectorEnv } from '../truncated-ip.ts'
 
@@ -196,4 +196,3 @@ export function clickhouseTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 23)
 }
 
-export type { Identity }

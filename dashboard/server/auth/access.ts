@@ -111,6 +111,8 @@ export class Access {
     const cached = this.cache.get(key)
     if (cached && cached.until > this.now()) return cached.principal
     const principal = await this.resolve(credential)
+    // Forged tokens would otherwise grow the cache without bound.
+    if (this.cache.size >= 10_000) this.cache.clear()
     this.cache.set(key, { principal, until: this.now() + 60_000 })
     return principal
   }
