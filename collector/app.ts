@@ -15,6 +15,7 @@ import { CountryLookup } from './geo.ts'
 import { consoleLog, type Log } from './log.ts'
 import { eventRoute, isSecure, originOfSites } from './routes/event.ts'
 import { privacyRoute } from './routes/privacy.ts'
+import { healthRoute } from './routes/health.ts'
 import { restrictedVisitors } from '../sql/privacy.ts'
 import { trackerRoute } from './routes/tracker.ts'
 import { dashboardRoute } from './routes/dashboard.ts'
@@ -92,7 +93,9 @@ export async function createCollector(config: Config, options: CollectorOptions 
   })
   const app = new Hono<CollectorEnv>()
   app.use(truncatedIp(config))
-  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents: new UserAgentParser(), countries: new CountryLookup(), counters, restricted }))
+  const userAgents = new UserAgentParser()
+  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted }))
+  app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents }))
   app.route('/', privacyRoute({
     storage,
     access: dashboard.access,

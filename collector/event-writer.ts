@@ -39,6 +39,8 @@ export class EventWriter {
   private flushing: Promise<void> = Promise.resolve()
   private failures = 0
   written = 0
+  /** For /metrics: batches written, their rows and the time they took. */
+  readonly stats = { batches: 0, lastBatchRows: 0, flushSeconds: 0 }
 
   constructor(
     private readonly storage: Storage,
@@ -75,8 +77,12 @@ export class EventWriter {
   private async writePending(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.options.maxRows)
+      const started = performance.now()
       try {
         await this.storage.insert({ table: 'cairn.events', values: batch, format: 'JSONEachRow' })
+        this.stats.batches++
+        this.stats.lastBatchRows = batch.length
+        this.stats.flushSeconds += (performance.now() - started) / 1000
       } catch (error) {
         // Keep the rows for the next attempt; a durable spool is the reliability issue's job.
         this.pending = batch.concat(this.pending)
