@@ -20,6 +20,7 @@ import { restrictedVisitors } from '../sql/privacy.ts'
 import { trackerRoute } from './routes/tracker.ts'
 import { dashboardRoute } from './routes/dashboard.ts'
 import { Salts } from './salts.ts'
+import { RateLimiter } from './rate-limit.ts'
 import { dashboardApi } from '../dashboard/server/api.ts'
 import type { Access } from '../dashboard/server/auth/access.ts'
 import { Sessions } from './sessions.ts'
@@ -94,7 +95,8 @@ export async function createCollector(config: Config, options: CollectorOptions 
   const app = new Hono<CollectorEnv>()
   app.use(truncatedIp(config))
   const userAgents = new UserAgentParser()
-  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted }))
+  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted,
+    rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) }))
   app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents }))
   app.route('/', privacyRoute({
     storage,

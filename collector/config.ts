@@ -30,6 +30,8 @@ export interface Config {
   cookieDays: number
   /** Months events are kept before ClickHouse deletes them (TTL). */
   retentionMonths: number
+  /** Events per second and burst allowed per (truncated address, site). */
+  rateLimit: { perSecond: number; burst: number }
 }
 
 export class ConfigError extends Error {}
@@ -55,6 +57,7 @@ export function loadConfig(env: Env = process.env): Config {
     cookieDays: integer(env, 'CAIRN_COOKIE_DAYS', 180, 1, 180),
     // 25 months: the CNIL's ceiling for consent-exempt audience measurement.
     retentionMonths: integer(env, 'CAIRN_RETENTION_MONTHS', 25, 1, 120),
+    rateLimit: { perSecond: integer(env, 'CAIRN_RATE_LIMIT', 20, 1, 100_000), burst: integer(env, 'CAIRN_RATE_BURST', 100, 1, 1_000_000) },
   }
 }
 

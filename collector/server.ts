@@ -23,6 +23,9 @@ export async function startServer(config: Config, options: CollectorOptions = {}
     if (error.code === 'EADDRINUSE') throw new Error(`port ${config.port} is in use; stop the other process or set PORT`)
     throw error
   })
+  // A client that trickles its headers or body is cut off instead of holding a socket.
+  server.headersTimeout = 10_000
+  server.requestTimeout = 15_000
   const port = (server.address() as AddressInfo).port
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   let closing: Promise<void> | undefined

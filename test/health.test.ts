@@ -10,6 +10,23 @@ beforeAll(async () => {
 })
 afterAll(() => server.stop())
 
+describe('rate limiting', () => {
+  it('answers 429 with Retry-After past the burst, per address and site', async () => {
+    const limited = await TestServer.start({ sites: [site], dataDir: server.dataDir, env: { CAIRN_RATE_LIMIT: '1', CAIRN_RATE_BURST: '5', TRUST_PROXY: 'true' } })
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 8; i++) statuses.push((await limited.post(pageview(site, `/r${i}`), { 'x-forwarded-for': '198.51.100.7' })).status)
+      expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429, 429])
+      const refused = await limited.post(pageview(site, '/r9'), { 'x-forwarded-for': '198.51.100.8' })
+      expect(refused.status).toBe(429) // same /24: the same network
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+      expect((await limited.post(pageview(site, '/other'), { 'x-forwarded-for': '203.0.113.9' })).status).toBe(202)
+    } finally {
+      await limited.stop()
+    }
+  })
+})
+
 describe('health and metrics', () => {
   it('answers liveness and readiness', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' })

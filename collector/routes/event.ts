@@ -14,6 +14,7 @@ import { sourceFromReferrer, sourceFromUtm } from '../sources.ts'
 import { isBot, type UserAgentParser } from '../user-agent.ts'
 import { COOKIE_NAME, cookieVisitorId, cookielessVisitorId, decideIdentity, expiredCookie } from '../visitor.ts'
 import type { Counters } from '../counters.ts'
+import type { RateLimiter } from '../rate-limit.ts'
 import type { CollectorEnv } from '../truncated-ip.ts'
 
 export interface EventRouteDeps {
@@ -27,6 +28,7 @@ export interface EventRouteDeps {
   counters: Counters
   /** `${site}\0${visitor_id}` of visitors who asked that their data no longer be processed. */
   restricted: Set<string>
+  rateLimiter: RateLimiter
 }
 
 /** CORS: the configured sites and their subdomains, which may send credentials (the visitor cookie). */
@@ -70,6 +72,12 @@ export function eventRoute(deps: EventRouteDeps): Hono<CollectorEnv> {
       if (unknown.length > 0) {
         counters.drop('unknown_site')
         return c.json({ errors: { domain: `${unknown.join(', ')} is not a site of this Cairn; add it to CAIRN_SITES` } }, 403)
+      }
+      const wait = event.domains.reduce((longest, site) => Math.max(longest, deps.rateLimiter.take(`${c.get('ipTruncated')}\0${site}`)), 0)
+      if (wait > 0) {
+        counters.drop('rate_limited')
+        c.header('Retry-After', String(wait))
+        return c.json({ error: 'too many events from this network for this site; retry later' }, 429)
       }
       const userAgent = c.req.header('user-agent') ?? ''
       if (isBot(userAgent)) {
