@@ -11,6 +11,8 @@ import { applyRetention } from '../sql/retention.ts'
 import type { Config } from './config.ts'
 import { Counters } from './counters.ts'
 import { EventWriter } from './event-writer.ts'
+import { Spool, missingRows, readSegment } from './spool.ts'
+import { join } from 'node:path'
 import { CountryLookup } from './geo.ts'
 import { consoleLog, type Log } from './log.ts'
 import { eventRoute, isSecure, originOfSites } from './routes/event.ts'
@@ -70,8 +72,18 @@ export async function createCollector(config: Config, options: CollectorOptions 
   const sessions = new Sessions()
   const reloaded = await sessions.reload(storage, now())
   if (reloaded > 0) log.info(`resumed ${reloaded} open sessions`)
-  const writer = new EventWriter(storage, log)
+  // Events a previous process acknowledged but had not written: replayed before anything new comes in.
+  const spool = new Spool(join(config.dataDir, 'spool'))
+  for (const path of spool.leftovers()) {
+    const rows = await missingRows(storage, readSegment(path))
+    for (let i = 0; i < rows.length; i += 10_000) await storage.insert({ table: 'cairn.events', values: rows.slice(i, i + 10_000), format: 'JSONEachRow' })
+    Spool.done({ path, rows })
+    log.info(`replayed ${rows.length} events from the spool (${path})`)
+  }
+  const writer = new EventWriter(storage, log, undefined, spool)
   writer.start()
+  const fsync = setInterval(() => spool.sync(), 1000)
+  fsync.unref()
   const counters = new Counters()
   const restricted = await restrictedVisitors(storage)
 
@@ -95,7 +107,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
   const app = new Hono<CollectorEnv>()
   app.use(truncatedIp(config))
   const userAgents = new UserAgentParser()
-  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted,
+  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, maxQueued: config.spoolMaxEvents,
     rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) }))
   app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents }))
   app.route('/', privacyRoute({
@@ -130,6 +142,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     writer,
     async close() {
       clearInterval(maintenance)
+      clearInterval(fsync)
       try {
         await writer.close()
       } finally {

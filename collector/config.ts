@@ -32,6 +32,8 @@ export interface Config {
   retentionMonths: number
   /** Events per second and burst allowed per (truncated address, site). */
   rateLimit: { perSecond: number; burst: number }
+  /** Events accepted but not yet in ClickHouse beyond which new ones get 503 (ClickHouse down for long). */
+  spoolMaxEvents: number
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +59,7 @@ export function loadConfig(env: Env = process.env): Config {
     cookieDays: integer(env, 'CAIRN_COOKIE_DAYS', 180, 1, 180),
     // 25 months: the CNIL's ceiling for consent-exempt audience measurement.
     retentionMonths: integer(env, 'CAIRN_RETENTION_MONTHS', 25, 1, 120),
+    spoolMaxEvents: integer(env, 'CAIRN_SPOOL_MAX_EVENTS', 1_000_000, 1, 100_000_000),
     rateLimit: { perSecond: integer(env, 'CAIRN_RATE_LIMIT', 20, 1, 100_000), burst: integer(env, 'CAIRN_RATE_BURST', 100, 1, 1_000_000) },
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Batched writes to cairn.events: a flush every second or at 10,000 rows, whichever comes first, and a
- * last one on close. Never one insert per request: ClickHouse wants few, large inserts.
+ * last one on close. Never one insert per request: ClickHouse wants few, large inserts. With a spool,
+ * each batch is a segment on disk until ClickHouse has it.
  */
 import type { Storage } from '../sql/client.ts'
 import type { Log } from './log.ts'
+import { Spool } from './spool.ts'
 import type { Attribution } from './sessions.ts'
 import type { Client } from './user-agent.ts'
 
@@ -33,8 +35,16 @@ export interface EventWriterOptions {
   intervalMs: number
 }
 
+/** A batch of rows, with the spool segment that holds them on disk (none without a spool). */
+interface Batch {
+  rows: EventRow[]
+  path?: string
+}
+
 export class EventWriter {
-  private pending: EventRow[] = []
+  /** Sealed batches waiting for ClickHouse, oldest first, and the rows of the batch being filled. */
+  private sealed: Batch[] = []
+  private open: EventRow[] = []
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
   private failures = 0
@@ -46,6 +56,7 @@ export class EventWriter {
     private readonly storage: Storage,
     private readonly log: Log,
     private readonly options: EventWriterOptions = { maxRows: 10_000, intervalMs: 1000 },
+    private readonly spool?: Spool,
   ) {}
 
   start(): void {
@@ -53,44 +64,59 @@ export class EventWriter {
     this.timer.unref()
   }
 
+  /** Queues a row; with a spool it is on disk when this returns. */
   push(row: EventRow): void {
-    this.pending.push(row)
-    if (this.pending.length >= this.options.maxRows) void this.flush()
+    this.spool?.append(row)
+    this.open.push(row)
+    if (this.open.length >= this.options.maxRows) this.seal()
+    if (this.sealed.length > 0 && this.open.length === 0) void this.flush()
   }
 
   get queued(): number {
-    return this.pending.length
+    return this.sealed.reduce((n, b) => n + b.rows.length, 0) + this.open.length
   }
 
-  /** Writes what is pending; flushes run one after another so rows keep their order. */
+  /** Writes what is queued; flushes run one after another so rows keep their order. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writePending())
+    this.seal()
+    this.flushing = this.flushing.then(() => this.writeSealed())
     return this.flushing
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer)
     await this.flush()
-    if (this.pending.length > 0) throw new Error(`${this.pending.length} events could not be written to ClickHouse`)
+    const left = this.queued
+    if (left > 0) throw new Error(`${left} events could not be written to ClickHouse; they stay in the spool for the next start`)
   }
 
-  private async writePending(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.options.maxRows)
+  private seal(): void {
+    if (this.open.length === 0) return
+    const segment = this.spool?.seal()
+    this.sealed.push({ rows: this.open, path: segment?.path })
+    this.open = []
+  }
+
+  private async writeSealed(): Promise<void> {
+    while (this.sealed.length > 0) {
+      const batch = this.sealed[0]!
       const started = performance.now()
       try {
-        await this.storage.insert({ table: 'cairn.events', values: batch, format: 'JSONEachRow' })
-        this.stats.batches++
-        this.stats.lastBatchRows = batch.length
-        this.stats.flushSeconds += (performance.now() - started) / 1000
+        for (let i = 0; i < batch.rows.length; i += this.options.maxRows) {
+          await this.storage.insert({ table: 'cairn.events', values: batch.rows.slice(i, i + this.options.maxRows), format: 'JSONEachRow' })
+        }
       } catch (error) {
-        // Keep the rows for the next attempt; a durable spool is the reliability issue's job.
-        this.pending = batch.concat(this.pending)
+        // Kept, in memory and in the spool, for the next attempt.
         this.failures++
-        this.log.error(`writing ${batch.length} events to ClickHouse failed (attempt ${this.failures}), will retry: ${(error as Error).message}`)
+        this.log.error(`writing ${batch.rows.length} events to ClickHouse failed (attempt ${this.failures}), will retry: ${(error as Error).message}`)
         return
       }
-      this.written += batch.length
+      this.sealed.shift()
+      if (batch.path) Spool.done({ path: batch.path, rows: batch.rows })
+      this.written += batch.rows.length
+      this.stats.batches++
+      this.stats.lastBatchRows = batch.rows.length
+      this.stats.flushSeconds += (performance.now() - started) / 1000
       if (this.failures > 0) this.log.info(`ClickHouse writes resumed after ${this.failures} failed attempts`)
       this.failures = 0
     }

@@ -29,6 +29,8 @@ export interface EventRouteDeps {
   /** `${site}\0${visitor_id}` of visitors who asked that their data no longer be processed. */
   restricted: Set<string>
   rateLimiter: RateLimiter
+  /** Past this many events waiting for ClickHouse, new ones are refused with 503 rather than held in memory. */
+  maxQueued: number
 }
 
 /** CORS: the configured sites and their subdomains, which may send credentials (the visitor cookie). */
@@ -72,6 +74,11 @@ export function eventRoute(deps: EventRouteDeps): Hono<CollectorEnv> {
       if (unknown.length > 0) {
         counters.drop('unknown_site')
         return c.json({ errors: { domain: `${unknown.join(', ')} is not a site of this Cairn; add it to CAIRN_SITES` } }, 403)
+      }
+      if (deps.writer.queued >= deps.maxQueued) {
+        counters.drop('spool_full')
+        c.header('Retry-After', '30')
+        return c.json({ error: 'the analytics database is not keeping up; retry later' }, 503)
       }
       const wait = event.domains.reduce((longest, site) => Math.max(longest, deps.rateLimiter.take(`${c.get('ipTruncated')}\0${site}`)), 0)
       if (wait > 0) {
