@@ -208,8 +208,8 @@ async function privacyCommand(config: Config, args: string[]): Promise<void> {
   const by = values.by ?? 'dpo'
   if (action === 'anonymize') {
     if (!values.before || !/^\d{4}-\d{2}-\d{2}$/.test(values.before)) throw new UsageError('usage: cairn privacy anonymize --before YYYY-MM-DD')
-    await withStorage(config, (storage) => anonymizeBefore(storage, `${values.before} 00:00:00`, by, config.clickhouseCluster))
-    process.stdout.write(`data before ${values.before} is anonymised\n`)
+    const months = await withStorage(config, (storage) => anonymizeBefore(storage, `${values.before} 00:00:00`, by, config.clickhouseCluster))
+    process.stdout.write(`data before ${values.before} is anonymised (${months} month partitions rewritten)\n`)
     return
   }
   if (action !== 'export' && action !== 'erase' && action !== 'restrict') throw new UsageError('usage: cairn privacy export|erase|restrict|anonymize …')

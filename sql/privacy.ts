@@ -77,23 +77,47 @@ export async function record(storage: Storage, kind: string, keys: VisitorKey[],
 }
 
 /**
- * Old data made anonymous in place: every visit gets its own random-looking id (so visits still count,
- * but nothing links two visits), and the truncated address, versions and custom properties are cleared.
+ * Old data made anonymous: every visit gets its own id (visits still count, but nothing links two), and
+ * the truncated address, versions and custom properties are cleared. visitor_id is part of the events'
+ * sort key, so ClickHouse cannot UPDATE it: each month partition is rewritten into a copy and swapped in
+ * with REPLACE PARTITION. Only whole past months are touched (`before` is at most the first day of the
+ * current month), since a partition that still receives events cannot be swapped without losing some.
  */
-export async function anonymizeBefore(storage: Storage, before: string, requestedBy: string, cluster?: string): Promise<void> {
-  const settings = { mutations_sync: '2' } as const
-  await storage.command({
-    query: `ALTER TABLE ${alterTarget('events', cluster)} UPDATE visitor_id = sipHash64(session_id), ip_truncated = toIPv6('::'),
-              browser_version = '', os_version = '', props = map() WHERE timestamp < toDateTime64({before:String}, 3, 'UTC')`,
-    query_params: { before },
-    clickhouse_settings: settings,
-  })
+export async function anonymizeBefore(storage: Storage, before: string, requestedBy: string, cluster?: string, nowMs = Date.now()): Promise<number> {
+  if (cluster) throw new Error('anonymising on a cluster is not supported yet; run it shard by shard with CLICKHOUSE_URL pointing at each')
+  const monthStart = new Date(nowMs).toISOString().slice(0, 8) + '01 00:00:00'
+  if (before > monthStart) throw new Error(`--before must be at most ${monthStart.slice(0, 10)}: the current month is still being written`)
+  const params = { before }
+  const partitions = await (
+    await storage.query({ query: "SELECT DISTINCT toYYYYMM(timestamp) AS p FROM cairn.events WHERE timestamp < toDateTime64({before:String}, 3, 'UTC') ORDER BY p", query_params: params, format: 'JSONEachRow' })
+  ).json<{ p: number }>()
+  const copy = `cairn.events_anonymizing_${Date.now()}`
+  await storage.command({ query: `CREATE TABLE ${copy} AS cairn.events` })
+  try {
+    for (const { p } of partitions) {
+      const partition = Number(p) // YYYYMM read from ClickHouse: an integer, safe in DDL
+      const old = "timestamp < toDateTime64({before:String}, 3, 'UTC')"
+      await storage.command({
+        query: `INSERT INTO ${copy} SELECT * REPLACE (
+                  if(${old}, sipHash64(session_id), visitor_id) AS visitor_id, if(${old}, toIPv6('::'), ip_truncated) AS ip_truncated,
+                  if(${old}, '', browser_version) AS browser_version, if(${old}, '', os_version) AS os_version,
+                  if(${old}, map(), props) AS props)
+                FROM cairn.events WHERE toYYYYMM(timestamp) = ${partition}`,
+        query_params: params,
+      })
+      await storage.command({ query: `ALTER TABLE cairn.events REPLACE PARTITION ${partition} FROM ${copy}` })
+      await storage.command({ query: `TRUNCATE TABLE ${copy}` })
+    }
+  } finally {
+    await storage.command({ query: `DROP TABLE IF EXISTS ${copy}` })
+  }
   await storage.command({
     query: `ALTER TABLE ${alterTarget('sessions_data', cluster)} UPDATE visitor_id = sipHash64(session_id) WHERE start < toDateTime64({before:String}, 3, 'UTC')`,
-    query_params: { before },
-    clickhouse_settings: settings,
+    query_params: params,
+    clickhouse_settings: { mutations_sync: '2' },
   })
   await record(storage, 'anonymize', [{ site: '*', visitorId: '' }], requestedBy, `before ${before}`)
+  return partitions.length
 }
 
 /** How a visitor appears in the request log: never their id, a hash of it. */

@@ -14,7 +14,7 @@ afterAll(() => server?.stop())
 
 describe('cairn CLI', () => {
   it('fills a site with demo events, showing progress', async () => {
-    const { stdout, stderr } = await cairn('demo', '--site', 'shop.example', '--events', '3000', '--days', '10')
+    const { stdout, stderr } = await cairn('demo', '--site', 'shop.example', '--events', '3000', '--days', '75')
     expect(stdout).toContain('wrote 3,000 demo events for shop.example')
     expect(stderr).toMatch(/\[#+\] 3,000\/3,000/)
   })
@@ -36,15 +36,20 @@ describe('cairn CLI', () => {
     expect(exported.events).toHaveLength(Number(visitor!.n))
     const erased = await cairn('privacy', 'erase', '--visitor', visitor!.v, '--by', 'dpo@shop.example')
     expect(erased.stderr).toContain(`erased: shop.example ${visitor!.v}`)
-    await cairn('privacy', 'anonymize', '--before', '2100-01-01')
+    await expect(cairn('privacy', 'anonymize', '--before', '2100-01-01')).rejects.toMatchObject({ stderr: expect.stringContaining('current month') })
+    const monthStart = new Date().toISOString().slice(0, 8) + '01'
+    await cairn('privacy', 'anonymize', '--before', monthStart)
 
     storage = openDataDir(dataDir)
     const count = async (query: string) => Number((await (await storage.query({ query, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
     try {
       expect(await count(`SELECT count() AS n FROM cairn.events WHERE visitor_id = ${visitor!.v}`)).toBe(0)
-      // Anonymised: one id per visit, no address, no versions, no properties.
-      expect(await count("SELECT count() AS n FROM cairn.events WHERE site = 'shop.example' AND (visitor_id != sipHash64(session_id) OR ip_truncated != toIPv6('::') OR browser_version != '' OR length(props) > 0)")).toBe(0)
-      expect(await count("SELECT count() AS n FROM cairn.sessions WHERE site = 'shop.example' AND visitor_id != sipHash64(session_id)")).toBe(0)
+      // Anonymised before the month: one id per visit, no address, no versions, no properties; the rest untouched.
+      const before = `toDateTime64('${new Date().toISOString().slice(0, 8)}01 00:00:00', 3, 'UTC')`
+      expect(await count(`SELECT count() AS n FROM cairn.events WHERE site = 'shop.example' AND timestamp < ${before}`)).toBeGreaterThan(0)
+      expect(await count(`SELECT count() AS n FROM cairn.events WHERE site = 'shop.example' AND timestamp < ${before} AND (visitor_id != sipHash64(session_id) OR ip_truncated != toIPv6('::') OR browser_version != '' OR length(props) > 0)`)).toBe(0)
+      expect(await count(`SELECT count() AS n FROM cairn.events WHERE site = 'shop.example' AND timestamp >= ${before} AND ip_truncated != toIPv6('::')`)).toBeGreaterThan(0)
+      expect(await count(`SELECT count() AS n FROM cairn.sessions WHERE site = 'shop.example' AND start < ${before} AND visitor_id != sipHash64(session_id)`)).toBe(0)
       expect(await count("SELECT count() AS n FROM cairn.events WHERE site = 'shop.example'")).toBe(3000 - Number(visitor!.n))
       expect(await count("SELECT count() AS n FROM cairn.privacy_requests WHERE kind IN ('export', 'erase', 'anonymize')")).toBe(3)
     } finally {

@@ -67,7 +67,9 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
     if (body?.action === 'anonymize') {
       if (!canAdmin(principal, '*')) return c.json({ error: 'anonymising touches every site: it needs an admin of every site' }, 403)
       if (typeof body.before !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(body.before)) return c.json({ errors: { before: 'must be a date YYYY-MM-DD' } }, 400)
-      await anonymizeBefore(deps.storage, `${body.before} 00:00:00`, by, deps.cluster)
+      const monthStart = new Date(deps.now()).toISOString().slice(0, 8) + '01'
+      if (body.before > monthStart) return c.json({ errors: { before: `must be at most ${monthStart}: the current month is still being written` } }, 400)
+      await anonymizeBefore(deps.storage, `${body.before} 00:00:00`, by, deps.cluster, deps.now())
       return c.json({ anonymized: body.before })
     }
     if (body?.action !== 'export' && body?.action !== 'erase' && body?.action !== 'restrict') {
