@@ -36,7 +36,8 @@ const PLAUSIBLE_NAMES: Record<string, string> = { 'File Download': 'download', '
 export function parseEvent(text: string): { event: IncomingEvent } | { errors: Errors } {
   let body: unknown
   try {
-    body = JSON.parse(text)
+    // A lone surrogate ("\ud800") is valid JSON but not UTF-8: one such row would fail its whole batch.
+    body = JSON.parse(text, (_, value) => (typeof value === 'string' ? (value as string & { toWellFormed(): string }).toWellFormed() : value))
   } catch {
     return { errors: { body: 'must be a JSON object, e.g. {"n":"pageview","u":"https://example.com/","d":"example.com"}' } }
   }
