@@ -7,7 +7,8 @@ import { send } from './send.ts'
 import { downloadExtensions } from './state.ts'
 
 function onClick(e: MouseEvent): void {
-  const link = (e.target as Element).closest?.('a[href]') as HTMLAnchorElement | null
+  // An <a> without href has the protocol ':' and is skipped below.
+  const link = (e.target as Element).closest?.('a') as HTMLAnchorElement | null
   // button 0 is a (modified) left click, 1 the middle button (auxclick); 2 opens the context menu.
   if (!link || e.button > 1 || !link.protocol.startsWith('http')) return
   // The text after the last dot; a path without one yields a string with a slash, which no extension matches.

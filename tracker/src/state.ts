@@ -18,9 +18,9 @@ const excluded = (attr('exclude') || '').split(/, */).map(
 )
 export const isExcluded = () => excluded.some((r) => r.test(loc.pathname))
 
-/** Localhost and file: pages are development, automated browsers are not visitors. */
+/** Localhost and file: pages (which have no host) are development, automated browsers are not visitors. */
 export const ignored =
-  nav.webdriver || (attr('local') == null && (/^localhost$|^127\.|^\[::1]$/.test(loc.hostname) || loc.protocol == 'file:'))
+  nav.webdriver || (attr('local') == null && (/^localhost$|^127\.|^\[::1]$/.test(loc.hostname) || !loc.host))
 
 export const downloadExtensions = (
   attr('download-extensions') || 'pdf,xlsx,docx,pptx,csv,txt,rtf,zip,7z,rar,gz,dmg,exe,pkg,mp3,mp4,mov,avi,wav'
