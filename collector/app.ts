@@ -87,14 +87,20 @@ export async function createCollector(config: Config, options: CollectorOptions 
   const counters = new Counters()
   const restricted = await restrictedVisitors(storage)
 
+  // Background queries in flight, awaited on close: closing the engine under a running query crashes it.
+  const inFlight = new Set<Promise<unknown>>()
+  const track = (work: Promise<unknown>) => {
+    inFlight.add(work)
+    void work.finally(() => inFlight.delete(work))
+  }
   const maintenance = setInterval(() => {
     sessions.sweep(now())
     // Restrictions may be recorded by another Cairn server or the CLI.
-    restrictedVisitors(storage).then(
+    track(restrictedVisitors(storage).then(
       (latest) => latest.forEach((key) => restricted.add(key)),
       (error: Error) => log.error(`reading restrictions failed, will retry: ${error.message}`),
-    )
-    salts.rotate().catch((error: Error) => log.error(`salt rotation failed, will retry: ${error.message}`))
+    ))
+    track(salts.rotate().catch((error: Error) => log.error(`salt rotation failed, will retry: ${error.message}`)))
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
 
@@ -143,6 +149,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     async close() {
       clearInterval(maintenance)
       clearInterval(fsync)
+      await Promise.allSettled([...inFlight])
       try {
         await writer.close()
       } finally {

@@ -44,9 +44,13 @@ async function serveCommand(config: Config): Promise<void> {
   const log = consoleLog()
   log.info(`starting Cairn on ${describeStorage({ url: config.clickhouseUrl, dataDir: config.dataDir })}`)
   const server = await startServer(config, { log })
+  const seeding = new AbortController()
+  let background: Promise<unknown> = Promise.resolve()
   const stop = (signal: string) => {
     log.info(`${signal}: stopping, flushing ${server.collector.writer.queued} queued events`)
-    server.close().then(
+    // Work of the first start (admin, demo) finishes its current query before the engine closes.
+    seeding.abort()
+    background.then(() => server.close()).then(
       () => {
         log.info('stopped')
         process.exit(0)
@@ -60,19 +64,21 @@ async function serveCommand(config: Config): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'))
   process.once('SIGINT', () => stop('SIGINT'))
   log.info(`listening on ${server.url} for sites: ${config.sites.join(', ')}`)
-  const admin = await ensureFirstAdmin(server.collector.access).catch((error: Error) => log.error(`creating the first admin failed: ${error.message}`))
-  if (admin) log.info(`first start: created the admin ${admin.email} with password ${admin.password} (log in at ${server.url}/; change it with "cairn users add")`)
-  if (config.demo) seedDemo(server.collector.storage, log).catch((error: Error) => log.error(`demo seeding stopped: ${error.message}`))
+  background = (async () => {
+    const admin = await ensureFirstAdmin(server.collector.access)
+    if (admin) log.info(`first start: created the admin ${admin.email} with password ${admin.password} (log in at ${server.url}/; change it with "cairn users add")`)
+    if (config.demo) await seedDemo(server.collector.storage, log, seeding.signal)
+  })().catch((error: Error) => log.error(`first-start work stopped: ${error.message}`))
 }
 
 /** Without CAIRN_SITES, a first start fills demo.example with 30 days of traffic so the dashboard has something to show. */
-async function seedDemo(storage: Storage, log: ReturnType<typeof consoleLog>): Promise<void> {
+async function seedDemo(storage: Storage, log: ReturnType<typeof consoleLog>, signal: AbortSignal): Promise<void> {
   const result = await storage.query({ query: 'SELECT count() AS n FROM cairn.events WHERE site = {site:String}', query_params: { site: DEMO_SITE }, format: 'JSONEachRow' })
   const [row] = await result.json<{ n: string }>()
   if (Number(row?.n) > 0) return
   log.info(`seeding ${DEMO_SITE} with demo traffic (30 days, 50,000 events)`)
-  await generateDemo(storage, { site: DEMO_SITE, events: 50_000, days: 30 })
-  log.info(`demo data ready: ${DEMO_SITE} is on the dashboard`)
+  const written = await generateDemo(storage, { site: DEMO_SITE, events: 50_000, days: 30, signal })
+  log.info(signal.aborted ? `demo seeding interrupted after ${written} events` : `demo data ready: ${DEMO_SITE} is on the dashboard`)
 }
 
 /** Opens ClickHouse for a one-off command, with the advice to stop the server if it holds the directory. */

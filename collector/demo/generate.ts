@@ -18,6 +18,8 @@ export interface DemoOptions {
   seed?: number
   /** Called after every batch with rows written so far. */
   onProgress?: (written: number, total: number) => void
+  /** Stops between two batches (a server shutting down). */
+  signal?: AbortSignal
 }
 
 const BATCH_ROWS = 50_000
@@ -93,7 +95,7 @@ export async function generateDemo(storage: Storage, options: DemoOptions): Prom
     options.onProgress?.(written, options.events)
   }
 
-  while (written + batch.length < options.events) {
+  while (written + batch.length < options.events && !options.signal?.aborted) {
     const start = sessionStart()
     const consent = random() < 0.35
     const visitor = consent ? returning[Math.floor(random() ** 2 * returning.length)]! : { id: id64(), client: pick.client(), country: pick.country() }
@@ -134,6 +136,6 @@ export async function generateDemo(storage: Storage, options: DemoOptions): Prom
     if (written + batch.length >= options.events) batch.length = options.events - written
     if (batch.length >= BATCH_ROWS || written + batch.length >= options.events) await flush()
   }
-  await flush()
+  if (!options.signal?.aborted) await flush()
   return written
 }
