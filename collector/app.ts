@@ -108,7 +108,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     storage,
     sites: config.sites.map((name) => ({ name, timeZone: config.timeZones[name] ?? 'UTC' })),
     now,
-    trustProxy: config.trustProxy > 0,
+    isSecure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   })
   const app = new Hono<CollectorEnv>()
   app.use(truncatedIp(config))

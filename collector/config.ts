@@ -1,5 +1,6 @@
 /** Configuration: read once from the environment, validated, then passed down as one typed object. */
 import { resolve } from 'node:path'
+import { isTimeZone } from '../dashboard/server/range.ts'
 
 export interface Config {
   /** TCP port of the one Cairn server. */
@@ -88,15 +89,6 @@ function sites(value: string | undefined): { sites: string[]; timeZones: Record<
   }
   if (list.length === 0) throw new ConfigError('CAIRN_SITES is empty; give at least one domain, e.g. CAIRN_SITES=example.com')
   return { sites: list, timeZones }
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name })
-    return true
-  } catch {
-    return false
-  }
 }
 
 function trustProxy(value: string | undefined): number {

@@ -19,8 +19,8 @@ export interface DashboardOptions {
   storage: Storage
   sites: { name: string; timeZone: string }[]
   now: () => number
-  /** Whether X-Forwarded-Proto is believed (the server sits behind a trusted proxy). */
-  trustProxy: boolean
+  /** Whether the request came over https (the server decides whom it believes about that). */
+  isSecure: (url: string, forwardedProto: string | undefined) => boolean
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
@@ -38,8 +38,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   const access = new Access(options.storage, options.now)
   const sites = new Map(options.sites.map((s) => [s.name, s]))
   const app = new Hono<Env>()
-  const secure = (c: Context) =>
-    options.trustProxy && c.req.header('x-forwarded-proto') ? c.req.header('x-forwarded-proto')!.startsWith('https') : c.req.url.startsWith('https:')
+  const secure = (c: Context) => options.isSecure(c.req.url, c.req.header('x-forwarded-proto'))
 
   app.use('/api/*', async (c, next) => {
     c.set('principal', await principalOf(c, access))

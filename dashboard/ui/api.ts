@@ -10,10 +10,15 @@ export class ApiError extends Error {
 
 export const isShared = shareToken !== undefined
 
-export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** fetch with the page's credentials: the login cookie, or the shared link's token. */
+export function authorizedFetch(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers)
   if (shareToken) headers.set('x-cairn-share', shareToken)
-  const response = await fetch(path, { ...init, headers, credentials: 'same-origin' })
+  return fetch(path, { ...init, headers, credentials: 'same-origin' })
+}
+
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await authorizedFetch(path, init)
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { error?: string; errors?: Record<string, string> }
     const message = body.error ?? Object.entries(body.errors ?? {}).map(([k, v]) => `${k} ${v}`).join('; ')

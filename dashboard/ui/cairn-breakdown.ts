@@ -1,7 +1,7 @@
 /** One panel of ranked rows (pages, sources, countries …) with tabs; clicking a row filters the dashboard. */
 import { LitElement, css, html, nothing } from 'lit'
 import { Task, initialState } from '@lit/task'
-import { api, formatNumber } from './api.ts'
+import { api, authorizedFetch, formatNumber } from './api.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 
@@ -134,9 +134,7 @@ export class CairnBreakdown extends LitElement {
 
   private async _downloadCsv(): Promise<void> {
     const params = statsParams({ ...this.view, compare: false }, { limit: '1000', format: 'csv' })
-    const response = await fetch(`/api/stats/${encodeURIComponent(this.view.site)}/breakdown/${this.tab!.breakdown}?${params}`, {
-      headers: location.pathname.startsWith('/share/') ? { 'x-cairn-share': decodeURIComponent(location.pathname.slice(7)) } : {},
-    })
+    const response = await authorizedFetch(`/api/stats/${encodeURIComponent(this.view.site)}/breakdown/${this.tab!.breakdown}?${params}`)
     const link = document.createElement('a')
     link.href = URL.createObjectURL(await response.blob())
     link.download = `${this.view.site}-${this.tab!.breakdown}.csv`
