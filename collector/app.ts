@@ -4,14 +4,14 @@
  */
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { openReadOnly, openStorage, type Storage } from '../sql/client.ts'
+import { openReadOnly, openStorage, type Storage, type Transport } from '../sql/client.ts'
 import { clickhouseDoor } from '../dashboard/server/door/route.ts'
 import { migrate } from '../sql/migrate.ts'
 import { applyRetention } from '../sql/retention.ts'
 import type { Config } from './config.ts'
 import { Counters } from './counters.ts'
 import { EventWriter } from './event-writer.ts'
-import { Spool, missingRows, readSegment } from './spool.ts'
+import { Spool } from './spool.ts'
 import { join } from 'node:path'
 import { CountryLookup } from './geo.ts'
 import { consoleLog, type Log } from './log.ts'
@@ -33,6 +33,8 @@ export interface CollectorOptions {
   /** The clock, injectable so tests can move through days and months. */
   now?: () => number
   log?: Log
+  /** Wraps the embedded engine's transport for the storage the collector writes with (tests use it to cut ClickHouse off). */
+  wrapTransport?: (transport: Transport) => Transport
 }
 
 export interface Collector {
@@ -57,6 +59,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     username: config.clickhouseUser,
     password: config.clickhousePassword,
     dataDir: config.dataDir,
+    wrapTransport: options.wrapTransport,
   })
   try {
     await migrate(storage, log.info, undefined, config.clickhouseCluster)
@@ -72,15 +75,12 @@ export async function createCollector(config: Config, options: CollectorOptions 
   const sessions = new Sessions()
   const reloaded = await sessions.reload(storage, now())
   if (reloaded > 0) log.info(`resumed ${reloaded} open sessions`)
-  // Events a previous process acknowledged but had not written: replayed before anything new comes in.
+  // Events a previous process acknowledged but had not written: written before anything new comes in;
+  // if ClickHouse refuses now, they wait in the spool like any other batch.
   const spool = new Spool(join(config.dataDir, 'spool'))
-  for (const path of spool.leftovers()) {
-    const rows = await missingRows(storage, readSegment(path))
-    for (let i = 0; i < rows.length; i += 10_000) await storage.insert({ table: 'cairn.events', values: rows.slice(i, i + 10_000), format: 'JSONEachRow' })
-    Spool.done({ path, rows })
-    log.info(`replayed ${rows.length} events from the spool (${path})`)
-  }
   const writer = new EventWriter(storage, log, undefined, spool)
+  writer.adopt(spool.leftovers())
+  if (writer.queued > 0) await writer.flush()
   writer.start()
   const fsync = setInterval(() => spool.sync(), 1000)
   fsync.unref()

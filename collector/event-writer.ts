@@ -5,7 +5,7 @@
  */
 import type { Storage } from '../sql/client.ts'
 import type { Log } from './log.ts'
-import { Spool } from './spool.ts'
+import { Spool, missingRows, readSegment, type Segment } from './spool.ts'
 import type { Attribution } from './sessions.ts'
 import type { Client } from './user-agent.ts'
 
@@ -35,11 +35,21 @@ export interface EventWriterOptions {
   intervalMs: number
 }
 
-/** A batch of rows, with the spool segment that holds them on disk (none without a spool). */
+/**
+ * Events accepted and not yet confirmed by ClickHouse. With a spool, only the batch next in line keeps its
+ * rows in memory; the others are read back from their segment when their turn comes, so an outage of any
+ * length costs disk (bounded by the collector's spool limit), not memory.
+ */
 interface Batch {
-  rows: EventRow[]
-  path?: string
+  rows: EventRow[] | undefined
+  segment: Segment | undefined
+  events: number
+  /** An insert of these rows failed or was cut off by a crash: part of it may be in ClickHouse already. */
+  uncertain: boolean
 }
+
+/** Waits between failed writes: doubling from one second to this, with jitter so collectors do not retry in step. */
+const MAX_BACKOFF_MS = 10_000
 
 export class EventWriter {
   /** Sealed batches waiting for ClickHouse, oldest first, and the rows of the batch being filled. */
@@ -48,9 +58,10 @@ export class EventWriter {
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
   private failures = 0
+  private retryAt = 0
   written = 0
-  /** For /metrics: batches written, their rows and the time they took. */
-  readonly stats = { batches: 0, lastBatchRows: 0, flushSeconds: 0 }
+  /** For /metrics: batches written, their rows and the time they took, and failed attempts. */
+  readonly stats = { batches: 0, lastBatchRows: 0, flushSeconds: 0, failures: 0, spoolBytes: 0 }
 
   constructor(
     private readonly storage: Storage,
@@ -60,27 +71,38 @@ export class EventWriter {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.options.intervalMs)
+    this.timer = setInterval(() => void this.write(false), this.options.intervalMs)
     this.timer.unref()
   }
 
   /** Queues a row; with a spool it is on disk when this returns. */
   push(row: EventRow): void {
-    this.spool?.append(row)
+    if (this.spool) this.stats.spoolBytes += this.spool.append(row)
     this.open.push(row)
-    if (this.open.length >= this.options.maxRows) this.seal()
-    if (this.sealed.length > 0 && this.open.length === 0) void this.flush()
+    if (this.open.length >= this.options.maxRows) void this.write(false)
   }
 
+  /** Segments an earlier process left: written first, and checked against ClickHouse before. */
+  adopt(segments: Segment[]): void {
+    for (const segment of segments) {
+      this.sealed.push({ rows: undefined, segment, events: segment.events, uncertain: true })
+      this.stats.spoolBytes += segment.bytes
+    }
+  }
+
+  /** Events accepted and not yet in ClickHouse. */
   get queued(): number {
-    return this.sealed.reduce((n, b) => n + b.rows.length, 0) + this.open.length
+    return this.sealed.reduce((n, b) => n + b.events, 0) + this.open.length
   }
 
-  /** Writes what is queued; flushes run one after another so rows keep their order. */
+  /** Of those, the events held in memory (the rest are only on disk). */
+  get inMemory(): number {
+    return this.sealed.reduce((n, b) => n + (b.rows?.length ?? 0), 0) + this.open.length
+  }
+
+  /** Writes what is queued now, whatever the backoff says; flushes run one after another so rows keep their order. */
   flush(): Promise<void> {
-    this.seal()
-    this.flushing = this.flushing.then(() => this.writeSealed())
-    return this.flushing
+    return this.write(true)
   }
 
   async close(): Promise<void> {
@@ -90,35 +112,64 @@ export class EventWriter {
     if (left > 0) throw new Error(`${left} events could not be written to ClickHouse; they stay in the spool for the next start`)
   }
 
+  private write(now: boolean): Promise<void> {
+    this.seal()
+    this.flushing = this.flushing.then(() => (now || Date.now() >= this.retryAt ? this.writeSealed() : undefined))
+    return this.flushing
+  }
+
   private seal(): void {
     if (this.open.length === 0) return
     const segment = this.spool?.seal()
-    this.sealed.push({ rows: this.open, path: segment?.path })
+    // Kept in memory only when it is next in line (or there is no disk copy).
+    const keep = !segment || this.sealed.length === 0
+    this.sealed.push({ rows: keep ? this.open : undefined, segment, events: this.open.length, uncertain: false })
     this.open = []
   }
 
   private async writeSealed(): Promise<void> {
     while (this.sealed.length > 0) {
-      const batch = this.sealed[0]!
+      // Batches sealed during an outage are small (one a second): written together, up to maxRows, so
+      // ClickHouse gets a few large parts rather than thousands of small ones.
+      let take = 1
+      let events = this.sealed[0]!.events
+      while (take < this.sealed.length && events + this.sealed[take]!.events <= this.options.maxRows) events += this.sealed[take++]!.events
+      const group = this.sealed.slice(0, take)
       const started = performance.now()
+      let rows: EventRow[] = []
       try {
-        for (let i = 0; i < batch.rows.length; i += this.options.maxRows) {
-          await this.storage.insert({ table: 'cairn.events', values: batch.rows.slice(i, i + this.options.maxRows), format: 'JSONEachRow' })
+        rows = group.flatMap((b) => b.rows ?? readSegment(b.segment!.path))
+        if (group.some((b) => b.uncertain)) rows = await missingRows(this.storage, rows)
+        for (let i = 0; i < rows.length; i += this.options.maxRows) {
+          await this.storage.insert({ table: 'cairn.events', values: rows.slice(i, i + this.options.maxRows), format: 'JSONEachRow' })
         }
       } catch (error) {
-        // Kept, in memory and in the spool, for the next attempt.
+        // Kept, on disk and for the head in memory, for the next attempt.
+        for (const b of group) b.uncertain = true
         this.failures++
-        this.log.error(`writing ${batch.rows.length} events to ClickHouse failed (attempt ${this.failures}), will retry: ${(error as Error).message}`)
+        this.stats.failures++
+        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - 1)) * (0.8 + Math.random() * 0.4)
+        this.retryAt = Date.now() + backoff
+        this.log.error(
+          `writing ${events} events to ClickHouse failed (attempt ${this.failures}, ${this.queued} waiting), retrying in ${(backoff / 1000).toFixed(1)} s: ${(error as Error).message}`,
+        )
         return
       }
-      this.sealed.shift()
-      if (batch.path) Spool.done({ path: batch.path, rows: batch.rows })
-      this.written += batch.rows.length
+      this.sealed.splice(0, take)
+      for (const b of group) {
+        if (!b.segment) continue
+        Spool.remove(b.segment.path)
+        this.stats.spoolBytes -= b.segment.bytes
+      }
+      const replayed = group.filter((b) => b.uncertain)
+      if (replayed.length > 0) this.log.info(`replayed ${rows.length} events from the spool (${events - rows.length} were already in ClickHouse)`)
+      this.written += rows.length
       this.stats.batches++
-      this.stats.lastBatchRows = batch.rows.length
+      this.stats.lastBatchRows = rows.length
       this.stats.flushSeconds += (performance.now() - started) / 1000
       if (this.failures > 0) this.log.info(`ClickHouse writes resumed after ${this.failures} failed attempts`)
       this.failures = 0
+      this.retryAt = 0
     }
   }
 }

@@ -27,7 +27,7 @@ export class Salts {
   /** Today's salt and, if it exists, yesterday's. Rotates first when the UTC day has changed. */
   async current(): Promise<{ today: Buffer; yesterday: Buffer | undefined }> {
     const today = utcDay(this.now())
-    if (this.loadedFor !== today) await this.rotate()
+    if (this.loadedFor !== today && !this.byDay.has(today)) await this.rotate().catch(() => this.useOwnSalt(today))
     return { today: this.byDay.get(today)!, yesterday: this.byDay.get(utcDay(this.now() - DAY_MS)) }
   }
 
@@ -35,6 +35,16 @@ export class Salts {
   rotate(): Promise<void> {
     this.loading ??= this.load().finally(() => (this.loading = undefined))
     return this.loading
+  }
+
+  /**
+   * ClickHouse did not answer when the day changed: a new random salt of this collector's own, so events
+   * keep being counted, and stored at the next rotation (every minute) unless another collector's is there.
+   */
+  private useOwnSalt(today: string): void {
+    this.byDay.set(today, randomBytes(16))
+    const yesterday = utcDay(this.now() - DAY_MS)
+    for (const day of this.byDay.keys()) if (day < yesterday) this.byDay.delete(day)
   }
 
   private async load(): Promise<void> {
@@ -45,7 +55,7 @@ export class Salts {
     if (!salts.has(today)) {
       await this.storage.insert({
         table: 'cairn.salts',
-        values: [{ day: today, salt: randomBytes(16).toString('hex'), created_at: Math.floor(now / 1000) }],
+        values: [{ day: today, salt: (this.byDay.get(today) ?? randomBytes(16)).toString('hex'), created_at: Math.floor(now / 1000) }],
         format: 'JSONEachRow',
       })
       salts = await this.read(yesterday)

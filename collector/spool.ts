@@ -1,28 +1,31 @@
 /**
  * The durable side of ingest: every accepted event is appended to a local segment file before the 202
  * goes out, and a segment is deleted only after ClickHouse confirmed its rows. After a crash the
- * segments left are replayed; rows ClickHouse already has (by event_id) are skipped, so nothing is
+ * segments left are written again; rows ClickHouse already has (by event_id) are skipped, so nothing is
  * counted twice.
  *
  * fsync policy: each event is written with write(2) before it is acknowledged, so a killed process loses
  * nothing (the kernel holds the bytes); the open segment is fsynced every second and when sealed, so a
  * power cut loses at most the last second.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Storage } from '../sql/client.ts'
 import type { EventRow } from './event-writer.ts'
 
+/** A closed segment file: its path, how many events and bytes it holds. */
 export interface Segment {
   path: string
-  rows: EventRow[]
+  events: number
+  bytes: number
 }
 
 export class Spool {
   private fd: number | undefined
   private path = ''
   private sequence = Date.now() * 1000
-  private rows: EventRow[] = []
+  private events = 0
+  private bytes = 0
   private dirty = false
 
   constructor(readonly dir: string) {
@@ -30,25 +33,30 @@ export class Spool {
   }
 
   /** Segments left by an earlier process, oldest first. */
-  leftovers(): string[] {
+  leftovers(): Segment[] {
     return readdirSync(this.dir)
       .filter((f) => /^segment-\d+\.jsonl$/.test(f))
       .sort()
-      .map((f) => join(this.dir, f))
+      .map((f) => {
+        const path = join(this.dir, f)
+        const content = readFileSync(path)
+        let events = 0
+        for (let i = content.indexOf(10); i !== -1; i = content.indexOf(10, i + 1)) events++
+        return { path, events, bytes: statSync(path).size }
+      })
   }
 
-  append(row: EventRow): void {
+  /** Appends one event; returns the bytes written. */
+  append(row: EventRow): number {
     if (this.fd === undefined) {
       this.path = join(this.dir, `segment-${String(this.sequence++).padStart(20, '0')}.jsonl`)
       this.fd = openSync(this.path, 'a')
     }
-    writeSync(this.fd, JSON.stringify(row) + '\n')
-    this.rows.push(row)
+    const written = writeSync(this.fd, JSON.stringify(row) + '\n')
+    this.events++
+    this.bytes += written
     this.dirty = true
-  }
-
-  get size(): number {
-    return this.rows.length
+    return written
   }
 
   /** Makes what was written durable on disk. */
@@ -62,14 +70,15 @@ export class Spool {
     if (this.fd === undefined) return undefined
     this.sync()
     closeSync(this.fd)
-    const segment = { path: this.path, rows: this.rows }
+    const segment = { path: this.path, events: this.events, bytes: this.bytes }
     this.fd = undefined
-    this.rows = []
+    this.events = 0
+    this.bytes = 0
     return segment
   }
 
-  static done(segment: Segment): void {
-    unlinkSync(segment.path)
+  static remove(path: string): void {
+    unlinkSync(path)
   }
 }
 
@@ -87,12 +96,19 @@ export function readSegment(path: string): EventRow[] {
     })
 }
 
-/** The rows ClickHouse does not have yet: a segment may have been written just before the crash. */
+/**
+ * The rows ClickHouse does not have yet: the insert of a batch may have landed, whole or in part, before
+ * a crash or a failure the client saw. Looking the ids up is the deduplication token that works the same
+ * on the embedded engine and on a server (non-replicated MergeTree ignores insert_deduplication_token).
+ */
 export async function missingRows(storage: Storage, rows: EventRow[]): Promise<EventRow[]> {
   if (rows.length === 0) return rows
+  const days = rows.map((r) => r.timestamp.slice(0, 10)).sort()
   const result = await storage.query({
-    query: 'SELECT toString(event_id) AS id FROM cairn.events WHERE site IN {sites:Array(String)} AND event_id IN {ids:Array(UUID)}',
-    query_params: { sites: [...new Set(rows.map((r) => r.site))], ids: rows.map((r) => r.event_id) },
+    // site and day lead the sort key: only the granules of those days are read.
+    query: `SELECT toString(event_id) AS id FROM cairn.events
+            WHERE site IN {sites:Array(String)} AND toDate(timestamp) BETWEEN {from:Date} AND {to:Date} AND event_id IN {ids:Array(UUID)}`,
+    query_params: { sites: [...new Set(rows.map((r) => r.site))], from: days[0], to: days.at(-1), ids: rows.map((r) => r.event_id) },
     format: 'JSONEachRow',
   })
   const present = new Set((await result.json<{ id: string }>()).map((r) => r.id))

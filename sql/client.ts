@@ -10,11 +10,14 @@ export interface ClickHouseOptions {
   password?: string
   /** Data directory of the embedded engine (one per process). */
   dataDir: string
+  /** Wraps each embedded connection: how the tests make ClickHouse unavailable without stopping it. */
+  wrapTransport?: ((transport: Transport) => Transport) | undefined
 }
 
 export type Storage = ClickHouseClient
 
-type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
+/** What @clickhouse/client sends queries through: chDB's in-process connection, or its own HTTP one. */
+export type Transport = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 
 export function openStorage(options: ClickHouseOptions): Storage {
   if (options.url) {
@@ -30,7 +33,7 @@ export function openStorage(options: ClickHouseOptions): Storage {
   const embedded = () =>
     createClient({
       // chdb types its connection against its own copy of @clickhouse/client-common; the shapes are the same.
-      connection: createChdbConnection({ path: options.dataDir }) as unknown as ClientConnection,
+      connection: (options.wrapTransport ?? ((t) => t))(createChdbConnection({ path: options.dataDir }) as unknown as Transport),
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     })
   return readerPool(Array.from({ length: EMBEDDED_SESSIONS }, embedded))
@@ -84,7 +87,7 @@ export async function openReadOnly(options: ClickHouseOptions): Promise<Storage>
   if (options.url) {
     return createClient({ url: options.url, username: options.username ?? 'default', password: options.password ?? '', database: 'cairn', clickhouse_settings: settings })
   }
-  const client = createClient({ connection: createChdbConnection({ path: options.dataDir }) as unknown as ClientConnection })
+  const client = createClient({ connection: createChdbConnection({ path: options.dataDir }) as unknown as Transport })
   // Unqualified names mean cairn's tables, as with `database: 'cairn'` on a server.
   await client.command({ query: 'USE cairn' })
   await client.command({ query: 'SELECT 1', clickhouse_settings: settings })

@@ -21,7 +21,7 @@ export function healthRoute(deps: HealthDeps): Hono {
   const app = new Hono()
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
-    const ping = await deps.storage.ping()
+    const ping = await deps.storage.ping().catch((error: Error) => ({ success: false as const, error }))
     return ping.success ? c.json({ status: 'ready' }) : c.json({ status: 'ClickHouse does not answer', error: String(ping.error?.message ?? '') }, 503)
   })
   app.get('/metrics', (c) => {
@@ -39,6 +39,15 @@ export function healthRoute(deps: HealthDeps): Hono {
       '# HELP cairn_queue_events Events accepted but not yet written.',
       '# TYPE cairn_queue_events gauge',
       `cairn_queue_events ${writer.queued}`,
+      '# HELP cairn_queue_events_in_memory Of the events waiting, those held in memory (the others are only in the spool).',
+      '# TYPE cairn_queue_events_in_memory gauge',
+      `cairn_queue_events_in_memory ${writer.inMemory}`,
+      '# HELP cairn_spool_bytes Size of the spool segments on disk.',
+      '# TYPE cairn_spool_bytes gauge',
+      `cairn_spool_bytes ${writer.stats.spoolBytes}`,
+      '# HELP cairn_write_failures_total Batch writes ClickHouse refused or did not answer (retried with backoff).',
+      '# TYPE cairn_write_failures_total counter',
+      `cairn_write_failures_total ${writer.stats.failures}`,
       '# HELP cairn_batches_total Batches written to ClickHouse.',
       '# TYPE cairn_batches_total counter',
       `cairn_batches_total ${writer.stats.batches}`,

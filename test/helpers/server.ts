@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto'
 import { loadConfig, type Config } from '../../collector/config.ts'
 import { silentLog } from '../../collector/log.ts'
 import { startServer, type RunningServer } from '../../collector/server.ts'
-import { openStorage, type Storage } from '../../sql/client.ts'
+import type { CollectorOptions } from '../../collector/app.ts'
+import { openStorage, type Storage, type Transport } from '../../sql/client.ts'
 
 export const serverMode = Boolean(process.env.CLICKHOUSE_URL)
 
@@ -39,6 +40,8 @@ export interface TestServerOptions {
   clock?: Clock
   env?: Record<string, string>
   dataDir?: string
+  /** Wraps the embedded engine's transport, e.g. with an Outage. */
+  wrapTransport?: (transport: Transport) => Transport
 }
 
 export class TestServer {
@@ -49,7 +52,11 @@ export class TestServer {
 
   static async start(options: TestServerOptions): Promise<TestServer> {
     const full = { ...options, dataDir: options.dataDir ?? tempDataDir() }
-    return new TestServer(full, await startServer(TestServer.config(full), { now: options.clock?.now, log: silentLog }))
+    return new TestServer(full, await startServer(TestServer.config(full), TestServer.collectorOptions(full)))
+  }
+
+  private static collectorOptions(options: TestServerOptions): CollectorOptions {
+    return { now: options.clock?.now, log: silentLog, wrapTransport: options.wrapTransport }
   }
 
   private static config(options: TestServerOptions & { dataDir: string }): Config {
@@ -103,7 +110,7 @@ export class TestServer {
   /** A graceful stop and a new server on the same data directory (and clock). */
   async restart(): Promise<void> {
     await this.server.close()
-    this.server = await startServer(TestServer.config(this.options), { now: this.options.clock?.now, log: silentLog })
+    this.server = await startServer(TestServer.config(this.options), TestServer.collectorOptions(this.options))
   }
 }
 
