@@ -15,7 +15,9 @@ import { Spool } from './spool.ts'
 import { join } from 'node:path'
 import { CountryLookup } from './geo.ts'
 import { consoleLog, type Log } from './log.ts'
-import { eventRoute, isSecure, originOfSites } from './routes/event.ts'
+import { EVENT_PATH, eventRoute, isSecure, originOfSites } from './routes/event.ts'
+import { getRequestListener } from '@hono/node-server'
+import type { RequestListener } from 'node:http'
 import { privacyRoute } from './routes/privacy.ts'
 import { healthRoute } from './routes/health.ts'
 import { restrictedVisitors } from '../sql/privacy.ts'
@@ -26,7 +28,6 @@ import { RateLimiter } from './rate-limit.ts'
 import { dashboardApi } from '../dashboard/server/api.ts'
 import type { Access } from '../dashboard/server/auth/access.ts'
 import { Sessions } from './sessions.ts'
-import { truncatedIp, type CollectorEnv } from './truncated-ip.ts'
 import { UserAgentParser } from './user-agent.ts'
 
 export interface CollectorOptions {
@@ -38,7 +39,10 @@ export interface CollectorOptions {
 }
 
 export interface Collector {
-  app: Hono<CollectorEnv>
+  /** Every route but ingest. */
+  app: Hono
+  /** What the HTTP server calls: ingest directly, the rest through Hono. */
+  listener: RequestListener
   storage: Storage
   access: Access
   counters: Counters
@@ -110,11 +114,10 @@ export async function createCollector(config: Config, options: CollectorOptions 
     now,
     isSecure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   })
-  const app = new Hono<CollectorEnv>()
-  app.use(truncatedIp(config))
   const userAgents = new UserAgentParser()
-  app.route('/', eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, maxQueued: config.spoolMaxEvents,
-    rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) }))
+  const ingest = eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log,
+    maxQueued: config.spoolMaxEvents, rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) })
+  const app = new Hono()
   app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents }))
   app.route('/', privacyRoute({
     storage,
@@ -129,7 +132,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
   }))
   app.route('/', scripts)
 
-  app.route('/', dashboard.app as unknown as Hono<CollectorEnv>)
+  app.route('/', dashboard.app)
   // Before the dashboard's pages, which own GET / unless it carries a ClickHouse query.
   app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access }))
   app.route('/', pages)
@@ -140,8 +143,10 @@ export async function createCollector(config: Config, options: CollectorOptions 
     return c.json({ error: 'internal error' }, 500)
   })
 
+  const rest = getRequestListener(app.fetch)
   return {
     app,
+    listener: (req, res) => (req.url === EVENT_PATH || req.url?.startsWith(`${EVENT_PATH}?`) ? ingest(req, res) : rest(req, res)),
     storage,
     access: dashboard.access,
     counters,

@@ -7,6 +7,7 @@ import { EventWriter, type EventRow } from './event-writer.ts'
 import { silentLog } from './log.ts'
 import { clickhouseTime } from './routes/event.ts'
 import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
 
 let storage: Storage
 const inserts: number[] = []
@@ -15,11 +16,14 @@ beforeAll(async () => {
   storage = openStorage({ url: process.env.CLICKHOUSE_URL, dataDir: tempDataDir() })
   await migrate(storage)
   // Observe (not replace) the real client's inserts: how many rows each carried.
-  const insert = storage.insert.bind(storage)
-  storage.insert = ((params: Parameters<typeof insert>[0]) => {
-    inserts.push((params.values as unknown[]).length)
-    return insert(params)
-  }) as typeof storage.insert
+  const exec = storage.exec.bind(storage)
+  storage.exec = (async (params: Parameters<typeof exec>[0]) => {
+    if (!('values' in params) || !params.values) return exec(params)
+    let body = ''
+    for await (const chunk of params.values as Readable) body += chunk
+    inserts.push(body.split('\n').length - 1)
+    return exec({ ...params, values: Readable.from([body]) })
+  }) as typeof storage.exec
 })
 afterAll(() => storage.close())
 

@@ -2,10 +2,15 @@
  * Batched writes to cairn.events: a flush every second or at 10,000 rows, whichever comes first, and a
  * last one on close. Never one insert per request: ClickHouse wants few, large inserts. With a spool,
  * each batch is a segment on disk until ClickHouse has it.
+ *
+ * A row is serialised once, to its JSONEachRow line, when it is pushed: the same line goes to the spool
+ * and into the INSERT's body, and only short-lived strings stay in memory (row objects held for a
+ * second were most of the collector's garbage-collection time).
  */
 import type { Storage } from '../sql/client.ts'
 import type { Log } from './log.ts'
-import { Spool, missingRows, readSegment, type Segment } from './spool.ts'
+import { Readable } from 'node:stream'
+import { type Spool, missingLines, readSegment, type Segment } from './spool.ts'
 import type { Attribution } from './sessions.ts'
 import type { Client } from './user-agent.ts'
 
@@ -41,7 +46,8 @@ export interface EventWriterOptions {
  * length costs disk (bounded by the collector's spool limit), not memory.
  */
 interface Batch {
-  rows: EventRow[] | undefined
+  /** JSONEachRow lines, each ending in a newline. */
+  lines: string[] | undefined
   segment: Segment | undefined
   events: number
   /** An insert of these rows failed or was cut off by a crash: part of it may be in ClickHouse already. */
@@ -54,14 +60,14 @@ const MAX_BACKOFF_MS = 10_000
 export class EventWriter {
   /** Sealed batches waiting for ClickHouse, oldest first, and the rows of the batch being filled. */
   private sealed: Batch[] = []
-  private open: EventRow[] = []
+  private open: string[] = []
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
   private failures = 0
   private retryAt = 0
   written = 0
   /** For /metrics: batches written, their rows and the time they took, and failed attempts. */
-  readonly stats = { batches: 0, lastBatchRows: 0, flushSeconds: 0, failures: 0, spoolBytes: 0 }
+  readonly stats = { batches: 0, lastBatchRows: 0, flushSeconds: 0, failures: 0 }
 
   constructor(
     private readonly storage: Storage,
@@ -75,19 +81,28 @@ export class EventWriter {
     this.timer.unref()
   }
 
-  /** Queues a row; with a spool it is on disk when this returns. */
+  /** Queues a row; with a spool it is on disk once `whenDurable` calls back. */
   push(row: EventRow): void {
-    if (this.spool) this.stats.spoolBytes += this.spool.append(row)
-    this.open.push(row)
+    const line = JSON.stringify(row) + '\n'
+    this.spool?.append(line)
+    this.open.push(line)
     if (this.open.length >= this.options.maxRows) void this.write(false)
+  }
+
+  /** Calls back when the rows pushed so far would survive a crash of this process: the moment to acknowledge them. */
+  whenDurable(callback: (error?: Error) => void): void {
+    if (this.spool) this.spool.afterCommit(callback)
+    else callback()
+  }
+
+  /** Bytes of the spool on disk. */
+  get spoolBytes(): number {
+    return this.spool?.diskBytes ?? 0
   }
 
   /** Segments an earlier process left: written first, and checked against ClickHouse before. */
   adopt(segments: Segment[]): void {
-    for (const segment of segments) {
-      this.sealed.push({ rows: undefined, segment, events: segment.events, uncertain: true })
-      this.stats.spoolBytes += segment.bytes
-    }
+    for (const segment of segments) this.sealed.push({ lines: undefined, segment, events: segment.events, uncertain: true })
   }
 
   /** Events accepted and not yet in ClickHouse. */
@@ -97,7 +112,7 @@ export class EventWriter {
 
   /** Of those, the events held in memory (the rest are only on disk). */
   get inMemory(): number {
-    return this.sealed.reduce((n, b) => n + (b.rows?.length ?? 0), 0) + this.open.length
+    return this.sealed.reduce((n, b) => n + (b.lines?.length ?? 0), 0) + this.open.length
   }
 
   /** Writes what is queued now, whatever the backoff says; flushes run one after another so rows keep their order. */
@@ -123,7 +138,7 @@ export class EventWriter {
     const segment = this.spool?.seal()
     // Kept in memory only when it is next in line (or there is no disk copy).
     const keep = !segment || this.sealed.length === 0
-    this.sealed.push({ rows: keep ? this.open : undefined, segment, events: this.open.length, uncertain: false })
+    this.sealed.push({ lines: keep ? this.open : undefined, segment, events: this.open.length, uncertain: false })
     this.open = []
   }
 
@@ -136,13 +151,11 @@ export class EventWriter {
       while (take < this.sealed.length && events + this.sealed[take]!.events <= this.options.maxRows) events += this.sealed[take++]!.events
       const group = this.sealed.slice(0, take)
       const started = performance.now()
-      let rows: EventRow[] = []
+      let lines: string[] = []
       try {
-        rows = group.flatMap((b) => b.rows ?? readSegment(b.segment!.path))
-        if (group.some((b) => b.uncertain)) rows = await missingRows(this.storage, rows)
-        for (let i = 0; i < rows.length; i += this.options.maxRows) {
-          await this.storage.insert({ table: 'cairn.events', values: rows.slice(i, i + this.options.maxRows), format: 'JSONEachRow' })
-        }
+        lines = group.flatMap((b) => b.lines ?? readSegment(b.segment!.path))
+        if (group.some((b) => b.uncertain)) lines = await missingLines(this.storage, lines)
+        for (let i = 0; i < lines.length; i += this.options.maxRows) await this.insert(lines.slice(i, i + this.options.maxRows))
       } catch (error) {
         // Kept, on disk and for the head in memory, for the next attempt.
         for (const b of group) b.uncertain = true
@@ -156,20 +169,23 @@ export class EventWriter {
         return
       }
       this.sealed.splice(0, take)
-      for (const b of group) {
-        if (!b.segment) continue
-        Spool.remove(b.segment.path)
-        this.stats.spoolBytes -= b.segment.bytes
-      }
+      for (const b of group) if (b.segment) this.spool!.remove(b.segment)
       const replayed = group.filter((b) => b.uncertain)
-      if (replayed.length > 0) this.log.info(`replayed ${rows.length} events from the spool (${events - rows.length} were already in ClickHouse)`)
-      this.written += rows.length
+      if (replayed.length > 0) this.log.info(`replayed ${lines.length} events from the spool (${events - lines.length} were already in ClickHouse)`)
+      this.written += lines.length
       this.stats.batches++
-      this.stats.lastBatchRows = rows.length
+      this.stats.lastBatchRows = lines.length
       this.stats.flushSeconds += (performance.now() - started) / 1000
       if (this.failures > 0) this.log.info(`ClickHouse writes resumed after ${this.failures} failed attempts`)
       this.failures = 0
       this.retryAt = 0
     }
+  }
+
+  /** One INSERT whose body is the lines as they are; the same statement on chDB and on a server. */
+  private async insert(lines: string[]): Promise<void> {
+    if (lines.length === 0) return
+    const result = await this.storage.exec({ query: 'INSERT INTO cairn.events FORMAT JSONEachRow', values: Readable.from([lines.join('')]) })
+    result.stream.destroy()
   }
 }

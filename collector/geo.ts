@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Reader } from 'mmdb-lib'
+import { Lru } from './lru.ts'
 
 /** What the DB-IP country file holds for a network. */
 interface CountryRecord {
@@ -10,6 +11,8 @@ interface CountryRecord {
 
 export class CountryLookup {
   private readonly reader: Reader<never>
+  /** Truncated addresses repeat (a /24 is a network, not a visitor): most lookups skip the tree walk. */
+  private readonly cache = new Lru<string, string>(10_000)
 
   constructor() {
     const require = createRequire(import.meta.url)
@@ -19,9 +22,17 @@ export class CountryLookup {
 
   /** ISO 3166-1 alpha-2, or '' when unknown (private ranges, `::`). Country is exact at /24 and almost always at /16. */
   country(truncatedIp: string): string {
-    const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(truncatedIp)
+    let country = this.cache.get(truncatedIp)
+    if (country === undefined) {
+      country = this.lookup(truncatedIp.startsWith('::ffff:') ? truncatedIp.slice(7) : truncatedIp)
+      this.cache.set(truncatedIp, country)
+    }
+    return country
+  }
+
+  private lookup(address: string): string {
     try {
-      return (this.reader.get(v4 ? v4[1]! : truncatedIp) as CountryRecord | null)?.country_code ?? ''
+      return (this.reader.get(address) as CountryRecord | null)?.country_code ?? ''
     } catch {
       return ''
     }

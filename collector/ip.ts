@@ -9,16 +9,19 @@ import { isIPv4, isIPv6 } from 'node:net'
  * the right of `X-Forwarded-For` (each trusted proxy appends the address it saw, so entries further left
  * are whatever the client claimed). `Forwarded` (RFC 7239) is read the same way when present.
  */
-export function clientAddress(socketAddress: string | undefined, headers: Headers, trustProxy: number): string | undefined {
+/** A request header by its lower-case name. */
+export type HeaderOf = (name: string) => string | undefined
+
+export function clientAddress(socketAddress: string | undefined, header: HeaderOf, trustProxy: number): string | undefined {
   if (trustProxy > 0) {
-    const chain = forwardedChain(headers)
+    const chain = forwardedChain(header)
     if (chain.length > 0) return chain[Math.max(0, chain.length - trustProxy)]
   }
   return socketAddress
 }
 
-function forwardedChain(headers: Headers): string[] {
-  const forwarded = headers.get('forwarded')
+function forwardedChain(header: HeaderOf): string[] {
+  const forwarded = header('forwarded')
   if (forwarded) {
     const list: string[] = []
     for (const element of forwarded.split(',')) {
@@ -27,7 +30,7 @@ function forwardedChain(headers: Headers): string[] {
     }
     if (list.length > 0) return list
   }
-  const xff = headers.get('x-forwarded-for')
+  const xff = header('x-forwarded-for')
   return xff ? xff.split(',').map((s) => stripPort(s.trim())).filter(Boolean) : []
 }
 

@@ -13,10 +13,16 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
 }
 
+export interface DaySalts {
+  today: Buffer
+  yesterday: Buffer | undefined
+}
+
 export class Salts {
   private readonly byDay = new Map<string, Buffer>()
   private loadedFor = ''
   private loading: Promise<void> | undefined
+  private cached: { day: number; salts: DaySalts } | undefined
 
   constructor(
     private readonly storage: Storage,
@@ -25,10 +31,15 @@ export class Salts {
   ) {}
 
   /** Today's salt and, if it exists, yesterday's. Rotates first when the UTC day has changed. */
-  async current(): Promise<{ today: Buffer; yesterday: Buffer | undefined }> {
-    const today = utcDay(this.now())
+  async current(): Promise<DaySalts> {
+    const now = this.now()
+    if (this.cached && Math.floor(now / DAY_MS) === this.cached.day) return this.cached.salts
+    const today = utcDay(now)
     if (this.loadedFor !== today && !this.byDay.has(today)) await this.rotate().catch(() => this.useOwnSalt(today))
-    return { today: this.byDay.get(today)!, yesterday: this.byDay.get(utcDay(this.now() - DAY_MS)) }
+    const salts = { today: this.byDay.get(today)!, yesterday: this.byDay.get(utcDay(now - DAY_MS)) }
+    // Kept for the rest of the day once they are the shared ones (an own salt is looked up again each time).
+    if (this.loadedFor === today) this.cached = { day: Math.floor(now / DAY_MS), salts }
+    return salts
   }
 
   /** Creates today's salt if no collector has, adopts the shared one, deletes the expired ones. Safe to call often. */
@@ -43,6 +54,7 @@ export class Salts {
    */
   private useOwnSalt(today: string): void {
     this.byDay.set(today, randomBytes(16))
+    this.cached = undefined
     const yesterday = utcDay(this.now() - DAY_MS)
     for (const day of this.byDay.keys()) if (day < yesterday) this.byDay.delete(day)
   }
@@ -62,6 +74,7 @@ export class Salts {
     }
     await this.deleteBefore(yesterday)
     this.byDay.clear()
+    this.cached = undefined
     for (const [day, hex] of salts) this.byDay.set(day, Buffer.from(hex, 'hex'))
     this.loadedFor = today
   }

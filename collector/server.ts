@@ -1,6 +1,5 @@
-/** The one Cairn HTTP server (@hono/node-server) around the collector, with a graceful stop. */
-import { serve } from '@hono/node-server'
-import type { Server } from 'node:http'
+/** The one Cairn HTTP server around the collector, with a graceful stop. */
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createCollector, type Collector, type CollectorOptions } from './app.ts'
 import type { Config } from './config.ts'
@@ -16,8 +15,9 @@ export interface RunningServer {
 export async function startServer(config: Config, options: CollectorOptions = {}): Promise<RunningServer> {
   const collector = await createCollector(config, options)
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: collector.app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server))
+    const s = createServer(collector.listener)
     s.once('error', reject)
+    s.listen(config.port, config.host, () => resolve(s))
   }).catch(async (error: NodeJS.ErrnoException) => {
     await collector.close()
     if (error.code === 'EADDRINUSE') throw new Error(`port ${config.port} is in use; stop the other process or set PORT`)

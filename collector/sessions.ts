@@ -3,7 +3,7 @@
  * live in memory; on start they are reloaded from the last 30 minutes of cairn.events, so a restart
  * does not split a visit.
  */
-import { randomBytes } from 'node:crypto'
+import { randomUint64 } from './random-ids.ts'
 import type { Storage } from '../sql/client.ts'
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
@@ -44,7 +44,7 @@ export class Sessions {
   touch(site: string, visitorId: string, nowMs: number, source: Attribution): Session {
     const key = `${site}\0${visitorId}`
     let session = this.find(site, visitorId, nowMs)
-    if (!session) session = { id: newSessionId(), startMs: nowMs, lastMs: nowMs, source }
+    if (!session) session = { id: randomUint64(), startMs: nowMs, lastMs: nowMs, source }
     session.lastMs = Math.max(session.lastMs, nowMs)
     this.active.delete(key)
     this.active.set(key, session)
@@ -82,8 +82,4 @@ export class Sessions {
     }
     return rows.length
   }
-}
-
-function newSessionId(): string {
-  return (randomBytes(8).readBigUInt64BE(0) | 1n).toString()
 }

@@ -4,11 +4,12 @@
  * segments left are written again; rows ClickHouse already has (by event_id) are skipped, so nothing is
  * counted twice.
  *
- * fsync policy: each event is written with write(2) before it is acknowledged, so a killed process loses
+ * fsync policy: events are written with write(2) before they are acknowledged, so a killed process loses
  * nothing (the kernel holds the bytes); the open segment is fsynced every second and when sealed, so a
- * power cut loses at most the last second.
+ * power cut loses at most the last second. The write is grouped: every event accepted in one turn of the
+ * event loop goes out in one write(2), and their 202s after it (group commit).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Storage } from '../sql/client.ts'
 import type { EventRow } from './event-writer.ts'
@@ -27,6 +28,11 @@ export class Spool {
   private events = 0
   private bytes = 0
   private dirty = false
+  /** Lines accepted in this turn of the event loop, and who waits for them to be written. */
+  private pending: string[] = []
+  private waiting: ((error?: Error) => void)[] = []
+  /** Bytes of all segments on disk, the open one included. */
+  diskBytes = 0
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true })
@@ -42,21 +48,46 @@ export class Spool {
         const content = readFileSync(path)
         let events = 0
         for (let i = content.indexOf(10); i !== -1; i = content.indexOf(10, i + 1)) events++
-        return { path, events, bytes: statSync(path).size }
+        this.diskBytes += content.length
+        return { path, events, bytes: content.length }
       })
   }
 
-  /** Appends one event; returns the bytes written. */
-  append(row: EventRow): number {
+  /** Adds one event's JSONEachRow line (newline included) to the open segment; it is on disk after the next `commit`. */
+  append(line: string): void {
+    this.pending.push(line)
+    this.events++
+  }
+
+  /** Calls back once what was appended so far is written (with the error if it could not be). */
+  afterCommit(callback: (error?: Error) => void): void {
+    this.waiting.push(callback)
+    if (this.waiting.length > 1) return
+    setImmediate(() => {
+      const waiting = this.waiting
+      this.waiting = []
+      let failure: Error | undefined
+      try {
+        this.commit()
+      } catch (error) {
+        failure = error as Error
+      }
+      for (const callback of waiting) callback(failure)
+    })
+  }
+
+  /** Writes the appended lines to the open segment in one write(2). */
+  commit(): void {
+    if (this.pending.length === 0) return
     if (this.fd === undefined) {
       this.path = join(this.dir, `segment-${String(this.sequence++).padStart(20, '0')}.jsonl`)
       this.fd = openSync(this.path, 'a')
     }
-    const written = writeSync(this.fd, JSON.stringify(row) + '\n')
-    this.events++
+    const written = writeSync(this.fd, this.pending.join(''))
+    this.pending = []
     this.bytes += written
+    this.diskBytes += written
     this.dirty = true
-    return written
   }
 
   /** Makes what was written durable on disk. */
@@ -67,6 +98,7 @@ export class Spool {
 
   /** Closes the open segment and hands it over for writing; the next event starts a new one. */
   seal(): Segment | undefined {
+    this.commit()
     if (this.fd === undefined) return undefined
     this.sync()
     closeSync(this.fd)
@@ -77,32 +109,37 @@ export class Spool {
     return segment
   }
 
-  static remove(path: string): void {
-    unlinkSync(path)
+  /** ClickHouse has the segment's rows. */
+  remove(segment: Segment): void {
+    unlinkSync(segment.path)
+    this.diskBytes -= segment.bytes
   }
 }
 
-/** Rows of a segment file; a line cut short by a crash is the only one that can fail to parse. */
-export function readSegment(path: string): EventRow[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as EventRow]
-      } catch {
-        return []
-      }
-    })
+/** Lines of a segment file, each with its newline; a line cut short by a crash is left out. */
+export function readSegment(path: string): string[] {
+  const lines = readFileSync(path, 'utf8').split('\n')
+  lines.pop() // after the last newline: empty, or the part of a line the crash cut off
+  return lines.map((line) => line + '\n')
 }
 
 /**
- * The rows ClickHouse does not have yet: the insert of a batch may have landed, whole or in part, before
+ * The lines ClickHouse does not have yet: the insert of a batch may have landed, whole or in part, before
  * a crash or a failure the client saw. Looking the ids up is the deduplication token that works the same
  * on the embedded engine and on a server (non-replicated MergeTree ignores insert_deduplication_token).
  */
-export async function missingRows(storage: Storage, rows: EventRow[]): Promise<EventRow[]> {
-  if (rows.length === 0) return rows
+export async function missingLines(storage: Storage, lines: string[]): Promise<string[]> {
+  if (lines.length === 0) return lines
+  // A line a power cut damaged would fail the whole insert, again and again: it is left out.
+  lines = lines.filter((line) => {
+    try {
+      JSON.parse(line)
+      return true
+    } catch {
+      return false
+    }
+  })
+  const rows = lines.map((line) => JSON.parse(line) as Pick<EventRow, 'event_id' | 'site' | 'timestamp'>)
   const days = rows.map((r) => r.timestamp.slice(0, 10)).sort()
   const result = await storage.query({
     // site and day lead the sort key: only the granules of those days are read.
@@ -112,5 +149,5 @@ export async function missingRows(storage: Storage, rows: EventRow[]): Promise<E
     format: 'JSONEachRow',
   })
   const present = new Set((await result.json<{ id: string }>()).map((r) => r.id))
-  return rows.filter((r) => !present.has(r.event_id))
+  return lines.filter((_, i) => !present.has(rows[i]!.event_id))
 }

@@ -1,6 +1,7 @@
 /** Browser, OS and device from the User-Agent (refined by client hints when sent), behind an LRU cache. */
 import { isbot } from 'isbot'
 import { UAParser } from 'ua-parser-js'
+import type { HeaderOf } from './ip.ts'
 import { Lru } from './lru.ts'
 
 export interface Client {
@@ -23,30 +24,34 @@ const HINTS = [
 ] as const
 
 /** Headless browsers and crawlers are bots; so is a request without any User-Agent. */
-export function isBot(userAgent: string): boolean {
+function isBot(userAgent: string): boolean {
   return userAgent.trim() === '' || isbot(userAgent)
 }
 
+/** What `parse` returns for a crawler or headless browser: dropped, not counted. */
+export const BOT = 'bot'
+
 export class UserAgentParser {
-  readonly cache: Lru<string, Client>
+  readonly cache: Lru<string, Client | typeof BOT>
 
   constructor(capacity = 10_000) {
     this.cache = new Lru(capacity)
   }
 
-  parse(userAgent: string, headers: Headers): Client {
+  /** The client, or BOT; the bot verdict is cached with the parse, since isbot's pattern is the costlier half. */
+  parse(userAgent: string, header: HeaderOf): Client | typeof BOT {
     const hints: Record<string, string> = {}
     let key = userAgent
     for (const name of HINTS) {
-      const value = headers.get(name)
-      if (value !== null) {
+      const value = header(name)
+      if (value !== undefined) {
         hints[name] = value
         key += `\n${name}:${value}`
       }
     }
     const cached = this.cache.get(key)
     if (cached) return cached
-    const client = describe(userAgent, hints)
+    const client = isBot(userAgent) ? BOT : describe(userAgent, hints)
     this.cache.set(key, client)
     return client
   }

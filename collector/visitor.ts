@@ -3,7 +3,8 @@
  * 128-bit id and its first deposit time. Otherwise: a keyed hash of (daily salt, site, truncated IP,
  * user agent) and no cookie (invariants 2, 3 and 5).
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
+import { randomHex128 } from './random-ids.ts'
 
 export const COOKIE_NAME = 'cairn_id'
 /** 180 days: within 6 months of the first deposit whatever the calendar, and never extended. The most CAIRN_COOKIE_DAYS may say. */
@@ -39,7 +40,7 @@ export function decideIdentity(input: IdentityInput): Identity {
   if (input.consent !== true) return { kind: 'cookieless', expireCookie: false }
   const existing = parseCookie(input.cookieValue, input.nowMs, input.lifetimeDays)
   if (existing) return { kind: 'cookie', cookie: existing, setCookie: undefined }
-  const cookie = { id: randomBytes(16).toString('hex'), depositedAt: Math.floor(input.nowMs / 1000) }
+  const cookie = { id: randomHex128(), depositedAt: Math.floor(input.nowMs / 1000) }
   return { kind: 'cookie', cookie, setCookie: serializeCookie(cookie, input.secure, input.lifetimeDays) }
 }
 

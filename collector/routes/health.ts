@@ -44,7 +44,7 @@ export function healthRoute(deps: HealthDeps): Hono {
       `cairn_queue_events_in_memory ${writer.inMemory}`,
       '# HELP cairn_spool_bytes Size of the spool segments on disk.',
       '# TYPE cairn_spool_bytes gauge',
-      `cairn_spool_bytes ${writer.stats.spoolBytes}`,
+      `cairn_spool_bytes ${writer.spoolBytes}`,
       '# HELP cairn_write_failures_total Batch writes ClickHouse refused or did not answer (retried with backoff).',
       '# TYPE cairn_write_failures_total counter',
       `cairn_write_failures_total ${writer.stats.failures}`,
