@@ -169,7 +169,7 @@ export class EventWriter {
         return
       }
       this.sealed.splice(0, take)
-      for (const b of group) if (b.segment) this.spool!.remove(b.segment)
+      await Promise.all(group.map((b) => b.segment && this.spool!.remove(b.segment)))
       const replayed = group.filter((b) => b.uncertain)
       if (replayed.length > 0) this.log.info(`replayed ${lines.length} events from the spool (${events - lines.length} were already in ClickHouse)`)
       this.written += lines.length

@@ -9,7 +9,8 @@
  * power cut loses at most the last second. The write is grouped: every event accepted in one turn of the
  * event loop goes out in one write(2), and their 202s after it (group commit).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Storage } from '../sql/client.ts'
 import type { EventRow } from './event-writer.ts'
@@ -109,9 +110,9 @@ export class Spool {
     return segment
   }
 
-  /** ClickHouse has the segment's rows. */
-  remove(segment: Segment): void {
-    unlinkSync(segment.path)
+  /** ClickHouse has the segment's rows. Off the event loop: unlinking megabytes blocks for tens of ms. */
+  async remove(segment: Segment): Promise<void> {
+    await unlink(segment.path)
     this.diskBytes -= segment.bytes
   }
 }

@@ -301,7 +301,10 @@ export function isSecure(requestUrl: string, forwardedProto: string | undefined,
   return requestUrl.startsWith('https:')
 }
 
+/** 'YYYY-MM-DD hh:mm:ss.sss' (UTC); under load many events share a millisecond, so the last one is kept. */
 export function clickhouseTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 23)
+  if (ms !== lastTime.ms) lastTime = { ms, text: new Date(ms).toISOString().replace('T', ' ').slice(0, 23) }
+  return lastTime.text
 }
+let lastTime = { ms: NaN, text: '' }
 
