@@ -8,7 +8,6 @@
  *   npm run bench                      # all benchmarks
  *   tsx bench/dashboard.ts [events]    # this one; the data set is generated once into bench/.data/
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { generateDemo } from '../collector/demo/generate.ts'
@@ -16,6 +15,7 @@ import { Access } from '../dashboard/server/auth/access.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { openStorage } from '../sql/client.ts'
 import { migrate } from '../sql/migrate.ts'
+import { startCairn } from './cairn-process.ts'
 
 const SITE = 'bench.example'
 const EVENTS = Number(process.argv[2] ?? 10_000_000)
@@ -51,21 +51,8 @@ const total = await count('1')
 await storage.close()
 
 // 2. The server, as `npm start` runs it.
-const server = spawn(process.execPath, [fileURLToPath(new URL('../collector/bin/cairn.js', import.meta.url)), 'serve'], {
-  env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CAIRN_DATA_DIR: dataDir, CAIRN_SITES: SITE },
-  stdio: ['ignore', 'ignore', 'pipe'],
-})
-// Whatever happens next, the server does not outlive the benchmark.
-process.on('exit', () => server.kill('SIGKILL'))
-const url = await new Promise<string>((resolve, reject) => {
-  let output = ''
-  server.stderr!.on('data', (d: Buffer) => {
-    output += d
-    const match = /listening on (http:\/\/\S+)/.exec(output)
-    if (match) resolve(match[1]!)
-  })
-  server.once('exit', (code) => reject(new Error(`cairn serve exited with ${code}: ${output}`)))
-})
+const server = await startCairn(dataDir, { CAIRN_SITES: SITE })
+const url = server.url
 
 const q = 'period=30d'
 const LOAD = [
@@ -96,8 +83,7 @@ const get = async (target: string) => {
 const loadTimes = await timed(() => Promise.all(LOAD.map(get)))
 // The floor: one count() over the same rows, through the same server and the same door as the load.
 const floorTimes = await timed(() => get(`${url}/api/stats/${SITE}/realtime`))
-server.kill('SIGTERM')
-await new Promise((resolve) => server.once('exit', resolve))
+await server.stop()
 
 storage = openStorage({ dataDir })
 const floorSql = await (async () => {

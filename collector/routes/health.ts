@@ -3,6 +3,7 @@
  * format. No personal data: counts only.
  */
 import { Hono } from 'hono'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Storage } from '../../sql/client.ts'
 import type { Counters } from '../counters.ts'
 import type { EventWriter } from '../event-writer.ts'
@@ -19,6 +20,9 @@ export interface HealthDeps {
 
 export function healthRoute(deps: HealthDeps): Hono {
   const app = new Hono()
+  // How long ready work waited for the event loop: every request's latency includes it.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  loopDelay.enable()
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
     const ping = await deps.storage.ping().catch((error: Error) => ({ success: false as const, error }))
@@ -64,6 +68,10 @@ export function healthRoute(deps: HealthDeps): Hono {
       '# TYPE cairn_user_agent_cache_total counter',
       `cairn_user_agent_cache_total{result="hit"} ${userAgents.cache.hits}`,
       `cairn_user_agent_cache_total{result="miss"} ${userAgents.cache.misses}`,
+      '# HELP cairn_event_loop_delay_seconds Event-loop delay since start (sampled every 10 ms).',
+      '# TYPE cairn_event_loop_delay_seconds summary',
+      // The histogram holds the whole interval between samples; the delay is what exceeds the 10 ms.
+      ...[0.5, 0.99, 1].map((q) => `cairn_event_loop_delay_seconds{quantile="${q}"} ${(Math.max(0, loopDelay.percentile(q * 100) - 10e6) / 1e9).toFixed(6)}`),
     ]
     return c.text(lines.join('\n') + '\n', 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })
   })
