@@ -84,7 +84,7 @@ export class TestServer {
     return this.server.collector.storage
   }
 
-  /** POSTs an event body (an object is JSON-encoded) as the tracker does: text/plain, like sendBeacon. */
+  /** POSTs an event body (an object is JSON-encoded) as the tracker does: text/plain, so no preflight. */
   post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(`${this.url}/api/event`, {
       method: 'POST',

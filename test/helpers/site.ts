@@ -2,7 +2,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium, PageServer, eventually } from './browser.ts'
 import { cmpScript, type Cmp } from './cmps.ts'
-import { TestServer } from './server.ts'
+import { TestServer, type TestServerOptions } from './server.ts'
 
 export const SITE = 'shop.test'
 
@@ -25,8 +25,8 @@ export class TestSite {
     private readonly routes: Map<string, PageOptions>,
   ) {}
 
-  static async start(): Promise<TestSite> {
-    const server = await TestServer.start({ sites: [SITE] })
+  static async start(serverOptions: Omit<TestServerOptions, 'sites'> = {}): Promise<TestSite> {
+    const server = await TestServer.start({ ...serverOptions, sites: [SITE] })
     const routes = new Map<string, PageOptions>()
     const collector = `http://${SITE}:${server.server.port}`
     const pages = await PageServer.start((url) => {

@@ -1,6 +1,10 @@
-/** Builds an event and sends it: sendBeacon (text/plain, no preflight), else fetch with keepalive. */
+/**
+ * Builds an event and sends it with fetch + keepalive (outlives the page like sendBeacon, but shows the
+ * answer): a string body goes as text/plain, so no preflight. A 503 (the collector's spool is full) is
+ * tried once more after the 10 s its Retry-After asks; reading that header cross-origin would cost bytes.
+ */
 import { consent, whenAnswered } from './consent-state.ts'
-import { doc, loc, nav, visible } from './dom.ts'
+import { doc, loc, visible } from './dom.ts'
 import { endpoint, hashMode, ignored, isExcluded, site } from './state.ts'
 
 export const OPT_OUT_KEY = 'cairn_optout'
@@ -21,10 +25,10 @@ export function send(name: string, extra?: { p?: object; e?: number; sd?: number
   const event: Record<string, unknown> = { n: name, u: loc.href, d: site, r: doc.referrer, h: hashMode, ...extra }
   whenAnswered(() => {
     event.c = consent
-    const body = JSON.stringify(event)
-    nav.sendBeacon?.(endpoint, body) ||
-      // A string body is sent as text/plain, so no preflight either. A failure is swallowed by any
-      // function without side effects (this one saves bytes over a new empty one).
-      fetch(endpoint, { method: 'POST', body, keepalive: true, credentials: 'include' }).catch(visible)
+    const post = (answered?: (response: Response) => unknown) =>
+      // A failure is swallowed by any function without side effects (this one saves bytes over a new one).
+      fetch(endpoint, { method: 'POST', body: JSON.stringify(event), keepalive: true, credentials: 'include' }).then(answered, visible)
+    // The retry is posted without a handler: once only.
+    post((response) => response.status > 502 && setTimeout(post, 1e4))
   })
 }
