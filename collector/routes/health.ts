@@ -31,49 +31,43 @@ export function healthRoute(deps: HealthDeps): Hono {
   app.get('/metrics', (c) => {
     const { counters, writer, sessions, userAgents } = deps
     const lines = [
-      '# HELP cairn_events_accepted_total Events accepted and queued for ClickHouse.',
-      '# TYPE cairn_events_accepted_total counter',
-      `cairn_events_accepted_total ${counters.accepted}`,
-      '# HELP cairn_events_dropped_total Requests not stored, by reason.',
-      '# TYPE cairn_events_dropped_total counter',
-      ...[...counters.dropped].map(([reason, n]) => `cairn_events_dropped_total{reason="${reason}"} ${n}`),
-      '# HELP cairn_events_written_total Events written to ClickHouse.',
-      '# TYPE cairn_events_written_total counter',
-      `cairn_events_written_total ${writer.written}`,
-      '# HELP cairn_queue_events Events accepted but not yet written.',
-      '# TYPE cairn_queue_events gauge',
-      `cairn_queue_events ${writer.queued}`,
-      '# HELP cairn_queue_events_in_memory Of the events waiting, those held in memory (the others are only in the spool).',
-      '# TYPE cairn_queue_events_in_memory gauge',
-      `cairn_queue_events_in_memory ${writer.inMemory}`,
-      '# HELP cairn_spool_bytes Size of the spool segments on disk.',
-      '# TYPE cairn_spool_bytes gauge',
-      `cairn_spool_bytes ${writer.spoolBytes}`,
-      '# HELP cairn_write_failures_total Batch writes ClickHouse refused or did not answer (retried with backoff).',
-      '# TYPE cairn_write_failures_total counter',
-      `cairn_write_failures_total ${writer.stats.failures}`,
-      '# HELP cairn_batches_total Batches written to ClickHouse.',
-      '# TYPE cairn_batches_total counter',
-      `cairn_batches_total ${writer.stats.batches}`,
-      '# HELP cairn_batch_rows Rows in the last batch written.',
-      '# TYPE cairn_batch_rows gauge',
-      `cairn_batch_rows ${writer.stats.lastBatchRows}`,
-      '# HELP cairn_flush_seconds_total Time spent writing batches.',
-      '# TYPE cairn_flush_seconds_total counter',
-      `cairn_flush_seconds_total ${writer.stats.flushSeconds.toFixed(6)}`,
-      '# HELP cairn_open_sessions Visits open in this collector.',
-      '# TYPE cairn_open_sessions gauge',
-      `cairn_open_sessions ${sessions.size}`,
-      '# HELP cairn_user_agent_cache_total User-agent cache lookups, by result.',
-      '# TYPE cairn_user_agent_cache_total counter',
-      `cairn_user_agent_cache_total{result="hit"} ${userAgents.cache.hits}`,
-      `cairn_user_agent_cache_total{result="miss"} ${userAgents.cache.misses}`,
-      '# HELP cairn_event_loop_delay_seconds Event-loop delay since start (sampled every 10 ms).',
-      '# TYPE cairn_event_loop_delay_seconds summary',
+      ...metric('cairn_events_accepted_total', 'counter', 'Events accepted and queued for ClickHouse.', counters.accepted),
+      ...metric('cairn_events_dropped_total', 'counter', 'Requests not stored, by reason.', ...[...counters.dropped].map(([reason, n]) => sample({ reason }, n))),
+      ...metric('cairn_events_written_total', 'counter', 'Events written to ClickHouse.', writer.written),
+      ...metric('cairn_queue_events', 'gauge', 'Events accepted but not yet written.', writer.queued),
+      ...metric('cairn_queue_events_in_memory', 'gauge', 'Of the events waiting, those held in memory (the others are only in the spool).', writer.inMemory),
+      ...metric('cairn_spool_bytes', 'gauge', 'Size of the spool segments on disk.', writer.spoolBytes),
+      ...metric('cairn_write_failures_total', 'counter', 'Batch writes ClickHouse refused or did not answer (retried with backoff).', writer.stats.failures),
+      ...metric('cairn_batches_total', 'counter', 'Batches written to ClickHouse.', writer.stats.batches),
+      ...metric('cairn_batch_rows', 'gauge', 'Rows in the last batch written.', writer.stats.lastBatchRows),
+      ...metric('cairn_flush_seconds_total', 'counter', 'Time spent writing batches.', writer.stats.flushSeconds.toFixed(6)),
+      ...metric('cairn_open_sessions', 'gauge', 'Visits open in this collector.', sessions.size),
+      ...metric('cairn_user_agent_cache_total', 'counter', 'User-agent cache lookups, by result.',
+        sample({ result: 'hit' }, userAgents.cache.hits), sample({ result: 'miss' }, userAgents.cache.misses)),
       // The histogram holds the whole interval between samples; the delay is what exceeds the 10 ms.
-      ...[0.5, 0.99, 1].map((q) => `cairn_event_loop_delay_seconds{quantile="${q}"} ${(Math.max(0, loopDelay.percentile(q * 100) - 10e6) / 1e9).toFixed(6)}`),
+      ...metric('cairn_event_loop_delay_seconds', 'summary', 'Event-loop delay since start (sampled every 10 ms).',
+        ...[0.5, 0.99, 1].map((q) => sample({ quantile: String(q) }, (Math.max(0, loopDelay.percentile(q * 100) - 10e6) / 1e9).toFixed(6)))),
     ]
     return c.text(lines.join('\n') + '\n', 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })
   })
   return app
+}
+
+type Sample = { labels: Record<string, string>; value: number | string }
+
+function sample(labels: Record<string, string>, value: number | string): Sample {
+  return { labels, value }
+}
+
+/** One metric in Prometheus' text format: HELP, TYPE, then its samples (a bare value is one without labels). */
+function metric(name: string, type: 'counter' | 'gauge' | 'summary', help: string, ...samples: (Sample | number | string)[]): string[] {
+  return [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} ${type}`,
+    ...samples.map((s) => {
+      if (typeof s !== 'object') return `${name} ${s}`
+      const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(',')
+      return `${name}{${labels}} ${s.value}`
+    }),
+  ]
 }
