@@ -15,7 +15,9 @@ export interface RunningServer {
 export async function startServer(config: Config, options: CollectorOptions = {}): Promise<RunningServer> {
   const collector = await createCollector(config, options)
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = createServer(collector.listener)
+    // A client that trickles its headers or body is cut off instead of holding a socket: the limits are
+    // checked every second (Node's default is every 30 s, which lets a slow client stay up to 40 s).
+    const s = createServer({ headersTimeout: 10_000, requestTimeout: 15_000, connectionsCheckingInterval: 1000 }, collector.listener)
     s.once('error', reject)
     s.listen(config.port, config.host, () => resolve(s))
   }).catch(async (error: NodeJS.ErrnoException) => {
@@ -23,9 +25,6 @@ export async function startServer(config: Config, options: CollectorOptions = {}
     if (error.code === 'EADDRINUSE') throw new Error(`port ${config.port} is in use; stop the other process or set PORT`)
     throw error
   })
-  // A client that trickles its headers or body is cut off instead of holding a socket.
-  server.headersTimeout = 10_000
-  server.requestTimeout = 15_000
   const port = (server.address() as AddressInfo).port
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   let closing: Promise<void> | undefined
