@@ -86,7 +86,13 @@ export async function createCollector(config: Config, options: CollectorOptions 
   writer.adopt(spool.leftovers())
   if (writer.queued > 0) await writer.flush()
   writer.start()
-  const fsync = setInterval(() => spool.sync(), 1000)
+  const fsync = setInterval(() => {
+    try {
+      spool.sync()
+    } catch (error) {
+      log.error(`fsync of the spool failed: ${(error as Error).message}`)
+    }
+  }, 1000)
   fsync.unref()
   const counters = new Counters()
   const restricted = await restrictedVisitors(storage)

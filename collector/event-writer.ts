@@ -74,19 +74,26 @@ export class EventWriter {
     private readonly log: Log,
     private readonly options: EventWriterOptions = { maxRows: 10_000, intervalMs: 1000 },
     private readonly spool?: Spool,
-  ) {}
+  ) {
+    if (spool) spool.onWritten = (lines) => this.queue(lines)
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.write(false), this.options.intervalMs)
     this.timer.unref()
   }
 
-  /** Queues a row; with a spool it is on disk once `whenDurable` calls back. */
+  /** Queues a row; with a spool, once it is on disk (`whenDurable` calls back then). */
   push(row: EventRow): void {
     const line = JSON.stringify(row) + '\n'
-    this.spool?.append(line)
-    this.open.push(line)
-    if (this.open.length >= this.options.maxRows) void this.write(false)
+    if (this.spool) this.spool.append(line)
+    else this.queue([line])
+  }
+
+  private queue(lines: string[]): void {
+    for (const line of lines) this.open.push(line)
+    // Not from inside the spool's commit: the batch is sealed on the next turn.
+    if (this.open.length >= this.options.maxRows) setImmediate(() => void this.write(false))
   }
 
   /** Calls back when the rows pushed so far would survive a crash of this process: the moment to acknowledge them. */
@@ -107,7 +114,7 @@ export class EventWriter {
 
   /** Events accepted and not yet in ClickHouse. */
   get queued(): number {
-    return this.sealed.reduce((n, b) => n + b.events, 0) + this.open.length
+    return this.sealed.reduce((n, b) => n + b.events, 0) + this.open.length + (this.spool?.pendingEvents ?? 0)
   }
 
   /** Of those, the events held in memory (the rest are only on disk). */
@@ -134,8 +141,15 @@ export class EventWriter {
   }
 
   private seal(): void {
+    let segment: Segment | undefined
+    try {
+      segment = this.spool?.seal() // writes what is pending first, which may add to the open batch
+    } catch (error) {
+      // fsync or close failed: the segment stays open and is sealed on the next attempt.
+      this.log.error(`sealing the spool segment failed, will retry: ${(error as Error).message}`)
+      return
+    }
     if (this.open.length === 0) return
-    const segment = this.spool?.seal()
     // Kept in memory only when it is next in line (or there is no disk copy).
     const keep = !segment || this.sealed.length === 0
     this.sealed.push({ lines: keep ? this.open : undefined, segment, events: this.open.length, uncertain: false })

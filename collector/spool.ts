@@ -9,7 +9,7 @@
  * power cut loses at most the last second. The write is grouped: every event accepted in one turn of the
  * event loop goes out in one write(2), and their 202s after it (group commit).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Storage } from '../sql/client.ts'
@@ -34,6 +34,8 @@ export class Spool {
   private waiting: ((error?: Error) => void)[] = []
   /** Bytes of all segments on disk, the open one included. */
   diskBytes = 0
+  /** Receives lines once they are on disk: only those go on towards ClickHouse. */
+  onWritten: (lines: string[]) => void = () => {}
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true })
@@ -54,40 +56,61 @@ export class Spool {
       })
   }
 
-  /** Adds one event's JSONEachRow line (newline included) to the open segment; it is on disk after the next `commit`. */
+  /** Adds one event's JSONEachRow line (newline included); it is written by the next `commit`. */
   append(line: string): void {
     this.pending.push(line)
-    this.events++
+  }
+
+  /** Lines appended and not yet written. */
+  get pendingEvents(): number {
+    return this.pending.length
   }
 
   /** Calls back once what was appended so far is written (with the error if it could not be). */
   afterCommit(callback: (error?: Error) => void): void {
     this.waiting.push(callback)
-    if (this.waiting.length > 1) return
-    setImmediate(() => {
-      const waiting = this.waiting
-      this.waiting = []
-      let failure: Error | undefined
+    if (this.waiting.length === 1) setImmediate(() => this.commit())
+  }
+
+  /**
+   * Writes the appended lines to the open segment in one write(2) and tells who waits. Lines that could
+   * not be written (a full disk) are dropped, not queued: their senders get the error, answer 503, and
+   * the tracker sends them again.
+   */
+  commit(): void {
+    const lines = this.pending
+    const waiting = this.waiting
+    this.pending = []
+    this.waiting = []
+    let failure: Error | undefined
+    if (lines.length > 0) {
       try {
-        this.commit()
+        this.write(Buffer.from(lines.join('')))
+        this.events += lines.length
+        this.onWritten(lines)
       } catch (error) {
         failure = error as Error
       }
-      for (const callback of waiting) callback(failure)
-    })
+    }
+    for (const callback of waiting) callback(failure)
   }
 
-  /** Writes the appended lines to the open segment in one write(2). */
-  commit(): void {
-    if (this.pending.length === 0) return
+  private write(buffer: Buffer): void {
     if (this.fd === undefined) {
       this.path = join(this.dir, `segment-${String(this.sequence++).padStart(20, '0')}.jsonl`)
       this.fd = openSync(this.path, 'a')
+      this.bytes = 0
     }
-    const written = writeSync(this.fd, this.pending.join(''))
-    this.pending = []
-    this.bytes += written
-    this.diskBytes += written
+    let offset = 0
+    try {
+      while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset)
+    } catch (error) {
+      // Half a line must not stay in front of the next one: the file goes back to its last whole line.
+      if (offset > 0) ftruncateSync(this.fd, this.bytes)
+      throw error
+    }
+    this.bytes += buffer.length
+    this.diskBytes += buffer.length
     this.dirty = true
   }
 
@@ -97,7 +120,7 @@ export class Spool {
     this.dirty = false
   }
 
-  /** Closes the open segment and hands it over for writing; the next event starts a new one. */
+  /** Writes what is pending, closes the open segment and hands it over; the next event starts a new one. */
   seal(): Segment | undefined {
     this.commit()
     if (this.fd === undefined) return undefined
