@@ -7,7 +7,7 @@ import { randomUint64 } from './random-ids.ts'
 import type { Storage } from '../sql/client.ts'
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
-/** About 320 MB of open visits (~320 bytes each, measured); a large site has tens of thousands open at once. */
+/** About 320 MB of open visits (~320 bytes each, measured). */
 const MAX_OPEN_SESSIONS = 1_000_000
 
 /** Where a visit came from, fixed by its first event and stamped on every later one. */
