@@ -85,7 +85,7 @@ export class Spool {
     let failure: Error | undefined
     if (lines.length > 0) {
       try {
-        this.write(Buffer.from(lines.join('')))
+        this.write(lines.join(''))
         this.events += lines.length
         this.onWritten(lines)
       } catch (error) {
@@ -95,22 +95,32 @@ export class Spool {
     for (const callback of waiting) callback(failure)
   }
 
-  private write(buffer: Buffer): void {
+  private write(text: string): void {
     if (this.fd === undefined) {
       this.path = join(this.dir, `segment-${String(this.sequence++).padStart(20, '0')}.jsonl`)
       this.fd = openSync(this.path, 'a')
       this.bytes = 0
     }
-    let offset = 0
+    const length = Buffer.byteLength(text)
+    let written = 0
     try {
-      while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset)
+      written = writeSync(this.fd, text)
+      if (written < length) {
+        // A short write (the disk filling up): the rest, or the error that says why not.
+        const buffer = Buffer.from(text)
+        while (written < length) {
+          const n = writeSync(this.fd, buffer, written)
+          if (n === 0) throw new Error('the spool disk takes no more bytes')
+          written += n
+        }
+      }
     } catch (error) {
       // Half a line must not stay in front of the next one: the file goes back to its last whole line.
-      if (offset > 0) ftruncateSync(this.fd, this.bytes)
+      if (written > 0) ftruncateSync(this.fd, this.bytes)
       throw error
     }
-    this.bytes += buffer.length
-    this.diskBytes += buffer.length
+    this.bytes += length
+    this.diskBytes += length
     this.dirty = true
   }
 
