@@ -163,17 +163,16 @@ export function readSegment(path: string): string[] {
  * on the embedded engine and on a server (non-replicated MergeTree ignores insert_deduplication_token).
  */
 export async function missingLines(storage: Storage, lines: string[]): Promise<string[]> {
-  if (lines.length === 0) return lines
   // A line a power cut damaged would fail the whole insert, again and again: it is left out.
-  lines = lines.filter((line) => {
+  const parsed = lines.flatMap((line) => {
     try {
-      JSON.parse(line)
-      return true
+      return [{ line, row: JSON.parse(line) as Pick<EventRow, 'event_id' | 'site' | 'timestamp'> }]
     } catch {
-      return false
+      return []
     }
   })
-  const rows = lines.map((line) => JSON.parse(line) as Pick<EventRow, 'event_id' | 'site' | 'timestamp'>)
+  if (parsed.length === 0) return []
+  const rows = parsed.map((p) => p.row)
   const days = rows.map((r) => r.timestamp.slice(0, 10)).sort()
   const result = await storage.query({
     // site and day lead the sort key: only the granules of those days are read.
@@ -183,5 +182,5 @@ export async function missingLines(storage: Storage, lines: string[]): Promise<s
     format: 'JSONEachRow',
   })
   const present = new Set((await result.json<{ id: string }>()).map((r) => r.id))
-  return lines.filter((_, i) => !present.has(rows[i]!.event_id))
+  return parsed.filter((p) => !present.has(p.row.event_id)).map((p) => p.line)
 }

@@ -43,9 +43,10 @@ export const EVENT_PATH = '/api/event'
 
 /** CORS: the configured sites and their subdomains, which may send credentials (the visitor cookie). */
 export function originOfSites(sites: string[]): (origin: string) => string | null {
+  const hosts = sites.map((site) => ({ exact: site.replace(/:\d+$/, ''), suffix: `.${site}` }))
   return (origin) => {
-    const host = URL.canParse(origin) ? new URL(origin).hostname.replace(/^www\./, '') : ''
-    return sites.some((site) => host === site.replace(/:\d+$/, '') || host.endsWith(`.${site}`)) ? origin : null
+    const host = URL.parse(origin)?.hostname.replace(/^www\./, '') ?? ''
+    return hosts.some(({ exact, suffix }) => host === exact || host.endsWith(suffix)) ? origin : null
   }
 }
 
