@@ -44,7 +44,7 @@ export function openStorage(options: ClickHouseOptions): Storage {
  * side by side (a dashboard load is a dozen queries at once). Reads go round-robin over the sessions;
  * writes and DDL stay on the first, so their order is kept. A server's HTTP client has its own pool.
  */
-const EMBEDDED_SESSIONS = Number(process.env.XR ?? 4)
+const EMBEDDED_SESSIONS = 4
 
 function readerPool(clients: ClickHouseClient[]): ClickHouseClient {
   const [writer] = clients as [ClickHouseClient]
