@@ -124,28 +124,26 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     return { query, previous: compare ? { ...query, range: previousRange(range) } : undefined }
   }
 
-  app.get('/api/stats/:site/aggregate', async (c) => {
-    const site = c.req.param('site')
-    const denied = guard(c, site, 'read')
-    if (denied) return denied
+  /** A stats route: the site's read access is checked before the handler runs. */
+  const stats = (path: string, handler: (c: Context<Env>, site: string) => Promise<Response>) =>
+    app.get(`/api/stats/:site/${path}`, (c) => {
+      const site = c.req.param('site')!
+      return guard(c, site, 'read') ?? handler(c, site)
+    })
+
+  stats('aggregate', async (c, site) => {
     const { query, previous } = statsQuery(c, site)
     const [results, before] = await Promise.all([aggregate(options.storage, query), previous && aggregate(options.storage, previous)])
     return c.json({ range: query.range, results, ...(before && { previous: { range: previous!.range, results: before } }) })
   })
 
-  app.get('/api/stats/:site/timeseries', async (c) => {
-    const site = c.req.param('site')
-    const denied = guard(c, site, 'read')
-    if (denied) return denied
+  stats('timeseries', async (c, site) => {
     const { query, previous } = statsQuery(c, site)
     const [points, before] = await Promise.all([timeseries(options.storage, query), previous && timeseries(options.storage, previous)])
     return c.json({ range: query.range, points, ...(before && { previous: { range: previous!.range, points: before } }) })
   })
 
-  app.get('/api/stats/:site/breakdown/:name', async (c) => {
-    const site = c.req.param('site')
-    const denied = guard(c, site, 'read')
-    if (denied) return denied
+  stats('breakdown/:name', async (c, site) => {
     const name = c.req.param('name') as BreakdownName
     if (!BREAKDOWN_NAMES.includes(name)) throw new ParamError({ breakdown: `must be one of ${BREAKDOWN_NAMES.join(', ')}` })
     const { query } = statsQuery(c, site)
@@ -160,15 +158,9 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     return c.json({ range: query.range, metrics: BREAKDOWNS[name].metrics, rows })
   })
 
-  app.get('/api/stats/:site/realtime', async (c) => {
-    const site = c.req.param('site')
-    return guard(c, site, 'read') ?? c.json({ visitors: await realtime(options.storage, site, options.now()) })
-  })
+  stats('realtime', async (c, site) => c.json({ visitors: await realtime(options.storage, site, options.now()) }))
 
-  app.get('/api/stats/:site/sessions', async (c) => {
-    const site = c.req.param('site')
-    const denied = guard(c, site, 'read')
-    if (denied) return denied
+  stats('sessions', async (c, site) => {
     const { query } = statsQuery(c, site)
     const errors: Record<string, string> = {}
     const limit = integer(c.req.query('limit'), 20, 1, 100, 'limit', errors)
