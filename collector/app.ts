@@ -8,7 +8,7 @@ import { openReadOnly, openStorage, type Storage, type Transport } from '../sql/
 import { clickhouseDoor } from '../dashboard/server/door/route.ts'
 import { migrate } from '../sql/migrate.ts'
 import { applyRetention } from '../sql/retention.ts'
-import type { Config } from './config.ts'
+import { clickhouseOptions, type Config } from './config.ts'
 import { Counters } from './counters.ts'
 import { EventWriter } from './event-writer.ts'
 import { Spool } from './spool.ts'
@@ -58,13 +58,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
   // First: a missing build is reported before anything is opened.
   const scripts = trackerRoute()
   const pages = dashboardRoute()
-  const storage = openStorage({
-    url: config.clickhouseUrl,
-    username: config.clickhouseUser,
-    password: config.clickhousePassword,
-    dataDir: config.dataDir,
-    wrapTransport: options.wrapTransport,
-  })
+  const storage = openStorage({ ...clickhouseOptions(config), wrapTransport: options.wrapTransport })
   try {
     await migrate(storage, log.info, undefined, config.clickhouseCluster)
     await applyRetention(storage, config.retentionMonths, log.info, config.clickhouseCluster)
@@ -72,8 +66,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     await storage.close()
     throw error
   }
-  const storageOptions = { url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir }
-  const readOnly = await openReadOnly(storageOptions)
+  const readOnly = await openReadOnly(clickhouseOptions(config))
   const salts = new Salts(storage, now, config.clickhouseCluster)
   await salts.rotate()
   const sessions = new Sessions()
@@ -86,14 +79,6 @@ export async function createCollector(config: Config, options: CollectorOptions 
   writer.adopt(spool.leftovers())
   if (writer.queued > 0) await writer.flush()
   writer.start()
-  const fsync = setInterval(() => {
-    try {
-      spool.sync()
-    } catch (error) {
-      log.error(`fsync of the spool failed: ${(error as Error).message}`)
-    }
-  }, 1000)
-  fsync.unref()
   const counters = new Counters()
   const restricted = await restrictedVisitors(storage)
 
@@ -159,7 +144,6 @@ export async function createCollector(config: Config, options: CollectorOptions 
     writer,
     async close() {
       clearInterval(maintenance)
-      clearInterval(fsync)
       await Promise.allSettled([...inFlight])
       try {
         await writer.close()

@@ -4,7 +4,7 @@ import { describeStorage, openStorage, type Storage } from '../sql/client.ts'
 import { migrate } from '../sql/migrate.ts'
 import { Access } from '../dashboard/server/auth/access.ts'
 import { addUser, ensureFirstAdmin, generatePassword } from '../dashboard/server/auth/users.ts'
-import { ConfigError, DEMO_SITE, loadConfig, type Config } from './config.ts'
+import { clickhouseOptions, ConfigError, DEMO_SITE, loadConfig, type Config } from './config.ts'
 import { generateDemo } from './demo/generate.ts'
 import { cookieDeclaration, privacyNotice } from './declaration.ts'
 import { consoleLog } from './log.ts'
@@ -42,7 +42,7 @@ class UsageError extends Error {}
 
 async function serveCommand(config: Config): Promise<void> {
   const log = consoleLog()
-  log.info(`starting Cairn on ${describeStorage({ url: config.clickhouseUrl, dataDir: config.dataDir })}`)
+  log.info(`starting Cairn on ${describeStorage(clickhouseOptions(config))}`)
   const server = await startServer(config, { log })
   const seeding = new AbortController()
   let background: Promise<unknown> = Promise.resolve()
@@ -85,10 +85,10 @@ async function seedDemo(storage: Storage, log: ReturnType<typeof consoleLog>, si
 async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
   let storage: Storage
   try {
-    storage = openStorage({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+    storage = openStorage(clickhouseOptions(config))
     await migrate(storage, undefined, undefined, config.clickhouseCluster)
   } catch (error) {
-    throw new Error(`cannot open ${describeStorage({ url: config.clickhouseUrl, dataDir: config.dataDir })} (${(error as Error).message}); if "cairn serve" is running on it, stop it first`)
+    throw new Error(`cannot open ${describeStorage(clickhouseOptions(config))} (${(error as Error).message}); if "cairn serve" is running on it, stop it first`)
   }
   try {
     return await run(storage)

@@ -1,5 +1,6 @@
 /** Configuration: read once from the environment, validated, then passed down as one typed object. */
 import { resolve } from 'node:path'
+import type { ClickHouseOptions } from '../sql/client.ts'
 import { isTimeZone } from '../dashboard/server/range.ts'
 
 export interface Config {
@@ -63,6 +64,11 @@ export function loadConfig(env: Env = process.env): Config {
     spoolMaxEvents: integer(env, 'CAIRN_SPOOL_MAX_EVENTS', 1_000_000, 1, 100_000_000),
     rateLimit: { perSecond: integer(env, 'CAIRN_RATE_LIMIT', 20, 1, 100_000), burst: integer(env, 'CAIRN_RATE_BURST', 100, 1, 1_000_000) },
   }
+}
+
+/** Where ClickHouse is, as the storage layer takes it. */
+export function clickhouseOptions(config: Config): ClickHouseOptions {
+  return { url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir }
 }
 
 /** `www.` is stripped as Plausible does, so `www.example.com` and `example.com` are one site. */

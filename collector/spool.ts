@@ -5,7 +5,7 @@
  * counted twice.
  *
  * fsync policy: events are written with write(2) before they are acknowledged, so a killed process loses
- * nothing (the kernel holds the bytes); the open segment is fsynced every second and when sealed, so a
+ * nothing (the kernel holds the bytes); a segment is fsynced when sealed, which the writer does every second, so a
  * power cut loses at most the last second. The write is grouped: every event accepted in one turn of the
  * event loop goes out in one write(2), and their 202s after it (group commit).
  */
@@ -28,7 +28,6 @@ export class Spool {
   private sequence = Date.now() * 1000
   private events = 0
   private bytes = 0
-  private dirty = false
   /** Lines accepted in this turn of the event loop, and who waits for them to be written. */
   private pending: string[] = []
   private waiting: ((error?: Error) => void)[] = []
@@ -121,20 +120,13 @@ export class Spool {
     }
     this.bytes += length
     this.diskBytes += length
-    this.dirty = true
-  }
-
-  /** Makes what was written durable on disk. */
-  sync(): void {
-    if (this.fd !== undefined && this.dirty) fsyncSync(this.fd)
-    this.dirty = false
   }
 
   /** Writes what is pending, closes the open segment and hands it over; the next event starts a new one. */
   seal(): Segment | undefined {
     this.commit()
     if (this.fd === undefined) return undefined
-    this.sync()
+    fsyncSync(this.fd)
     closeSync(this.fd)
     const segment = { path: this.path, events: this.events, bytes: this.bytes }
     this.fd = undefined
