@@ -66,7 +66,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     await storage.close()
     throw error
   }
-  const readOnly = await openReadOnly(clickhouseOptions(config))
+  const readOnly = openReadOnly(clickhouseOptions(config))
   const salts = new Salts(storage, now, config.clickhouseCluster)
   await salts.rotate()
   const sessions = new Sessions()

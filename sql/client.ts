@@ -2,6 +2,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import { mkdirSync } from 'node:fs'
+import { sessionPerQueryConnection } from './session-per-query.ts'
 
 export interface ClickHouseOptions {
   /** HTTP URL of a ClickHouse server; when absent the embedded engine is used. */
@@ -75,21 +76,24 @@ export const READ_ONLY_LIMITS = {
 } as const
 
 /**
- * A client whose every query runs read-only (readonly = 1: no writes, no DDL, no table functions, no
- * change of any setting) within READ_ONLY_LIMITS. Embedded: a session of its own, since chDB keeps SET
- * values for the session, so the limits and the read-only mode are set once and stay. Server: the same
- * settings sent with each query.
+ * A client for analysts' queries: each runs read-only (readonly = 1: no writes, no DDL, no change of a
+ * setting) within READ_ONLY_LIMITS, in the `cairn` database. Embedded: every query in an engine session
+ * of its own, its result streamed (sql/session-per-query.ts). Server: the same settings sent with each
+ * query, and a query is cancelled when its HTTP request is. `param_*` entries of `clickhouse_settings`
+ * reach the engine as the text given, as ClickHouse's HTTP interface takes them.
  */
-export async function openReadOnly(options: ClickHouseOptions): Promise<Storage> {
+export function openReadOnly(options: ClickHouseOptions): Storage {
   // As a ClickHouse server answers by default (chDB does not quote 64-bit integers in JSON otherwise);
   // readonly last: it forbids changing the others.
   const settings = { output_format_json_quote_64bit_integers: 1, ...READ_ONLY_LIMITS, readonly: '1' } as const
   if (options.url) {
-    return createClient({ url: options.url, username: options.username ?? 'default', password: options.password ?? '', database: 'cairn', clickhouse_settings: settings })
+    return createClient({
+      url: options.url,
+      username: options.username ?? 'default',
+      password: options.password ?? '',
+      database: 'cairn',
+      clickhouse_settings: { cancel_http_readonly_queries_on_client_close: 1, ...settings },
+    })
   }
-  const client = createClient({ connection: createChdbConnection({ path: options.dataDir }) as unknown as Transport })
-  // Unqualified names mean cairn's tables, as with `database: 'cairn'` on a server.
-  await client.command({ query: 'USE cairn' })
-  await client.command({ query: 'SELECT 1', clickhouse_settings: settings })
-  return client
+  return createClient({ connection: sessionPerQueryConnection(options.dataDir, 'cairn'), clickhouse_settings: settings })
 }
