@@ -2,7 +2,7 @@
  * The collector: storage, migrations, salts, sessions and the batch writer behind one Hono app.
  * `close()` flushes what is queued and releases ClickHouse.
  */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { openReadOnly, openStorage, type Storage, type Transport } from '../sql/client.ts'
 import { clickhouseDoor } from '../dashboard/server/door/route.ts'
@@ -17,7 +17,7 @@ import { CountryLookup } from './geo.ts'
 import { consoleLog, type Log } from './log.ts'
 import { EVENT_PATH, eventRoute, isSecure, originOfSites } from './routes/event.ts'
 import { getRequestListener } from '@hono/node-server'
-import type { RequestListener } from 'node:http'
+import type { IncomingMessage, RequestListener } from 'node:http'
 import { privacyRoute } from './routes/privacy.ts'
 import { healthRoute } from './routes/health.ts'
 import { restrictedVisitors } from '../sql/privacy.ts'
@@ -27,6 +27,8 @@ import { Salts } from './salts.ts'
 import { RateLimiter } from './rate-limit.ts'
 import { dashboardApi } from '../dashboard/server/api.ts'
 import type { Access } from '../dashboard/server/auth/access.ts'
+import { LoginAttempts } from '../dashboard/server/auth/attempts.ts'
+import { clientAddress, truncateIp } from './ip.ts'
 import { Sessions } from './sessions.ts'
 import { UserAgentParser } from './user-agent.ts'
 
@@ -99,11 +101,19 @@ export async function createCollector(config: Config, options: CollectorOptions 
   }, MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
 
+  /** The client's address, truncated as on ingest: what the guessing brake counts by. */
+  const addressOf = (c: Context) => {
+    const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress
+    return truncateIp(clientAddress(socket, (name) => c.req.header(name), config.trustProxy), config.ipv4Prefix, config.ipv6Prefix)
+  }
+  const attempts = new LoginAttempts(now)
   const dashboard = dashboardApi({
     storage,
     sites: config.sites.map((name) => ({ name, timeZone: config.timeZones[name] ?? 'UTC' })),
     now,
     isSecure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
+    attempts,
+    addressOf,
   })
   const userAgents = new UserAgentParser()
   const ingest = eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log,
@@ -125,7 +135,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
 
   app.route('/', dashboard.app)
   // Before the dashboard's pages, which own GET / unless it carries a ClickHouse query.
-  app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access }))
+  app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access, attempts, addressOf }))
   app.route('/', pages)
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.onError((error, c) => {

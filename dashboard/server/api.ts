@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Storage } from '../../sql/client.ts'
 import { Access, LOGIN_DAYS, canAdmin, canRead, type Principal } from './auth/access.ts'
-import { verifyPassword } from './auth/secrets.ts'
+import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
 import { ParamError, integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { previousRange } from './range.ts'
@@ -21,6 +21,10 @@ export interface DashboardOptions {
   now: () => number
   /** Whether the request came over https (the server decides whom it believes about that). */
   isSecure: (url: string, forwardedProto: string | undefined) => boolean
+  /** The brake on password guessing, shared with the SQL door. */
+  attempts: LoginAttempts
+  /** The client's truncated address. */
+  addressOf: (c: Context) => string
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
@@ -55,10 +59,18 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     if (!body || typeof body.email !== 'string' || typeof body.password !== 'string') {
       return c.json({ errors: { body: 'must be JSON {"email": "…", "password": "…"}' } }, 400)
     }
-    const hash = await access.passwordHash(body.email)
-    // Without a user, still spend the time a check takes, so the answer does not tell which emails exist.
-    const ok = await verifyPassword(body.password, hash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
-    if (!hash || !ok) return c.json({ error: 'wrong email or password' }, 401)
+    const address = options.addressOf(c)
+    // Past the limit the answer comes before any password is checked, so it is the same for a right one.
+    const wait = options.attempts.retryAfter(body.email, address)
+    if (wait > 0) {
+      c.header('Retry-After', String(wait))
+      return c.json({ error: `too many failed attempts; try again in ${Math.ceil(wait / 60)} min` }, 429)
+    }
+    const principal = await access.authenticate(body.email, body.password)
+    if (!principal) {
+      options.attempts.failed(body.email, address)
+      return c.json({ error: 'wrong email or password' }, 401)
+    }
     const token = await access.startLogin(body.email)
     // Strictly necessary: it keeps a user logged in, nothing else. No consent needed, no tracking.
     setCookie(c, LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', secure: secure(c), path: '/', maxAge: LOGIN_DAYS * 86_400 })

@@ -3,7 +3,7 @@
  * several Cairn servers share them. Every change is a new row version; reads use FINAL.
  */
 import type { Storage } from '../../../sql/client.ts'
-import { newSecret, sha256 } from './secrets.ts'
+import { NO_USER_HASH, newSecret, sha256, verifyPassword } from './secrets.ts'
 
 export type Role = 'viewer' | 'admin'
 
@@ -20,8 +20,15 @@ function version(): number {
   return lastVersion
 }
 
+/**
+ * How long a credential found valid is believed without asking ClickHouse again. Every change made
+ * through this object empties the cache at once; a change made by another Cairn server is seen here
+ * within this time.
+ */
+const CACHE_MS = 60_000
+
 export class Access {
-  /** Bearer lookups are cached briefly: one query per token per minute, not per request. */
+  /** Credential lookups (tokens, keys, email and password) are cached briefly: one query per credential per minute, not per request. */
   private readonly cache = new Map<string, { principal: Principal | undefined; until: number }>()
 
   constructor(
@@ -106,14 +113,31 @@ export class Access {
   }
 
   /** Who a login cookie, API key or share token belongs to, if it is valid now. */
-  async principal(credential: { session?: string; apiKey?: string; share?: string }): Promise<Principal | undefined> {
-    const key = JSON.stringify(credential)
-    const cached = this.cache.get(key)
-    if (cached && cached.until > this.now()) return cached.principal
-    const principal = await this.resolve(credential)
+  principal(credential: { session?: string; apiKey?: string; share?: string }): Promise<Principal | undefined> {
+    return this.cached(sha256(JSON.stringify(credential)), () => this.resolve(credential))
+  }
+
+  /**
+   * The user an email and password stand for. An unknown email costs the same password check as a wrong
+   * password, so the time taken does not tell which emails exist.
+   */
+  async authenticate(email: string, password: string): Promise<Extract<Principal, { kind: 'user' }> | undefined> {
+    const principal = await this.cached(sha256(`password\0${email}\0${password}`), async () => {
+      const hash = await this.passwordHash(email)
+      const ok = await verifyPassword(password, hash ?? NO_USER_HASH)
+      return hash && ok ? { kind: 'user' as const, email, roles: await this.roles(email) } : undefined
+    }, false)
+    return principal?.kind === 'user' ? principal : undefined
+  }
+
+  /** A lookup kept for CACHE_MS (failures too, unless `keepFailures` is false: a guess must not be cheap to repeat). */
+  private async cached(key: string, lookup: () => Promise<Principal | undefined>, keepFailures = true): Promise<Principal | undefined> {
+    const hit = this.cache.get(key)
+    if (hit && hit.until > this.now()) return hit.principal
+    const principal = await lookup()
     // Forged tokens would otherwise grow the cache without bound.
     if (this.cache.size >= 10_000) this.cache.clear()
-    this.cache.set(key, { principal, until: this.now() + 60_000 })
+    if (principal || keepFailures) this.cache.set(key, { principal, until: this.now() + CACHE_MS })
     return principal
   }
 

@@ -9,6 +9,9 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${key.toString('base64url')}`
 }
 
+/** Checked against when there is no such user, so that costs what a wrong password costs. */
+export const NO_USER_HASH = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${'A'.repeat(22)}$${'A'.repeat(43)}`
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, , , salt, key] = stored.split('$')
   if (scheme !== 'scrypt' || !salt || !key) return false

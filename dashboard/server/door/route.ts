@@ -17,13 +17,16 @@ import { bodyLimit } from 'hono/body-limit'
 import type { DataFormat } from '@clickhouse/client'
 import type { Storage } from '../../../sql/client.ts'
 import type { Access } from '../auth/access.ts'
-import { sha256, verifyPassword } from '../auth/secrets.ts'
+import type { LoginAttempts } from '../auth/attempts.ts'
 import { FORMATS, inspect } from './statement.ts'
 
 export interface DoorOptions {
   /** A read-only client whose every query runs on its own (sql/client.ts openReadOnly). */
   storage: Storage
   access: Access
+  attempts: LoginAttempts
+  /** The client's truncated address. */
+  addressOf: (c: Context) => string
 }
 
 /** Queries one user may run at once, and all users together: the engine's threads are shared with the dashboard and ingest. */
@@ -60,25 +63,6 @@ export function clickhouseDoor(options: DoorOptions): Hono {
   const app = new Hono()
   const running = new Map<string, number>()
   let runningInAll = 0
-  const verified = new Map<string, number>() // sha256(user:password) → valid until
-
-  async function authorised(user: string, password: string): Promise<'ok' | 'unknown' | 'no-access'> {
-    const key = sha256(`${user}\0${password}`)
-    if ((verified.get(key) ?? 0) > Date.now()) return 'ok'
-    let principal
-    if (password.startsWith('cairn_key_')) {
-      principal = await options.access.principal({ apiKey: password })
-      if (principal?.kind !== 'user' || principal.email !== user) return 'unknown'
-    } else {
-      const hash = await options.access.passwordHash(user)
-      if (!hash || !(await verifyPassword(password, hash))) return 'unknown'
-      principal = { kind: 'user' as const, email: user, roles: await options.access.roles(user) }
-    }
-    // SQL reads every site's rows: only someone who may read every site may use it.
-    if (principal.kind !== 'user' || !principal.roles.has('*')) return 'no-access'
-    verified.set(key, Date.now() + 60_000)
-    return 'ok'
-  }
 
   const handler = async (c: Context) => {
     const url = new URL(c.req.url)
@@ -90,9 +74,20 @@ export function clickhouseDoor(options: DoorOptions): Hono {
     const [basicUser, ...rest] = basic ? Buffer.from(basic, 'base64').toString().split(':') : []
     const user = c.req.header('x-clickhouse-user') ?? basicUser ?? url.searchParams.get('user') ?? ''
     const password = c.req.header('x-clickhouse-key') ?? (basic ? rest.join(':') : undefined) ?? url.searchParams.get('password') ?? ''
-    const auth = user ? await authorised(user, password) : 'unknown'
-    if (auth === 'unknown') return failure(c, 516, 'AUTHENTICATION_FAILED', `${user || 'default'}: Authentication failed: password is incorrect, or there is no user with such name`)
-    if (auth === 'no-access') return failure(c, 497, 'ACCESS_DENIED', `${user}: Not enough privileges. SQL through Cairn needs a role on every site (cairn users add ${user} --site '*')`)
+    const address = options.addressOf(c)
+    const wait = options.attempts.retryAfter(user, address)
+    if (wait > 0) {
+      c.header('Retry-After', String(wait))
+      return failure(c, 516, 'AUTHENTICATION_FAILED', `${user || 'default'}: too many failed attempts from this address or for this user, try again in ${wait} s`, 429)
+    }
+    const byKey = password.startsWith('cairn_key_') ? await options.access.principal({ apiKey: password }) : undefined
+    const principal = byKey ? (byKey.kind === 'user' && byKey.email === user ? byKey : undefined) : user ? await options.access.authenticate(user, password) : undefined
+    // SQL reads every site's rows: only someone who may read every site may use it. Anyone else gets the
+    // answer a wrong password gets, so the door does not tell which passwords are right.
+    if (!principal || !principal.roles.has('*')) {
+      options.attempts.failed(user, address)
+      return failure(c, 516, 'AUTHENTICATION_FAILED', `${user || 'default'}: Authentication failed: password is incorrect, there is no user with such name, or the user has no role on every site (cairn users add ${user || 'EMAIL'} --site '*')`)
+    }
 
     const params: Record<string, string> = {}
     const settings: [string, string][] = []
