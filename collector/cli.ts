@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { describeStorage, openStorage, type Storage } from '../sql/client.ts'
 import { migrate } from '../sql/migrate.ts'
 import { Access } from '../dashboard/server/auth/access.ts'
-import { addUser, ensureFirstAdmin, generatePassword } from '../dashboard/server/auth/users.ts'
+import { addUser, ensureFirstAdmin } from '../dashboard/server/auth/users.ts'
 import { clickhouseOptions, ConfigError, DEMO_SITE, loadConfig, type Config } from './config.ts'
 import { generateDemo } from './demo/generate.ts'
 import { cookieDeclaration, privacyNotice } from './declaration.ts'
@@ -19,8 +19,14 @@ Commands:
   demo --site SITE --events N [--days D]
                                         Fill a site with realistic demo traffic
   users add EMAIL [--role admin|viewer] [--site SITE|*] [--password P]
-                                        Create or update a dashboard user (a password is generated if omitted)
+                                        Create a dashboard user (a password is generated if omitted), or give
+                                        an existing one a role, or a new password (which ends their logins and
+                                        revokes their API keys)
+  users list                            List users and their roles
+  users remove EMAIL [--site SITE|*]    Remove a user (their logins and API keys end), or only their role on SITE
   keys add --user EMAIL [--name NAME]   Create a stats API key acting for a user
+  keys list [--user EMAIL]              List API keys (their first characters, owner, name, date)
+  keys revoke PREFIX                    Revoke the API key that starts with PREFIX
   shares add --site SITE                Create a read-only shared link to a site's dashboard
   privacy export|erase|restrict (--visitor ID [--site SITE] | --cookie VALUE) [--by NAME]
                                         Answer a data subject's request (access/portability, erasure,
@@ -129,30 +135,10 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`wrote ${written.toLocaleString('en')} demo events for ${values.site}\n`)
       return
     }
-    case 'users': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { role: { type: 'string' }, site: { type: 'string' }, password: { type: 'string' } } })
-      const [sub, email] = positionals
-      if (sub !== 'add' || !email) throw new UsageError('usage: cairn users add EMAIL [--role admin|viewer] [--site SITE|*] [--password P]')
-      const role = values.role ?? 'viewer'
-      if (role !== 'admin' && role !== 'viewer') throw new UsageError('--role must be admin or viewer')
-      const site = values.site ?? '*'
-      if (site !== '*' && !config.sites.includes(site)) throw new UsageError(`${site} is not in CAIRN_SITES (${config.sites.join(', ')})`)
-      const password = values.password ?? generatePassword()
-      await withStorage(config, (storage) => addUser(new Access(storage), email, password, role, site))
-      process.stdout.write(`${email} is ${role} of ${site === '*' ? 'every site' : site}${values.password ? '' : `; password: ${password}`}\n`)
-      return
-    }
-    case 'keys': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { user: { type: 'string' }, name: { type: 'string' } } })
-      if (positionals[0] !== 'add' || !values.user) throw new UsageError('usage: cairn keys add --user EMAIL [--name NAME]')
-      const key = await withStorage(config, async (storage) => {
-        const access = new Access(storage)
-        if (!(await access.passwordHash(values.user!))) throw new UsageError(`no user ${values.user}; create it with "cairn users add"`)
-        return access.createApiKey(values.user!, values.name ?? 'api')
-      })
-      process.stdout.write(`API key for ${values.user} (shown once): ${key}\nUse it as: curl -H "Authorization: Bearer ${key}" http://localhost:${config.port}/api/stats/SITE/aggregate\n`)
-      return
-    }
+    case 'users':
+      return usersCommand(config, rest)
+    case 'keys':
+      return keysCommand(config, rest)
     case 'shares': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { site: { type: 'string' } } })
       if (positionals[0] !== 'add' || !values.site) throw new UsageError('usage: cairn shares add --site SITE')
@@ -202,6 +188,57 @@ async function sqlCommand(config: Config, query: string, format: string): Promis
   const text = await response.text()
   if (!response.ok) throw new Error(text.trim())
   process.stdout.write(text)
+}
+
+async function usersCommand(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, site: { type: 'string' }, password: { type: 'string' } } })
+  const [sub, email] = positionals
+  const checkSite = (site: string) => {
+    if (site !== '*' && !config.sites.includes(site)) throw new UsageError(`${site} is not in CAIRN_SITES (${config.sites.join(', ')})`)
+  }
+  if (sub === 'list') {
+    const users = await withStorage(config, (storage) => new Access(storage).users())
+    for (const u of users) process.stdout.write(`${u.email}\t${Object.entries(u.roles).map(([site, role]) => `${role} of ${site === '*' ? 'every site' : site}`).join(', ') || 'no role'}\n`)
+    return
+  }
+  if (sub === 'remove' && email) {
+    if (values.site) checkSite(values.site)
+    const done = await withStorage(config, (storage) => (values.site ? new Access(storage).removeRole(email, values.site) : new Access(storage).removeUser(email)))
+    if (!done) throw new UsageError(values.site ? `${email} has no role on ${values.site}` : `no user ${email}`)
+    process.stdout.write(values.site ? `${email} has no role on ${values.site} any more; their logins ended\n` : `${email} is removed; their logins and API keys ended\n`)
+    return
+  }
+  if (sub !== 'add' || !email) throw new UsageError('usage: cairn users add EMAIL [--role admin|viewer] [--site SITE|*] [--password P] | users list | users remove EMAIL [--site SITE]')
+  const role = values.role ?? 'viewer'
+  if (role !== 'admin' && role !== 'viewer') throw new UsageError('--role must be admin or viewer')
+  const site = values.site ?? '*'
+  checkSite(site)
+  const { generated, existed } = await withStorage(config, (storage) => addUser(new Access(storage), email, values.password, role, site))
+  const changed = existed && values.password !== undefined ? '; new password set, their logins ended and their API keys were revoked' : ''
+  process.stdout.write(`${email} is ${role} of ${site === '*' ? 'every site' : site}${generated ? `; password: ${generated}` : ''}${changed}\n`)
+}
+
+async function keysCommand(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { user: { type: 'string' }, name: { type: 'string' } } })
+  const [sub, prefix] = positionals
+  if (sub === 'list') {
+    const keys = await withStorage(config, (storage) => new Access(storage).apiKeys(values.user))
+    for (const k of keys) process.stdout.write(`${k.prefix}…\t${k.email}\t${k.name}\t${k.created_at}\n`)
+    return
+  }
+  if (sub === 'revoke' && prefix) {
+    const revoked = await withStorage(config, (storage) => new Access(storage).revokeKey(prefix.replace(/…$/, '')))
+    if (revoked === 0) throw new UsageError(`no API key starts with ${prefix}; "cairn keys list" shows them`)
+    process.stdout.write(`revoked ${revoked} API key${revoked === 1 ? '' : 's'} starting with ${prefix}\n`)
+    return
+  }
+  if (sub !== 'add' || !values.user) throw new UsageError('usage: cairn keys add --user EMAIL [--name NAME] | keys list [--user EMAIL] | keys revoke PREFIX')
+  const key = await withStorage(config, async (storage) => {
+    const access = new Access(storage)
+    if (!(await access.passwordHash(values.user!))) throw new UsageError(`no user ${values.user}; create it with "cairn users add"`)
+    return access.createApiKey(values.user!, values.name ?? 'api')
+  })
+  process.stdout.write(`API key for ${values.user} (shown once): ${key}\nUse it as: curl -H "Authorization: Bearer ${key}" http://localhost:${config.port}/api/stats/SITE/aggregate\n`)
 }
 
 async function privacyCommand(config: Config, args: string[]): Promise<void> {

@@ -20,6 +20,13 @@ function version(): number {
   return lastVersion
 }
 
+export interface ApiKey {
+  prefix: string
+  email: string
+  name: string
+  created_at: string
+}
+
 /**
  * How long a credential found valid is believed without asking ClickHouse again. Every change made
  * through this object empties the cache at once; a change made by another Cairn server is seen here
@@ -40,8 +47,12 @@ export class Access {
     return (await this.storage.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>()
   }
 
+  /** Counts changes, so a lookup that started before one is not cached after it. */
+  private generation = 0
+
   private async insert(table: string, row: Record<string, unknown>): Promise<void> {
     await this.storage.insert({ table: `cairn.${table}`, values: [{ ...row, version: version() }], format: 'JSONEachRow' })
+    this.generation++
     this.cache.clear()
   }
 
@@ -50,9 +61,55 @@ export class Access {
     return Number(row?.n ?? 0)
   }
 
-  async setUser(email: string, passwordHash: string, role: Role, site: string): Promise<void> {
+  /** Creates a user, or gives an existing one a new password: their logins end and their API keys are revoked. */
+  async setPassword(email: string, passwordHash: string): Promise<void> {
+    const existed = (await this.passwordHash(email)) !== undefined
     await this.insert('users', { email, password_hash: passwordHash })
+    if (existed) {
+      await this.endLogins(email)
+      await this.revokeKeys(email)
+    }
+  }
+
+  /** A role on a site (or '*'); the user's logins end, so no page keeps showing what the old role allowed. */
+  async setRole(email: string, site: string, role: Role): Promise<void> {
     await this.insert('memberships', { email, site, role })
+    await this.endLogins(email)
+  }
+
+  /** Takes a role away; false when the user had none on that site. */
+  async removeRole(email: string, site: string): Promise<boolean> {
+    if (!(await this.roles(email)).has(site)) return false
+    await this.insert('memberships', { email, site, role: 'viewer', deleted: true })
+    await this.endLogins(email)
+    return true
+  }
+
+  /** Removes a user: roles, logins and API keys with them. False when there is no such user. */
+  async removeUser(email: string): Promise<boolean> {
+    const hash = await this.passwordHash(email)
+    if (hash === undefined) return false
+    for (const site of (await this.roles(email)).keys()) await this.insert('memberships', { email, site, role: 'viewer', deleted: true })
+    await this.insert('users', { email, password_hash: '', deleted: true })
+    await this.endLogins(email)
+    await this.revokeKeys(email)
+    return true
+  }
+
+  async users(): Promise<{ email: string; roles: Record<string, Role> }[]> {
+    const rows = await this.rows<{ email: string; site: string; role: Role }>(
+      `SELECT u.email AS email, m.site AS site, m.role AS role
+       FROM (SELECT email FROM cairn.users FINAL WHERE NOT deleted) AS u
+       LEFT JOIN (SELECT email, site, toString(role) AS role FROM cairn.memberships FINAL WHERE NOT deleted) AS m ON m.email = u.email
+       ORDER BY email, site`,
+    )
+    const users = new Map<string, Record<string, Role>>()
+    for (const r of rows) {
+      const roles = users.get(r.email) ?? {}
+      if (r.site) roles[r.site] = r.role
+      users.set(r.email, roles)
+    }
+    return [...users].map(([email, roles]) => ({ email, roles }))
   }
 
   async passwordHash(email: string): Promise<string | undefined> {
@@ -83,10 +140,42 @@ export class Access {
     if (row) await this.insert('login_sessions', { token_hash: sha256(token), email: row.email, expires_at: Number(row.e), revoked: true })
   }
 
+  /** Ends every login of a user (a password or role change, a removal). */
+  private async endLogins(email: string): Promise<void> {
+    const rows = await this.rows<{ token_hash: string; e: string }>(
+      'SELECT token_hash, toUnixTimestamp(expires_at) AS e FROM cairn.login_sessions FINAL WHERE email = {email:String} AND NOT revoked',
+      { email },
+    )
+    for (const r of rows) await this.insert('login_sessions', { token_hash: r.token_hash, email, expires_at: Number(r.e), revoked: true })
+  }
+
   async createApiKey(email: string, name: string): Promise<string> {
     const { secret, hash, prefix } = newSecret('key')
     await this.insert('api_keys', { key_hash: hash, prefix, email, name })
     return secret
+  }
+
+  /** API keys not revoked, a user's or everyone's; the secret itself is never stored, its first characters are. */
+  async apiKeys(email?: string): Promise<ApiKey[]> {
+    return this.rows(
+      `SELECT prefix, email, name, toString(created_at) AS created_at FROM cairn.api_keys FINAL
+       WHERE NOT revoked AND (email = {email:String} OR {email:String} = '') ORDER BY created_at, prefix`,
+      { email: email ?? '' },
+    )
+  }
+
+  /** Revokes the keys whose secret starts with `prefix`; returns how many. */
+  async revokeKey(prefix: string): Promise<number> {
+    const rows = await this.rows<{ key_hash: string; email: string; name: string }>(
+      'SELECT key_hash, email, name FROM cairn.api_keys FINAL WHERE prefix = {prefix:String} AND NOT revoked',
+      { prefix },
+    )
+    for (const r of rows) await this.insert('api_keys', { key_hash: r.key_hash, prefix, email: r.email, name: r.name, revoked: true })
+    return rows.length
+  }
+
+  private async revokeKeys(email: string): Promise<void> {
+    for (const key of await this.apiKeys(email)) await this.revokeKey(key.prefix)
   }
 
   async createShare(site: string, createdBy: string): Promise<{ secret: string; prefix: string }> {
@@ -134,10 +223,11 @@ export class Access {
   private async cached(key: string, lookup: () => Promise<Principal | undefined>, keepFailures = true): Promise<Principal | undefined> {
     const hit = this.cache.get(key)
     if (hit && hit.until > this.now()) return hit.principal
+    const generation = this.generation
     const principal = await lookup()
-    // Forged tokens would otherwise grow the cache without bound.
+    // Forged tokens would otherwise grow the cache without bound; a change made meanwhile makes the answer stale.
     if (this.cache.size >= 10_000) this.cache.clear()
-    if (principal || keepFailures) this.cache.set(key, { principal, until: this.now() + CACHE_MS })
+    if ((principal || keepFailures) && generation === this.generation) this.cache.set(key, { principal, until: this.now() + CACHE_MS })
     return principal
   }
 

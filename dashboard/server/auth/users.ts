@@ -1,24 +1,37 @@
-/** Creating users: the first admin on a fresh install, and `cairn users add`. */
+/** Creating and changing users: the first admin on a fresh install, and `cairn users …`. */
 import { randomBytes } from 'node:crypto'
 import type { Access, Role } from './access.ts'
 import { hashPassword } from './secrets.ts'
 
 export const FIRST_ADMIN = 'admin@localhost'
 
-export async function addUser(access: Access, email: string, password: string, role: Role, site: string): Promise<void> {
+export function checkEmail(email: string): void {
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new Error(`"${email}" is not an email address`)
-  if (password.length < 10) throw new Error('the password must have at least 10 characters')
-  await access.setUser(email, await hashPassword(password), role, site)
+}
+
+/**
+ * Creates a user with a role on a site, or gives an existing user that role. A new user without a
+ * password gets a generated one, returned to be shown once; an existing user's password changes only when
+ * one is given (which ends their logins and revokes their API keys).
+ */
+export async function addUser(access: Access, email: string, password: string | undefined, role: Role, site: string): Promise<{ generated?: string; existed: boolean }> {
+  checkEmail(email)
+  if (password !== undefined && password.length < 10) throw new Error('the password must have at least 10 characters')
+  const existed = (await access.passwordHash(email)) !== undefined
+  const generated = !existed && password === undefined ? generatePassword() : undefined
+  const chosen = password ?? generated
+  if (chosen !== undefined) await access.setPassword(email, await hashPassword(chosen))
+  await access.setRole(email, site, role)
+  return { generated, existed }
 }
 
 export function generatePassword(): string {
   return randomBytes(12).toString('base64url')
 }
 
-/** On a fresh install, an admin of every site with a random password, returned once to be printed. */
+/** On a fresh install, an admin of every site with a random password, returned once to be shown. */
 export async function ensureFirstAdmin(access: Access): Promise<{ email: string; password: string } | undefined> {
   if ((await access.userCount()) > 0) return undefined
-  const password = generatePassword()
-  await addUser(access, FIRST_ADMIN, password, 'admin', '*')
-  return { email: FIRST_ADMIN, password }
+  const { generated } = await addUser(access, FIRST_ADMIN, undefined, 'admin', '*')
+  return { email: FIRST_ADMIN, password: generated! }
 }
