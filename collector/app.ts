@@ -28,6 +28,7 @@ import { RateLimiter } from './rate-limit.ts'
 import { dashboardApi } from '../dashboard/server/api.ts'
 import type { Access } from '../dashboard/server/auth/access.ts'
 import { LoginAttempts } from '../dashboard/server/auth/attempts.ts'
+import { sameOrigin } from '../dashboard/server/auth/same-origin.ts'
 import { clientAddress, truncateIp } from './ip.ts'
 import { Sessions } from './sessions.ts'
 import { UserAgentParser } from './user-agent.ts'
@@ -119,6 +120,9 @@ export async function createCollector(config: Config, options: CollectorOptions 
   const ingest = eventRoute({ config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log,
     maxQueued: config.spoolMaxEvents, rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) })
   const app = new Hono()
+  const siteOrigin = originOfSites(config.sites)
+  // Before every route: nothing changes state from another origin (the visitor's own erasure excepted).
+  app.use('/api/*', sameOrigin({ crossOrigin: { '/api/privacy/me': (origin) => siteOrigin(origin) !== null } }))
   app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents }))
   app.route('/', privacyRoute({
     storage,
@@ -128,7 +132,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     now,
     cookieDays: config.cookieDays,
     cluster: config.clickhouseCluster,
-    allowedOrigin: originOfSites(config.sites),
+    allowedOrigin: siteOrigin,
     secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   }))
   app.route('/', scripts)

@@ -30,7 +30,9 @@ async function login(email: string, password: string): Promise<{ response: Respo
   return { response, cookie: cookie.split(';')[0]! }
 }
 
-const call = (method: string, path: string, headers: Record<string, string> = {}) => fetch(server.url + path, { method, headers })
+/** As the dashboard sends them: state changes as JSON. */
+const call = (method: string, path: string, headers: Record<string, string> = {}) =>
+  fetch(server.url + path, { method, headers: method === 'GET' ? headers : { 'content-type': 'application/json', ...headers } })
 
 describe('without credentials', () => {
   it.each(routes(mine))('%s %s → 401', async (method, path) => {

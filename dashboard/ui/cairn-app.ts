@@ -199,7 +199,7 @@ export class CairnApp extends LitElement {
   }
 
   private async _logout(): Promise<void> {
-    await api('/api/auth/logout', { method: 'POST' })
+    await api('/api/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' } })
     this.user = null
   }
 }

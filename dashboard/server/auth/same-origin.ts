@@ -1,0 +1,46 @@
+/**
+ * Cross-site request forgery: a page elsewhere must not make a logged-in browser change anything here.
+ * `SameSite=Strict` keeps the login cookie off requests from other sites, but not from other origins of
+ * the same site (the tracked site itself when Cairn runs on its subdomain), hence two more checks on every
+ * request that can change state (any method but GET, HEAD and OPTIONS):
+ *
+ * - it must be sent as JSON (`Content-Type: application/json`, even without a body; DELETE excepted, as
+ *   it always needs a preflight): a form or a `text/plain` fetch from another origin cannot send that
+ *   without a CORS preflight, which Cairn grants to no other origin;
+ * - a browser's `Origin` (and `Sec-Fetch-Site`, where sent) must say the request comes from Cairn's own
+ *   origin, or from one of `crossOrigin`'s for the paths that serve the tracked sites.
+ *
+ * Clients that are not browsers send no `Origin`; they authenticate with an API key, which no other page
+ * can make a browser send.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export interface SameOriginOptions {
+  /** Paths whose callers are the tracked sites' pages, and which of their origins are allowed. */
+  crossOrigin?: Record<string, (origin: string) => boolean>
+}
+
+function refuse(c: Context, why: string): Response {
+  return c.json({ errors: { origin: why } }, 403)
+}
+
+export function sameOrigin(options: SameOriginOptions = {}): MiddlewareHandler {
+  return async (c, next) => {
+    if (SAFE.has(c.req.method)) return next()
+    const origin = c.req.header('origin')
+    const fetchSite = c.req.header('sec-fetch-site')
+    const allowedElsewhere = options.crossOrigin?.[c.req.path]
+    const own = origin !== undefined && URL.parse(origin)?.host === c.req.header('host')
+    if (origin !== undefined && !own && !(allowedElsewhere && origin !== 'null' && allowedElsewhere(origin))) {
+      return refuse(c, `requests from ${origin} may not change anything here`)
+    }
+    if (!allowedElsewhere && (fetchSite === 'cross-site' || fetchSite === 'same-site')) return refuse(c, 'requests from another origin may not change anything here')
+    // DELETE is never a "simple" request: from another origin it needs the preflight anyway.
+    if (c.req.method !== 'DELETE' && !/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
+      return c.json({ errors: { 'content-type': 'must be application/json' } }, 415)
+    }
+    return next()
+  }
+}
