@@ -22,7 +22,7 @@ export interface Config {
   timeZones: Record<string, string>
   /** CAIRN_SITES was not set: the demo site is seeded on a first start. */
   demo: boolean
-  /** Number of reverse-proxy hops whose `X-Forwarded-For` / `Forwarded` entries are trusted; 0 = use the socket. */
+  /** Number of reverse-proxy hops whose `X-Forwarded-For` entries are trusted, counted from the right; 0 = use the socket. */
   trustProxy: number
   /** Bits of an IPv4 address kept (24 keeps a.b.c.0, 16 keeps a.b.0.0). */
   ipv4Prefix: 16 | 24

@@ -33,9 +33,14 @@ describe('clientAddress', () => {
     expect(clientAddress('10.0.0.1', h, 5)).toBe('6.6.6.6')
   })
 
-  it('reads RFC 7239 Forwarded with ports and brackets', () => {
-    expect(clientAddress('10.0.0.1', headers({ forwarded: 'for=192.0.2.60;proto=https, for="[2001:db8::17]:4711"' }), 1)).toBe('2001:db8::17')
-    expect(clientAddress('10.0.0.1', headers({ forwarded: 'for=192.0.2.60:8080' }), 1)).toBe('192.0.2.60')
+  it('strips ports and brackets', () => {
+    expect(clientAddress('10.0.0.1', headers({ 'x-forwarded-for': '[2001:db8::17]:4711' }), 1)).toBe('2001:db8::17')
+    expect(clientAddress('10.0.0.1', headers({ 'x-forwarded-for': '192.0.2.60:8080' }), 1)).toBe('192.0.2.60')
+  })
+
+  it('does not believe a Forwarded header, which proxies that write X-Forwarded-For pass on from the client', () => {
+    expect(clientAddress('10.0.0.1', headers({ forwarded: 'for=6.6.6.6', 'x-forwarded-for': '198.51.100.1' }), 1)).toBe('198.51.100.1')
+    expect(clientAddress('10.0.0.1', headers({ forwarded: 'for=6.6.6.6' }), 1)).toBe('10.0.0.1')
   })
 
   it('falls back to the socket when a trusted proxy sent no header', () => {

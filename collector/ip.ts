@@ -4,34 +4,21 @@
  */
 import { isIPv4, isIPv6 } from 'node:net'
 
-/**
- * Picks the client address: the socket peer, or with `trustProxy` hops the entry that many places from
- * the right of `X-Forwarded-For` (each trusted proxy appends the address it saw, so entries further left
- * are whatever the client claimed). `Forwarded` (RFC 7239) is read the same way when present.
- */
 /** A request header by its lower-case name. */
 export type HeaderOf = (name: string) => string | undefined
 
+/**
+ * Picks the client address: the socket peer, or with `trustProxy` hops the entry that many places from
+ * the right of `X-Forwarded-For` (each trusted proxy appends the address it saw, so entries further left
+ * are whatever the client claimed). Only that header is read: a proxy that writes it passes a client's
+ * `Forwarded` header on untouched, so believing `Forwarded` would believe the client.
+ */
 export function clientAddress(socketAddress: string | undefined, header: HeaderOf, trustProxy: number): string | undefined {
   if (trustProxy > 0) {
-    const chain = forwardedChain(header)
+    const chain = (header('x-forwarded-for') ?? '').split(',').map((s) => stripPort(s.trim())).filter(Boolean)
     if (chain.length > 0) return chain[Math.max(0, chain.length - trustProxy)]
   }
   return socketAddress
-}
-
-function forwardedChain(header: HeaderOf): string[] {
-  const forwarded = header('forwarded')
-  if (forwarded) {
-    const list: string[] = []
-    for (const element of forwarded.split(',')) {
-      const match = /(?:^|;)\s*for=("?)([^";]+)\1/i.exec(element)
-      if (match?.[2]) list.push(stripPort(match[2]))
-    }
-    if (list.length > 0) return list
-  }
-  const xff = header('x-forwarded-for')
-  return xff ? xff.split(',').map((s) => stripPort(s.trim())).filter(Boolean) : []
 }
 
 /** "[2001:db8::1]:443" → "2001:db8::1", "192.0.2.1:80" → "192.0.2.1". */
