@@ -144,7 +144,10 @@ export async function createCollector(config: Config, options: CollectorOptions 
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse()
-    log.error(`unhandled error on ${c.req.method} ${c.req.path}: ${error.message}`)
+    // ClickHouse quotes the query in its messages, values and all: the log gets its code and type only.
+    const { code, type } = error as { code?: unknown; type?: unknown }
+    const what = typeof code === 'string' && /^\d+$/.test(code) ? `ClickHouse error ${code}${typeof type === 'string' ? ` (${type})` : ''}` : error.message
+    log.error(`unhandled error on ${c.req.method} ${c.req.path}: ${what}`)
     return c.json({ error: 'internal error' }, 500)
   })
 

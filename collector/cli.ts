@@ -4,6 +4,7 @@ import { describeStorage, openStorage, type Storage } from '../sql/client.ts'
 import { migrate } from '../sql/migrate.ts'
 import { Access } from '../dashboard/server/auth/access.ts'
 import { addUser, ensureFirstAdmin } from '../dashboard/server/auth/users.ts'
+import { FIRST_DAY, LAST_DAY, isDay } from '../dashboard/server/range.ts'
 import { clickhouseOptions, ConfigError, DEMO_SITE, loadConfig, type Config } from './config.ts'
 import { generateDemo } from './demo/generate.ts'
 import { cookieDeclaration, privacyNotice } from './declaration.ts'
@@ -250,7 +251,7 @@ async function privacyCommand(config: Config, args: string[]): Promise<void> {
   const [action] = positionals
   const by = values.by ?? 'dpo'
   if (action === 'anonymize') {
-    if (!values.before || !/^\d{4}-\d{2}-\d{2}$/.test(values.before)) throw new UsageError('usage: cairn privacy anonymize --before YYYY-MM-DD')
+    if (!values.before || !isDay(values.before)) throw new UsageError(`usage: cairn privacy anonymize --before YYYY-MM-DD (a real day from ${FIRST_DAY} to ${LAST_DAY})`)
     const months = await withStorage(config, (storage) => anonymizeBefore(storage, `${values.before} 00:00:00`, by, config.clickhouseCluster))
     process.stdout.write(`data before ${values.before} is anonymised (${months} month partitions rewritten)\n`)
     return

@@ -10,6 +10,7 @@ import type { Storage } from '../../sql/client.ts'
 import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, type VisitorKey } from '../../sql/privacy.ts'
 import { principalOf } from '../../dashboard/server/api.ts'
 import { canAdmin, type Access } from '../../dashboard/server/auth/access.ts'
+import { FIRST_DAY, LAST_DAY, isDay } from '../../dashboard/server/range.ts'
 import { COOKIE_NAME, cookieVisitorId, expiredCookie, parseCookie } from '../visitor.ts'
 
 export interface PrivacyRouteDeps {
@@ -66,7 +67,7 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
     const by = principal.kind === 'user' ? principal.email : 'share'
     if (body?.action === 'anonymize') {
       if (!canAdmin(principal, '*')) return c.json({ error: 'anonymising touches every site: it needs an admin of every site' }, 403)
-      if (typeof body.before !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(body.before)) return c.json({ errors: { before: 'must be a date YYYY-MM-DD' } }, 400)
+      if (typeof body.before !== 'string' || !isDay(body.before)) return c.json({ errors: { before: `must be a date YYYY-MM-DD from ${FIRST_DAY} to ${LAST_DAY}` } }, 400)
       const monthStart = new Date(deps.now()).toISOString().slice(0, 8) + '01'
       if (body.before > monthStart) return c.json({ errors: { before: `must be at most ${monthStart}: the current month is still being written` } }, 400)
       await anonymizeBefore(deps.storage, `${body.before} 00:00:00`, by, deps.cluster, deps.now())

@@ -3,7 +3,7 @@
  * here typed; an invalid one is a 400 naming the parameter.
  */
 import { FILTER_NAMES, type Filters } from './filters.ts'
-import { PERIODS, localDate, resolveRange, daysBetween, type DateRange, type Period } from './range.ts'
+import { FIRST_DAY, LAST_DAY, PERIODS, isDay, localDate, resolveRange, daysBetween, type DateRange, type Period } from './range.ts'
 import { BREAKDOWNS, type BreakdownName, type BreakdownOptions } from './stats.ts'
 
 export class ParamError extends Error {
@@ -12,7 +12,6 @@ export class ParamError extends Error {
   }
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
 const MAX_FILTER_CHARS = 2000
 
 export interface RangeQuery {
@@ -28,8 +27,9 @@ export function parseRangeQuery(query: Record<string, string>, timeZone: string,
   let custom: { from: string; to: string } | undefined
   if (period === 'custom') {
     const { from, to } = query
-    if (!from || !DATE.test(from) || Number.isNaN(Date.parse(from))) errors.from = 'must be a date YYYY-MM-DD with period=custom'
-    if (!to || !DATE.test(to) || Number.isNaN(Date.parse(to))) errors.to = 'must be a date YYYY-MM-DD with period=custom'
+    const day = `must be a date YYYY-MM-DD from ${FIRST_DAY} to ${LAST_DAY} with period=custom`
+    if (!from || !isDay(from)) errors.from = day
+    if (!to || !isDay(to)) errors.to = day
     if (!errors.from && !errors.to) {
       if (to! < from!) errors.to = 'must not be before from'
       else if (daysBetween(from!, to!) > 3 * 366) errors.to = 'must be at most three years after from'

@@ -32,6 +32,17 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/** Days the reports can be asked about: past them, the engine's date types overflow. */
+export const FIRST_DAY = '2000-01-01'
+export const LAST_DAY = '2099-12-31'
+
+/** A real calendar day YYYY-MM-DD (not 2026-02-30) within FIRST_DAY … LAST_DAY. */
+export function isDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || text < FIRST_DAY || text > LAST_DAY) return false
+  const date = new Date(`${text}T12:00:00Z`)
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text
+}
+
 /** Day arithmetic on YYYY-MM-DD strings (UTC noon avoids any daylight-saving edge). */
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T12:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)

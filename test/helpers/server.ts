@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { loadConfig, type Config } from '../../collector/config.ts'
-import { silentLog } from '../../collector/log.ts'
+import { silentLog, type Log } from '../../collector/log.ts'
 import { startServer, type RunningServer } from '../../collector/server.ts'
 import type { CollectorOptions } from '../../collector/app.ts'
 import { openStorage, type Storage, type Transport } from '../../sql/client.ts'
@@ -42,6 +42,8 @@ export interface TestServerOptions {
   dataDir?: string
   /** Wraps the embedded engine's transport, e.g. with an Outage. */
   wrapTransport?: (transport: Transport) => Transport
+  /** Where the server logs (nowhere by default). */
+  log?: Log
 }
 
 export class TestServer {
@@ -56,7 +58,7 @@ export class TestServer {
   }
 
   private static collectorOptions(options: TestServerOptions): CollectorOptions {
-    return { now: options.clock?.now, log: silentLog, wrapTransport: options.wrapTransport }
+    return { now: options.clock?.now, log: options.log ?? silentLog, wrapTransport: options.wrapTransport }
   }
 
   private static config(options: TestServerOptions & { dataDir: string }): Config {
