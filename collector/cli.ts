@@ -13,39 +13,64 @@ import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, 
 import { cookieVisitorId } from './visitor.ts'
 import { startServer } from './server.ts'
 
-const HELP = `Usage: cairn <command> [options]
-
-Commands:
-  serve                                 Run Cairn: collector, tracker script, dashboard and APIs (default)
-  demo --site SITE --events N [--days D]
-                                        Fill a site with realistic demo traffic
-  users add EMAIL [--role admin|viewer] [--site SITE|*] [--password P]
+/** Each command's lines of the help, also what `cairn <command> --help` prints. */
+const USAGE: Record<string, string> = {
+  serve: `  serve                                 Run Cairn: collector, tracker script, dashboard and APIs (default)`,
+  demo: `  demo --site SITE [--events N] [--days D] [--seed S]
+                                        Fill a site with realistic demo traffic: N events (100,000) over the
+                                        last D days (365), the same for the same seed (42)`,
+  users: `  users add EMAIL [--role admin|viewer] [--site SITE|*] [--password P]
                                         Create a dashboard user (a password is generated if omitted), or give
                                         an existing one a role, or a new password (which ends their logins and
                                         revokes their API keys)
   users list                            List users and their roles
-  users remove EMAIL [--site SITE|*]    Remove a user (their logins and API keys end), or only their role on SITE
-  keys add --user EMAIL [--name NAME]   Create a stats API key acting for a user
+  users remove EMAIL [--site SITE|*]    Remove a user (their logins and API keys end), or only their role on SITE`,
+  keys: `  keys add --user EMAIL [--name NAME]   Create a stats API key acting for a user
   keys list [--user EMAIL]              List API keys (their first characters, owner, name, date)
-  keys revoke PREFIX                    Revoke the API key that starts with PREFIX
-  shares add --site SITE                Create a read-only shared link to a site's dashboard
-  privacy export|erase|restrict (--visitor ID [--site SITE] | --cookie VALUE) [--by NAME]
+  keys revoke PREFIX                    Revoke the API key that starts with PREFIX`,
+  shares: `  shares add --site SITE                Create a read-only shared link to a site's dashboard`,
+  privacy: `  privacy export|erase|restrict (--visitor ID [--site SITE] | --cookie VALUE) [--by NAME]
                                         Answer a data subject's request (access/portability, erasure,
                                         restriction); the visitor ID is in their export, or give the value
                                         of their cairn_id cookie
-  privacy anonymize --before YYYY-MM-DD Anonymise everything older than a date
-  sql "SELECT …" [--format FORMAT]      Run a read-only query through the server's /clickhouse door (or on
+  privacy anonymize --before YYYY-MM-DD Anonymise everything older than a date`,
+  sql: `  sql "SELECT …" [--format FORMAT]      Run a read-only query through the server's /clickhouse door (or on
                                         CLICKHOUSE_URL) and print an aligned table or any ClickHouse format;
-                                        credentials from CAIRN_USER / CAIRN_PASSWORD, server from CAIRN_URL
-  cookies [--format markdown|html]      Print the cookie declaration for the site's privacy policy
-  privacy-notice [--format text|html]   Print a plain-language paragraph of what Cairn collects
-  help                                  Show this help
+                                        credentials from CAIRN_USER / CAIRN_PASSWORD, server from CAIRN_URL`,
+  cookies: `  cookies [--format markdown|html]      Print the cookie declaration for the site's privacy policy`,
+  'privacy-notice': `  privacy-notice [--format text|html]   Print a plain-language paragraph of what Cairn collects`,
+  help: `  help                                  Show this help; "cairn COMMAND --help" shows one command's`,
+}
+
+const HELP = `Usage: cairn <command> [options]
+
+Commands:
+${Object.values(USAGE).join('\n')}
 
 Configuration is read from the environment; see README.md ("Configuration"). With the embedded engine,
 commands other than serve need the server stopped (one process holds the data directory).
 `
 
 class UsageError extends Error {}
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options']
+
+/** parseArgs, with its complaints (an unknown option, a missing value) as usage errors that show the command's usage. */
+function parse<O extends Options>(command: string, args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\nUsage:\n${USAGE[command]}`)
+  }
+}
+
+/** A whole-number flag within bounds, or a usage error naming it. */
+function integerFlag(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!/^-?\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}, not "${value}"`)
+  return n
+}
 
 async function serveCommand(config: Config): Promise<void> {
   const log = consoleLog()
@@ -119,19 +144,21 @@ function progress(label: string): (done: number, total: number) => void {
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv
   if (command === 'help' || command === '--help' || command === '-h') return void process.stdout.write(HELP)
+  if (!(command in USAGE)) throw new UsageError(`unknown command "${command}"\n\n${HELP}`)
+  if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(`Usage:\n${USAGE[command]}\n`)
   const config = loadConfig()
   switch (command) {
     case 'serve':
       return serveCommand(config)
     case 'demo': {
-      const { values } = parseArgs({ args: rest, options: { site: { type: 'string' }, events: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' } } })
-      const events = Number(values.events ?? 100_000)
+      const { values } = parse('demo', rest, { site: { type: 'string' }, events: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' } })
       if (!values.site) throw new UsageError('demo needs --site SITE (one of CAIRN_SITES)')
       if (!config.sites.includes(values.site)) throw new UsageError(`${values.site} is not in CAIRN_SITES (${config.sites.join(', ')}); add it there first`)
-      if (!Number.isInteger(events) || events < 1) throw new UsageError('--events must be a positive integer')
-      const days = Number(values.days ?? 365)
+      const events = integerFlag(values.events, 'events', 100_000, 1, 1_000_000_000)
+      const days = integerFlag(values.days, 'days', 365, 1, 3660)
+      const seed = integerFlag(values.seed, 'seed', 42, 0, 2 ** 31 - 1)
       const written = await withStorage(config, (storage) =>
-        generateDemo(storage, { site: values.site!, events, days, seed: Number(values.seed ?? 42), onProgress: progress(`demo ${values.site}`) }),
+        generateDemo(storage, { site: values.site!, events, days, seed, onProgress: progress(`demo ${values.site}`) }),
       )
       process.stdout.write(`wrote ${written.toLocaleString('en')} demo events for ${values.site}\n`)
       return
@@ -141,7 +168,7 @@ async function main(argv: string[]): Promise<void> {
     case 'keys':
       return keysCommand(config, rest)
     case 'shares': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { site: { type: 'string' } } })
+      const { values, positionals } = parse('shares', rest, { site: { type: 'string' } })
       if (positionals[0] !== 'add' || !values.site) throw new UsageError('usage: cairn shares add --site SITE')
       if (!config.sites.includes(values.site)) throw new UsageError(`${values.site} is not in CAIRN_SITES`)
       const { secret } = await withStorage(config, (storage) => new Access(storage).createShare(values.site!, 'cli'))
@@ -151,23 +178,23 @@ async function main(argv: string[]): Promise<void> {
     case 'privacy':
       return privacyCommand(config, rest)
     case 'sql': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string', default: 'PrettyCompactMonoBlock' } } })
+      const { values, positionals } = parse('sql', rest, { format: { type: 'string', default: 'PrettyCompactMonoBlock' } })
       const query = positionals.join(' ').trim()
       if (!query) throw new UsageError('usage: cairn sql "SELECT …" [--format FORMAT]')
       return sqlCommand(config, query, values.format!)
     }
     case 'cookies': {
-      const { values } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'markdown' } } })
+      const { values } = parse('cookies', rest, { format: { type: 'string', default: 'markdown' } })
       if (values.format !== 'markdown' && values.format !== 'html') throw new UsageError('--format must be markdown or html')
       return void process.stdout.write(cookieDeclaration(config, values.format))
     }
     case 'privacy-notice': {
-      const { values } = parseArgs({ args: rest, options: { format: { type: 'string', default: 'text' } } })
+      const { values } = parse('privacy-notice', rest, { format: { type: 'string', default: 'text' } })
       if (values.format !== 'text' && values.format !== 'html') throw new UsageError('--format must be text or html')
       return void process.stdout.write(privacyNotice(config, values.format))
     }
     default:
-      throw new UsageError(`unknown command "${command}"\n\n${HELP}`)
+      return void process.stdout.write(HELP)
   }
 }
 
@@ -192,7 +219,7 @@ async function sqlCommand(config: Config, query: string, format: string): Promis
 }
 
 async function usersCommand(config: Config, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, site: { type: 'string' }, password: { type: 'string' } } })
+  const { values, positionals } = parse('users', args, { role: { type: 'string' }, site: { type: 'string' }, password: { type: 'string' } })
   const [sub, email] = positionals
   const checkSite = (site: string) => {
     if (site !== '*' && !config.sites.includes(site)) throw new UsageError(`${site} is not in CAIRN_SITES (${config.sites.join(', ')})`)
@@ -220,7 +247,7 @@ async function usersCommand(config: Config, args: string[]): Promise<void> {
 }
 
 async function keysCommand(config: Config, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { user: { type: 'string' }, name: { type: 'string' } } })
+  const { values, positionals } = parse('keys', args, { user: { type: 'string' }, name: { type: 'string' } })
   const [sub, prefix] = positionals
   if (sub === 'list') {
     const keys = await withStorage(config, (storage) => new Access(storage).apiKeys(values.user))
@@ -243,11 +270,7 @@ async function keysCommand(config: Config, args: string[]): Promise<void> {
 }
 
 async function privacyCommand(config: Config, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { visitor: { type: 'string' }, site: { type: 'string' }, cookie: { type: 'string' }, before: { type: 'string' }, by: { type: 'string' } },
-  })
+  const { values, positionals } = parse('privacy', args, { visitor: { type: 'string' }, site: { type: 'string' }, cookie: { type: 'string' }, before: { type: 'string' }, by: { type: 'string' } })
   const [action] = positionals
   const by = values.by ?? 'dpo'
   if (action === 'anonymize') {

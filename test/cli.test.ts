@@ -36,7 +36,7 @@ describe('cairn CLI', () => {
     expect(exported.events).toHaveLength(Number(visitor!.n))
     const erased = await cairn('privacy', 'erase', '--visitor', visitor!.v, '--by', 'dpo@shop.example')
     expect(erased.stderr).toContain(`erased: shop.example ${visitor!.v}`)
-    await expect(cairn('privacy', 'anonymize', '--before', '2100-01-01')).rejects.toMatchObject({ stderr: expect.stringContaining('current month') })
+    await expect(cairn('privacy', 'anonymize', '--before', '2099-01-01')).rejects.toMatchObject({ stderr: expect.stringContaining('current month') })
     const monthStart = new Date().toISOString().slice(0, 8) + '01'
     await cairn('privacy', 'anonymize', '--before', monthStart)
 
@@ -71,5 +71,26 @@ describe('cairn CLI', () => {
     const stats = await fetch(`${server.url}/api/stats/shop.example/aggregate?period=30d`, { headers: { authorization: `Bearer ${key}` } })
     expect(stats.status).toBe(200)
     expect(((await stats.json()) as { results: { pageviews: number } }).results.pageviews).toBeGreaterThan(0)
+  })
+})
+
+describe('cairn CLI usage', () => {
+  it('answers --help at every level, without a data directory or a configuration', async () => {
+    const bare = (...args: string[]) => run(process.execPath, ['collector/bin/cairn.js', ...args], { env: { ...process.env, CAIRN_SITES: 'not a site!' }, cwd: new URL('..', import.meta.url).pathname })
+    expect((await bare('--help')).stdout).toMatch(/^Usage: cairn <command>/)
+    for (const args of [['users', '--help'], ['users', 'add', '--help'], ['users', 'remove', '-h'], ['keys', 'list', '--help'], ['keys', 'revoke', '--help'], ['shares', '--help'], ['privacy', 'erase', '--help'], ['demo', '--help'], ['sql', '--help'], ['cookies', '--help'], ['privacy-notice', '--help'], ['serve', '--help']]) {
+      const { stdout, stderr } = await bare(...args)
+      expect(stdout, args.join(' ')).toMatch(new RegExp(`^Usage:\\n  ${args[0]}`))
+      expect(stderr).toBe('')
+    }
+  })
+
+  it('refuses an unknown option or a number out of range with the command\'s usage, at once', async () => {
+    await expect(cairn('users', 'add', 'x@example.com', '--rol', 'admin')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option '--rol'[\s\S]*Usage:\n  users add/) })
+    for (const [flag, value] of [['--days', '0'], ['--days', '-3'], ['--days', '1.5'], ['--events', '0'], ['--events', 'many'], ['--seed', '1e3']]) {
+      const started = Date.now()
+      await expect(cairn('demo', '--site', 'shop.example', `${flag}=${value}`), `${flag} ${value}`).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(`${flag} must be a whole number`) })
+      expect(Date.now() - started).toBeLessThan(10_000)
+    }
   })
 })

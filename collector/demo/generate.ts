@@ -60,6 +60,8 @@ function picker<T>(items: Weighted<T>, random: () => number): () => T {
 export async function generateDemo(storage: Storage, options: DemoOptions): Promise<number> {
   const random = prng(options.seed ?? 42)
   const days = options.days ?? 365
+  // With no span there is no instant to draw a visit from, and the draw below would never end.
+  if (!(days > 0) || !Number.isFinite(days)) throw new RangeError(`days must be a positive number, not ${days}`)
   const endMs = options.endMs ?? Date.now()
   const startMs = endMs - days * DAY_MS
   const pick = {
