@@ -1,6 +1,8 @@
 /** `cairn <command>`: the entry point of the bin and of `npm start`. */
 import { parseArgs } from 'node:util'
-import { describeStorage, openStorage, type Storage } from '../sql/client.ts'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describeStorage, openStorage, ownerOnly, type Storage } from '../sql/client.ts'
 import { migrate } from '../sql/migrate.ts'
 import { Access } from '../dashboard/server/auth/access.ts'
 import { addUser, ensureFirstAdmin } from '../dashboard/server/auth/users.ts'
@@ -8,7 +10,7 @@ import { FIRST_DAY, LAST_DAY, isDay } from '../dashboard/server/range.ts'
 import { clickhouseOptions, ConfigError, DEMO_SITE, loadConfig, type Config } from './config.ts'
 import { generateDemo } from './demo/generate.ts'
 import { cookieDeclaration, privacyNotice } from './declaration.ts'
-import { consoleLog } from './log.ts'
+import { consoleLog, type Log } from './log.ts'
 import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, type VisitorKey } from '../sql/privacy.ts'
 import { cookieVisitorId } from './visitor.ts'
 import { startServer } from './server.ts'
@@ -98,9 +100,25 @@ async function serveCommand(config: Config): Promise<void> {
   log.info(`listening on ${server.url} for sites: ${config.sites.join(', ')}`)
   background = (async () => {
     const admin = await ensureFirstAdmin(server.collector.access)
-    if (admin) log.info(`first start: created the admin ${admin.email} with password ${admin.password} (log in at ${server.url}/; change it with "cairn users add")`)
+    if (admin) announceFirstAdmin(admin, config, log, server.url)
     if (config.demo) await seedDemo(server.collector.storage, log, seeding.signal)
   })().catch((error: Error) => log.error(`first-start work stopped: ${error.message}`))
+}
+
+/**
+ * The first admin's password is said once, to a person: on the terminal when there is one, otherwise in
+ * a file only Cairn's user can read. Never in the log, which journald or a container keeps and ships.
+ */
+function announceFirstAdmin(admin: { email: string; password: string }, config: Config, log: Log, url: string): void {
+  const change = `change it with: cairn users add ${admin.email} --password '…'`
+  if (process.stderr.isTTY) {
+    process.stderr.write(`\nFirst start: log in at ${url}/ as ${admin.email} with the password ${admin.password}\n(shown once, not logged; ${change})\n\n`)
+    return
+  }
+  ownerOnly(config.dataDir)
+  const file = join(config.dataDir, 'first-admin-password')
+  writeFileSync(file, `${admin.password}\n`, { mode: 0o600 })
+  log.info(`first start: created the admin ${admin.email}; the password is in ${file}, readable by this user only (log in at ${url}/, ${change}, then delete the file)`)
 }
 
 /** Without CAIRN_SITES, a first start fills demo.example with 30 days of traffic so the dashboard has something to show. */

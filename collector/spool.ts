@@ -37,7 +37,7 @@ export class Spool {
   onWritten: (lines: string[]) => void = () => {}
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true })
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
   }
 
   /** Segments left by an earlier process, oldest first. */
@@ -97,7 +97,7 @@ export class Spool {
   private write(text: string): void {
     if (this.fd === undefined) {
       this.path = join(this.dir, `segment-${String(this.sequence++).padStart(20, '0')}.jsonl`)
-      this.fd = openSync(this.path, 'a')
+      this.fd = openSync(this.path, 'a', 0o600)
       this.bytes = 0
     }
     const length = Buffer.byteLength(text)

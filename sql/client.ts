@@ -1,7 +1,7 @@
 /** The one place that knows which ClickHouse transport is in use: embedded chDB or an HTTP server. */
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync } from 'node:fs'
 import { sessionPerQueryConnection } from './session-per-query.ts'
 
 export interface ClickHouseOptions {
@@ -30,7 +30,7 @@ export function openStorage(options: ClickHouseOptions): Storage {
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     })
   }
-  mkdirSync(options.dataDir, { recursive: true })
+  ownerOnly(options.dataDir)
   const embedded = () =>
     createClient({
       // chdb types its connection against its own copy of @clickhouse/client-common; the shapes are the same.
@@ -38,6 +38,15 @@ export function openStorage(options: ClickHouseOptions): Storage {
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     })
   return readerPool(Array.from({ length: EMBEDDED_SESSIONS }, embedded))
+}
+
+/**
+ * The data directory is for Cairn's user alone (it holds password hashes and today's salt): created 0700,
+ * and tightened to 0700 if an earlier version left it open, which also closes every file below it.
+ */
+export function ownerOnly(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
 }
 
 /**
