@@ -70,6 +70,28 @@ describe.each(CMPS)('with %s', (cmp) => {
   })
 })
 
+describe('tarteaucitron before it has read its cookie', () => {
+  // Its cookie lists every service; the adapter must read the one configured, not the last one.
+  it.each([
+    ['stats=true', '!stats=true!gtag=false', true],
+    ['stats=false', '!gtag=true!stats=false!matomo=true', false],
+  ])('reads %s from the cookie of several services', async (_, cookie, expected) => {
+    const path = `/tac-${String(expected)}/`
+    const url = site.page(path, {
+      attrs: { consent: 'tarteaucitron:stats' },
+      before: `document.cookie = 'tarteaucitron=${cookie}; path=/'; window.tarteaucitron = { state: {}, job: [] };`,
+    })
+    const context = await site.newContext()
+    const page = await context.newPage()
+    const events = recordEvents(page)
+    await page.goto(url)
+    const [row] = await site.waitForRows<Row>('pathname = {p:String}', 1, { p: path })
+    expect(row!.consent).toBe(expected)
+    expect(events.sent.map((e) => e.c)).toEqual([expected])
+    await context.close()
+  })
+})
+
 describe('auto and manual', () => {
   it.each(['tcf', 'cookiebot', 'klaro', 'gcm'] as const)('data-consent="auto" finds %s and follows it', async (cmp) => {
     const url = site.page(`/auto-${cmp}/`, { cmp, attrs: { consent: 'auto' }, answered: true })
