@@ -108,6 +108,32 @@ describe('dashboard', () => {
     await page.close()
   })
 
+  it('shows visitors’ text as text: control and bidi characters written out, each value isolated', async () => {
+    // U+202E (right-to-left override) would show "Signup.exe" as "Signexe.pu", and reorder what follows.
+    await server.post({ n: 'Invoice\u202Efdp.exe', u: `https://${SITE}/bidi?utm_source=news\u202Eletter`, d: SITE })
+    await server.flush()
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    await login(page)
+    const events = page.locator('cairn-breakdown', { has: page.locator('h2', { hasText: 'Events' }) })
+    const label = events.locator('button.label', { hasText: 'Invoice' })
+    await expect.poll(() => label.count(), { timeout: 15_000 }).toBe(1)
+    expect(await label.textContent()).toBe('Invoice⟨U+202E⟩fdp.exe')
+    expect(await label.locator('bdi').count()).toBe(1)
+    expect(await label.getAttribute('title')).toBe('Filter by Invoice⟨U+202E⟩fdp.exe')
+    // No raw control character anywhere on the page.
+    const markup = await page.evaluate(() => {
+      const parts = [document.documentElement.outerHTML]
+      const walk = (root: ParentNode) => root.querySelectorAll('*').forEach((e) => e.shadowRoot && (parts.push(e.shadowRoot.innerHTML), walk(e.shadowRoot)))
+      walk(document)
+      return parts.join('\n')
+    })
+    expect(markup).toContain('news⟨U+202E⟩letter') // the recent visits' source, rendered
+    expect(markup).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/)
+    await label.click()
+    await expect.poll(() => page.locator('.chip').textContent()).toContain('Invoice⟨U+202E⟩fdp.exe')
+    await page.close()
+  })
+
   it('shows a shared link\'s site without a login', async () => {
     const { secret } = await server.server.collector.access.createShare(SITE, 'test')
     const page = await browser.newPage()

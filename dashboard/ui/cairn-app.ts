@@ -5,6 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit'
 import { ApiError, api, isShared } from './api.ts'
 import { describeValue, type Tab } from './cairn-breakdown.ts'
+import { shown } from './text.ts'
 import { FILTER_LABELS, PERIOD_LABELS, readState, writeState, type Metric, type ViewState } from './state.ts'
 import './cairn-breakdown.ts'
 import './cairn-consent.ts'
@@ -160,7 +161,7 @@ export class CairnApp extends LitElement {
         </div>
         ${Object.keys(v.filters).length
           ? html`<div class="chips" aria-label="Filters">
-              ${Object.entries(v.filters).map(([name, value]) => html`<span class="chip">${FILTER_LABELS[name] ?? name}: <strong>${describeValue(name === 'country' ? 'country' : name === 'source' ? 'source' : name === 'consent' ? 'consent' : name, value)}</strong>
+              ${Object.entries(v.filters).map(([name, value]) => html`<span class="chip">${FILTER_LABELS[name] ?? name}: <strong>${shown(describeValue(name, value))}</strong>
                 <button aria-label="Remove filter ${FILTER_LABELS[name] ?? name}" @click=${() => this._removeFilter(name)}>×</button></span>`)}
             </div>`
           : nothing}

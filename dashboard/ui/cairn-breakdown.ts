@@ -4,6 +4,7 @@ import { Task, initialState } from '@lit/task'
 import { api, authorizedFetch, formatNumber } from './api.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
+import { shown, visible } from './text.ts'
 
 export interface Tab {
   label: string
@@ -119,8 +120,8 @@ export class CairnBreakdown extends LitElement {
           <td>
             <span class="bar" style="width: ${(Number(row[tab.metrics[0]!]) / max) * 100}%"></span>
             ${tab.filter
-              ? html`<button class="label" title="Filter by ${describeValue(tab.breakdown, row.value)}" @click=${() => this._filter(row.value)}>${describeValue(tab.breakdown, row.value)}</button>`
-              : html`<span class="label" title=${row.value}>${describeValue(tab.breakdown, row.value)}</span>`}
+              ? html`<button class="label" title="Filter by ${visible(describeValue(tab.breakdown, row.value))}" @click=${() => this._filter(row.value)}>${shown(describeValue(tab.breakdown, row.value))}</button>`
+              : html`<span class="label" title=${visible(row.value)}>${shown(describeValue(tab.breakdown, row.value))}</span>`}
           </td>
           ${tab.metrics.map((m) => html`<td>${m === 'bounce_rate' ? `${row[m]}%` : formatNumber(Number(row[m]))}</td>`)}
         </tr>`)}

@@ -6,6 +6,7 @@ import { api, formatDuration } from './api.ts'
 import { describeValue } from './cairn-breakdown.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
+import { shown, visible } from './text.ts'
 
 export class CairnSessions extends LitElement {
   static override styles = [
@@ -40,8 +41,8 @@ export class CairnSessions extends LitElement {
             <thead><tr><th>Started</th><th>Duration</th><th>Entry → exit</th><th>Pages</th><th>Source</th><th>Device</th><th>Country</th></tr></thead>
             <tbody>${visits.map((v) => html`<tr>
               <td>${v.start.slice(5, 16)}</td><td>${formatDuration(v.duration)}</td>
-              <td class="path" title="${v.entry_page} → ${v.exit_page}">${v.entry_page}${v.exit_page !== v.entry_page ? ` → ${v.exit_page}` : ''}</td>
-              <td>${v.pageviews}</td><td>${describeValue('source', v.source)}</td><td>${v.device} · ${v.browser}</td><td>${describeValue('country', v.country)}</td>
+              <td class="path" title="${visible(`${v.entry_page} → ${v.exit_page}`)}">${shown(v.entry_page)}${v.exit_page !== v.entry_page ? html` → ${shown(v.exit_page)}` : ''}</td>
+              <td>${v.pageviews}</td><td>${shown(describeValue('source', v.source))}</td><td>${shown(v.device)} · ${shown(v.browser)}</td><td>${describeValue('country', v.country)}</td>
             </tr>`)}</tbody>
           </table></div>`,
       })}
