@@ -66,6 +66,16 @@ describe('/clickhouse with @clickhouse/client', () => {
     await marketing.close()
   })
 
+  it('refuses a browser’s request from another origin, credentials or not', async () => {
+    const auth = `Basic ${Buffer.from('analyst@example.com:analyst password').toString('base64')}`
+    for (const origin of ['https://evil.example', `http://${SITE}`, 'null']) {
+      const response = await fetch(`${server.url}/clickhouse?query=SELECT%201`, { headers: { authorization: auth, origin } })
+      expect([response.status, response.headers.get('x-clickhouse-exception-code')], origin).toEqual([403, '497'])
+    }
+    const own = await fetch(`${server.url}/clickhouse?query=SELECT%201`, { headers: { authorization: auth, origin: server.url } })
+    expect(await own.text()).toBe('1\n')
+  })
+
   it('takes X-ClickHouse-User / X-ClickHouse-Key and an API key as the password, with the query in the URL', async () => {
     const key = await server.server.collector.access.createApiKey('analyst@example.com', 'notebook')
     const response = await fetch(`${server.url}/clickhouse?query=${encodeURIComponent('SELECT {n:UInt8} + 1 AS two')}&param_n=1&default_format=JSON`, {

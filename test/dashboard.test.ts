@@ -121,14 +121,16 @@ describe('dashboard', () => {
     expect(await label.locator('bdi').count()).toBe(1)
     expect(await label.getAttribute('title')).toBe('Filter by Invoice⟨U+202E⟩fdp.exe')
     // No raw control character anywhere on the page.
-    const markup = await page.evaluate(() => {
-      const parts = [document.documentElement.outerHTML]
-      const walk = (root: ParentNode) => root.querySelectorAll('*').forEach((e) => e.shadowRoot && (parts.push(e.shadowRoot.innerHTML), walk(e.shadowRoot)))
-      walk(document)
-      return parts.join('\n')
-    })
-    expect(markup).toContain('news⟨U+202E⟩letter') // the recent visits' source, rendered
-    expect(markup).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/)
+    const markup = () =>
+      page.evaluate(() => {
+        const parts = [document.documentElement.outerHTML]
+        const walk = (root: ParentNode) => root.querySelectorAll('*').forEach((e) => e.shadowRoot && (parts.push(e.shadowRoot.innerHTML), walk(e.shadowRoot)))
+        walk(document)
+        return parts.join('\n')
+      })
+    // Once the recent visits show the visit's source too:
+    await expect.poll(markup, { timeout: 15_000 }).toContain('news⟨U+202E⟩letter')
+    expect(await markup()).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/)
     await label.click()
     await expect.poll(() => page.locator('.chip').textContent()).toContain('Invoice⟨U+202E⟩fdp.exe')
     await page.close()

@@ -107,7 +107,11 @@ export function clickhouseDoor(options: DoorOptions): Hono {
         }
       } else {
         let raw = Buffer.from(await c.req.arrayBuffer())
-        if (/gzip/i.test(c.req.header('content-encoding') ?? '')) raw = gunzipSync(raw, { maxOutputLength: MAX_BODY_BYTES })
+        try {
+          if (/gzip/i.test(c.req.header('content-encoding') ?? '')) raw = gunzipSync(raw, { maxOutputLength: MAX_BODY_BYTES })
+        } catch (error) {
+          return failure(c, 271, 'CANNOT_DECOMPRESS', `the gzip body cannot be read (${(error as Error).message}); at most ${MAX_BODY_BYTES} bytes once decompressed`, 400)
+        }
         body = raw.toString('utf8')
       }
     }
