@@ -187,7 +187,7 @@ async function main(argv: string[]): Promise<void> {
       return keysCommand(config, rest)
     case 'shares': {
       const { values, positionals } = parse('shares', rest, { site: { type: 'string' } })
-      if (positionals[0] !== 'add' || !values.site) throw new UsageError('usage: cairn shares add --site SITE')
+      if (positionals[0] !== 'add' || !values.site) throw new UsageError(`Usage:\n${USAGE.shares}`)
       if (!config.sites.includes(values.site)) throw new UsageError(`${values.site} is not in CAIRN_SITES`)
       const { secret } = await withStorage(config, (storage) => new Access(storage).createShare(values.site!, 'cli'))
       process.stdout.write(`read-only link to ${values.site}: http://localhost:${config.port}/share/${secret}\n`)
@@ -198,7 +198,7 @@ async function main(argv: string[]): Promise<void> {
     case 'sql': {
       const { values, positionals } = parse('sql', rest, { format: { type: 'string', default: 'PrettyCompactMonoBlock' } })
       const query = positionals.join(' ').trim()
-      if (!query) throw new UsageError('usage: cairn sql "SELECT …" [--format FORMAT]')
+      if (!query) throw new UsageError(`Usage:\n${USAGE.sql}`)
       return sqlCommand(config, query, values.format!)
     }
     case 'cookies': {
@@ -254,7 +254,7 @@ async function usersCommand(config: Config, args: string[]): Promise<void> {
     process.stdout.write(values.site ? `${email} has no role on ${values.site} any more; their logins ended\n` : `${email} is removed; their logins and API keys ended\n`)
     return
   }
-  if (sub !== 'add' || !email) throw new UsageError('usage: cairn users add EMAIL [--role admin|viewer] [--site SITE|*] [--password P] | users list | users remove EMAIL [--site SITE]')
+  if (sub !== 'add' || !email) throw new UsageError(`Usage:\n${USAGE.users}`)
   const role = values.role ?? 'viewer'
   if (role !== 'admin' && role !== 'viewer') throw new UsageError('--role must be admin or viewer')
   const site = values.site ?? '*'
@@ -278,7 +278,7 @@ async function keysCommand(config: Config, args: string[]): Promise<void> {
     process.stdout.write(`revoked ${revoked} API key${revoked === 1 ? '' : 's'} starting with ${prefix}\n`)
     return
   }
-  if (sub !== 'add' || !values.user) throw new UsageError('usage: cairn keys add --user EMAIL [--name NAME] | keys list [--user EMAIL] | keys revoke PREFIX')
+  if (sub !== 'add' || !values.user) throw new UsageError(`Usage:\n${USAGE.keys}`)
   const key = await withStorage(config, async (storage) => {
     const access = new Access(storage)
     if (!(await access.passwordHash(values.user!))) throw new UsageError(`no user ${values.user}; create it with "cairn users add"`)
@@ -297,7 +297,7 @@ async function privacyCommand(config: Config, args: string[]): Promise<void> {
     process.stdout.write(`data before ${values.before} is anonymised (${months} month partitions rewritten)\n`)
     return
   }
-  if (action !== 'export' && action !== 'erase' && action !== 'restrict') throw new UsageError('usage: cairn privacy export|erase|restrict|anonymize …')
+  if (action !== 'export' && action !== 'erase' && action !== 'restrict') throw new UsageError(`Usage:\n${USAGE.privacy}`)
   const sites = values.site ? [values.site] : config.sites
   let keys: VisitorKey[]
   if (values.cookie) {
