@@ -39,17 +39,18 @@ export function sessionPerQueryConnection(dataDir: string, database: string): Tr
       const settings = { ...params.clickhouse_settings }
       const format = String(settings.default_format ?? 'TabSeparated')
       delete settings.default_format
-      const statements = [`USE ${database}`]
+      // One SET for all: it checks every change before applying any, so readonly can come with the others.
+      const changes: string[] = []
       for (const [name, value] of Object.entries(settings)) {
         if (value === undefined || HTTP_ONLY.has(name)) continue
         if (!/^\w+$/.test(name)) throw new Error(`not a setting name: ${name}`)
-        statements.push(`SET ${name} = ${typeof value === 'number' ? value : stringLiteral(String(value))}`)
+        changes.push(`${name} = ${typeof value === 'number' ? value : stringLiteral(String(value))}`)
       }
       for (const [name, value] of Object.entries(params.query_params ?? {})) {
         if (!/^\w+$/.test(name)) throw new Error(`not a parameter name: ${name}`)
-        statements.push(`SET param_${name} = ${stringLiteral(paramText(value))}`)
+        changes.push(`param_${name} = ${stringLiteral(paramText(value))}`)
       }
-      for (const statement of statements) await engine(session.queryAsync(statement, { format: 'CSV' }))
+      await engine(session.queryAsync(`USE ${database}${changes.length ? `; SET ${changes.join(', ')}` : ''}`, { format: 'CSV' }))
       let chunks: AsyncIterator<{ raw(): Uint8Array }> = [][Symbol.iterator]() as never
       // The first block is awaited here, so an error in the query is this call's error, as over HTTP.
       let next: IteratorResult<{ raw(): Uint8Array }> | undefined = await engine(

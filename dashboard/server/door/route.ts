@@ -5,9 +5,9 @@
  * headers and error bodies. Credentials: a Cairn user with a role on every site (`--site '*'`), by HTTP
  * basic or X-ClickHouse-User / X-ClickHouse-Key; the password may be one of their API keys.
  *
- * What a statement may do is decided in `statement.ts`. Results stream: a block is fetched from the
- * engine only when the client has taken the previous one, and the query is cancelled when the client
- * hangs up or stops reading.
+ * What a statement may do is decided in `statement.ts`. Results stream: the engine computes at most one
+ * block ahead of what the client has taken, and the query is cancelled when the client hangs up or stops
+ * reading.
  */
 import { randomUUID } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
@@ -197,7 +197,8 @@ export function clickhouseDoor(options: DoorOptions): Hono {
         },
         cancel: stop,
       },
-      { highWaterMark: 0 },
+      // One block computed ahead while the last is sent; no more.
+      { highWaterMark: 1 },
     )
     c.req.raw.signal.addEventListener('abort', stop, { once: true })
     c.header('X-ClickHouse-Query-Id', queryId)

@@ -212,26 +212,31 @@ export type Inspection = { canonical: string; format: string | undefined } | Ref
  */
 export async function inspect(storage: Storage, sql: string, params: Record<string, string>): Promise<Inspection> {
   const settings = Object.fromEntries(Object.entries(params).map(([name, value]) => [`param_${name}`, value]))
-  const parsed = storage.query({
-    query: `SELECT formatQuerySingleLine({q:String}) AS canonical,
-              (SELECT groupArray(database || '.' || name) FROM system.tables) AS tables,
-              (SELECT groupArray(lower(name)) FROM system.table_functions) AS functions,
-              (SELECT groupArray(lower(name)) FROM system.formats) AS formats`,
-    query_params: { q: sql },
-    format: 'JSONEachRow',
-  })
-  const [row] = await parsed
-    .then((r) => r.json<{ canonical: string; tables: string[]; functions: string[]; formats: string[] }>())
+  const parsed = await storage
+    .query({ query: 'SELECT formatQuerySingleLine({q:String}) AS canonical', query_params: { q: sql }, format: 'JSONEachRow' })
+    .then((r) => r.json<{ canonical: string }>())
     .catch((error: Error) => {
       // A syntax error is about the analyst's text, not the query that parsed it.
       error.message = error.message.replace(/[.:\s]*In scope SELECT formatQuerySingleLine[\s\S]*$/, '')
       throw error
     })
-  const { canonical, tables, functions, formats } = row!
+  const canonical = parsed[0]!.canonical
   const explain = async (options: string) =>
-    (await storage.exec({ query: `EXPLAIN AST ${options}${canonical}`, clickhouse_settings: { ...settings, default_format: 'TabSeparatedRaw' } })).stream
-  const text = await readAll(await explain(''))
-  const graph = await readAll(await explain('graph = 1 '))
+    readAll((await storage.exec({ query: `EXPLAIN AST ${options}${canonical}`, clickhouse_settings: { ...settings, default_format: 'TabSeparatedRaw' } })).stream)
+  // Each in a session of its own, side by side.
+  const [text, graph, catalog] = await Promise.all([
+    explain(''),
+    explain('graph = 1 '),
+    storage
+      .query({
+        query: `SELECT (SELECT groupArray(database || '.' || name) FROM system.tables) AS tables,
+                  (SELECT groupArray(lower(name)) FROM system.table_functions) AS functions,
+                  (SELECT groupArray(lower(name)) FROM system.formats) AS formats`,
+        format: 'JSONEachRow',
+      })
+      .then((r) => r.json<{ tables: string[]; functions: string[]; formats: string[] }>()),
+  ])
+  const { tables, functions, formats } = catalog[0]!
   const tree = parseAst(text, graph)
   if (!tree) return readonly('names with line breaks or other control characters are not supported through this door')
   const decided = refusal(tree, canonical, { tables: new Set(tables), tableFunctions: new Set(functions), formats: new Set(formats) })
