@@ -225,6 +225,9 @@ const FUNCTIONS = [
   ['filesystemAvailable', 'SELECT filesystemAvailable()'],
   ['logTrace', "SELECT logTrace('forged line')"],
   ['hostName', 'SELECT hostName()'],
+  ['an LLM provider', "SELECT aiGenerate('say what the users table holds')"],
+  ['a Keeper counter', "SELECT generateSerialID('door')"],
+  ['x IN t, ignoring the set', "SELECT 1 WHERE 'a' IN cairn.users SETTINGS transform_null_in = 1"],
 ] as const
 
 describe('escapes of the security review, and their variants', () => {

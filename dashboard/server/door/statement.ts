@@ -24,18 +24,29 @@ const TABLE_FUNCTIONS = new Set(['numbers', 'numbers_mt', 'generateseries', 'gen
 
 /**
  * Functions that reach outside the rows a query reads: files, the host, dictionaries and Join tables
- * (other tables by name), server settings and logs. Table functions other than the ones above are refused
- * wherever they appear, so `file` as a function is too. Compared in lower case, and by prefix for families.
+ * (other tables by name), server settings and logs, counters kept in Keeper, LLM providers over the
+ * network. Table functions other than the ones above are refused wherever they appear, so `file` as a
+ * function is too. Compared in lower case, and by prefix for families. Every function of the engine was
+ * reviewed against this list; test/door-functions.test.ts names any the engine adds.
  */
 const FORBIDDEN_FUNCTIONS = new Set([
   'file', 'filesystemavailable', 'filesystemcapacity', 'filesystemunreserved', 'getmacro', 'getserversetting', 'getserverport', 'tcpport',
   'getclienthttpheader', 'showcertificate', 'catboostevaluate', 'hascolumnintable', 'joinget', 'joingetornull', 'hostname', 'fqdn',
-  'fullhostname', 'serveruuid', 'zookeepersessionuptime', 'getmergetreesetting', 'logtrace', 'dicthas', 'dictisin',
+  'fullhostname', 'displayname', 'serveruuid', 'zookeepersessionuptime', 'getmergetreesetting', 'logtrace', 'dicthas', 'dictisin',
+  'generateserialid', 'aiclassify', 'aiembed', 'aiextract', 'aigenerate', 'aitranslate',
 ])
 const FORBIDDEN_PREFIXES = ['dictget', 'naivebayes', 'addressto', 'demangle', 'trace']
 
+/** Whether a function (not a table function) reaches outside the rows. */
+export function isForbiddenFunction(name: string): boolean {
+  const lower = name.toLowerCase()
+  return FORBIDDEN_FUNCTIONS.has(lower) || FORBIDDEN_PREFIXES.some((p) => lower.startsWith(p))
+}
+
 /** `x IN t`: the right side may name a table. */
-const IN_FUNCTIONS = new Set(['in', 'notin', 'globalin', 'globalnotin', 'nullin', 'notnullin', 'globalnullin', 'globalnotnullin'])
+const IN_FUNCTIONS = new Set(
+  ['in', 'notin', 'globalin', 'globalnotin', 'nullin', 'notnullin', 'globalnullin', 'globalnotnullin'].flatMap((f) => [f, `${f}ignoreset`]),
+)
 
 /** Output formats: text, JSON, columnar and row-binary ones; not those that read a schema or template file. */
 export const FORMATS = new Set([
@@ -183,7 +194,7 @@ export function refusal(tree: AstNode, canonical: string, catalog: Catalog): Ref
       const name = nameOf(node).toLowerCase()
       const asTable = parent?.kind === 'TableExpression'
       if ((asTable || catalog.tableFunctions.has(name)) && !TABLE_FUNCTIONS.has(name)) return denied(`${nameOf(node)}() is not allowed through this door`)
-      if (FORBIDDEN_FUNCTIONS.has(name) || FORBIDDEN_PREFIXES.some((p) => name.startsWith(p))) return denied(`${nameOf(node)}() is not allowed through this door`)
+      if (isForbiddenFunction(name)) return denied(`${nameOf(node)}() is not allowed through this door`)
       const table = IN_FUNCTIONS.has(name) ? node.children[0]?.children[1] : undefined
       if (table?.kind === 'Identifier') {
         const refused = tableRefusal(nameOf(table))
