@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['collector/**/*.test.ts', 'sql/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['collector/**/*.test.ts', 'sql/**/*.test.ts', 'dashboard/**/*.test.ts', 'tracker/**/*.test.ts', 'test/**/*.test.ts'],
     // chDB holds one data directory per process: every test file runs in a process of its own.
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',

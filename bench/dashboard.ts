@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { generateDemo } from '../collector/demo/generate.ts'
+import { generateDemo } from '../collector/host/demo/generate.ts'
 import { Access } from '../dashboard/server/auth/access.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { openStorage } from '../sql/client.ts'

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateDemo } from '../collector/demo/generate.ts'
+import { generateDemo } from '../collector/host/demo/generate.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { TestServer } from '../test/helpers/server.ts'
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateDemo } from '../collector/demo/generate.ts'
+import { generateDemo } from '../collector/host/demo/generate.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { TestServer } from './helpers/server.ts'
 

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { generateDemo } from '../collector/demo/generate.ts'
+import { generateDemo } from '../collector/host/demo/generate.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { launchChromium } from './helpers/browser.ts'
 import { TestServer } from './helpers/server.ts'

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateDemo } from '../collector/demo/generate.ts'
+import { generateDemo } from '../collector/host/demo/generate.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { TestServer } from './helpers/server.ts'
 

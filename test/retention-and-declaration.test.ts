@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addUser } from '../dashboard/server/auth/users.ts'
-import { clickhouseTime } from '../collector/routes/event.ts'
+import { clickhouseTime } from '../collector/ingest/row.ts'
 import { TestServer, pageview, setCookies, tempDataDir, uniqueSite } from './helpers/server.ts'
 
 const site = uniqueSite('retained')

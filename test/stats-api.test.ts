@@ -5,7 +5,7 @@
  * events of the range; visits, bounce rate and duration from the cairn.sessions view, by start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateDemo } from '../collector/demo/generate.ts'
+import { generateDemo } from '../collector/host/demo/generate.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { TestServer, uniqueSite } from './helpers/server.ts'
 

@@ -5,4 +5,4 @@ import { register } from 'tsx/esm/api'
 // Everything Cairn writes (the engine's data, salts, the spool, password hashes) is for its own user only.
 process.umask(0o077)
 register()
-await import('../cli.ts')
+await import('../host/cli/main.ts')

@@ -5,9 +5,8 @@
  */
 import { consent, whenAnswered } from './consent-state.ts'
 import { doc, loc, visible } from './dom.ts'
+import { OPT_OUT_KEY } from './opt-out-key.ts'
 import { endpoint, hashMode, ignored, isExcluded, site } from './state.ts'
-
-export const OPT_OUT_KEY = 'cairn_optout'
 
 /** Read once per page (storage can be off, then there is no flag), kept current by optout / optin. */
 export let optedOut: unknown

@@ -1,0 +1,174 @@
+/**
+ * The collector: storage, migrations, salts, sessions and the batch writer behind one Hono app.
+ * `close()` flushes what is queued and releases ClickHouse.
+ */
+import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { openReadOnly, openStorage, type Storage, type Transport } from '../../sql/client.ts'
+import { clickhouseDoor } from '../../dashboard/server/door/route.ts'
+import { migrate } from '../../sql/migrate.ts'
+import { applyRetention } from '../../sql/retention.ts'
+import { clickhouseOptions, type Config } from './config.ts'
+import { Counters } from '../ingest/counters.ts'
+import { EventWriter } from '../ingest/writer.ts'
+import { Spool } from '../ingest/spool.ts'
+import { join } from 'node:path'
+import { CountryLookup } from '../ingest/geo.ts'
+import { consoleLog, type Log } from '../ingest/log.ts'
+import { EVENT_PATH, eventRoute } from '../ingest/route.ts'
+import { originOfSites } from '../ingest/sites.ts'
+import { getRequestListener } from '@hono/node-server'
+import type { IncomingMessage, RequestListener } from 'node:http'
+import { privacyRoute } from './routes/privacy.ts'
+import { healthRoute } from './routes/health.ts'
+import { restrictedVisitors } from '../../sql/privacy.ts'
+import { trackerRoute } from './routes/tracker.ts'
+import { dashboardRoute } from './routes/dashboard.ts'
+import { Salts } from '../ingest/salts.ts'
+import { RateLimiter } from '../ingest/rate-limit.ts'
+import { dashboardApi } from '../../dashboard/server/routes.ts'
+import type { Access } from '../../dashboard/server/auth/access.ts'
+import { LoginAttempts } from '../../dashboard/server/auth/attempts.ts'
+import { sameOrigin } from '../../dashboard/server/auth/same-origin.ts'
+import { clientAddress, isSecure, truncateIp } from '../ingest/address.ts'
+import { Sessions } from '../ingest/sessions.ts'
+import { UserAgentParser } from '../ingest/user-agent.ts'
+
+export interface CollectorOptions {
+  /** The clock, injectable so tests can move through days and months. */
+  now?: () => number
+  log?: Log
+  /** Wraps the embedded engine's transport for the storage the collector writes with (tests use it to cut ClickHouse off). */
+  wrapTransport?: (transport: Transport) => Transport
+}
+
+export interface Collector {
+  /** Every route but ingest. */
+  app: Hono
+  /** What the HTTP server calls: ingest directly, the rest through Hono. */
+  listener: RequestListener
+  storage: Storage
+  access: Access
+  counters: Counters
+  writer: EventWriter
+  close(): Promise<void>
+}
+
+const MAINTENANCE_INTERVAL_MS = 60_000
+
+export async function createCollector(config: Config, options: CollectorOptions = {}): Promise<Collector> {
+  const now = options.now ?? Date.now
+  const log = options.log ?? consoleLog()
+  // First: a missing build is reported before anything is opened.
+  const scripts = trackerRoute()
+  const pages = dashboardRoute()
+  const storage = openStorage({ ...clickhouseOptions(config), wrapTransport: options.wrapTransport })
+  try {
+    await migrate(storage, log.info, undefined, config.clickhouseCluster)
+    await applyRetention(storage, config.retentionMonths, log.info, config.clickhouseCluster)
+  } catch (error) {
+    await storage.close()
+    throw error
+  }
+  const readOnly = openReadOnly(clickhouseOptions(config))
+  const salts = new Salts(storage, now, config.clickhouseCluster)
+  await salts.rotate()
+  const sessions = new Sessions()
+  const reloaded = await sessions.reload(storage, now())
+  if (reloaded > 0) log.info(`resumed ${reloaded} open sessions`)
+  // Events a previous process acknowledged but had not written: written before anything new comes in;
+  // if ClickHouse refuses now, they wait in the spool like any other batch.
+  const spool = new Spool(join(config.dataDir, 'spool'))
+  const writer = new EventWriter(storage, log, undefined, spool)
+  writer.adopt(spool.leftovers())
+  if (writer.queued > 0) await writer.flush()
+  writer.start()
+  const counters = new Counters()
+  const restricted = await restrictedVisitors(storage)
+
+  // Background queries in flight, awaited on close: closing the engine under a running query crashes it.
+  const inFlight = new Set<Promise<unknown>>()
+  const track = (work: Promise<unknown>) => {
+    inFlight.add(work)
+    void work.finally(() => inFlight.delete(work))
+  }
+  const maintenance = setInterval(() => {
+    sessions.sweep(now())
+    // Restrictions may be recorded by another Cairn server or the CLI.
+    track(restrictedVisitors(storage).then(
+      (latest) => latest.forEach((key) => restricted.add(key)),
+      (error: Error) => log.error(`reading restrictions failed, will retry: ${error.message}`),
+    ))
+    track(salts.rotate().catch((error: Error) => log.error(`salt rotation failed, will retry: ${error.message}`)))
+  }, MAINTENANCE_INTERVAL_MS)
+  maintenance.unref()
+
+  /** The client's address, truncated as on ingest: what the guessing brake counts by. */
+  const addressOf = (c: Context) => {
+    const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress
+    return truncateIp(clientAddress(socket, (name) => c.req.header(name), config.trustProxy), config.ipv4Prefix, config.ipv6Prefix)
+  }
+  const attempts = new LoginAttempts(now)
+  const dashboard = dashboardApi({
+    storage,
+    sites: config.sites.map((name) => ({ name, timeZone: config.timeZones[name] ?? 'UTC' })),
+    now,
+    isSecure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
+    attempts,
+    addressOf,
+  })
+  const userAgents = new UserAgentParser()
+  const ingest = eventRoute({ settings: config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log,
+    maxQueued: config.spoolMaxEvents, rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) })
+  const app = new Hono()
+  const siteOrigin = originOfSites(config.sites)
+  // Before every route: nothing changes state from another origin (the visitor's own erasure excepted).
+  app.use('/api/*', sameOrigin({ crossOrigin: { '/api/privacy/me': (origin) => siteOrigin(origin) !== null } }))
+  app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents }))
+  app.route('/', privacyRoute({
+    storage,
+    access: dashboard.access,
+    restricted,
+    sites: config.sites,
+    now,
+    cookieDays: config.cookieDays,
+    cluster: config.clickhouseCluster,
+    allowedOrigin: siteOrigin,
+    secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
+  }))
+  app.route('/', scripts)
+
+  app.route('/', dashboard.app)
+  // Before the dashboard's pages, which own GET / unless it carries a ClickHouse query.
+  app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access, attempts, addressOf }))
+  app.route('/', pages)
+  app.notFound((c) => c.json({ error: 'not found' }, 404))
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse()
+    // ClickHouse quotes the query in its messages, values and all: the log gets its code and type only.
+    const { code, type } = error as { code?: unknown; type?: unknown }
+    const what = typeof code === 'string' && /^\d+$/.test(code) ? `ClickHouse error ${code}${typeof type === 'string' ? ` (${type})` : ''}` : error.message
+    log.error(`unhandled error on ${c.req.method} ${c.req.path}: ${what}`)
+    return c.json({ error: 'internal error' }, 500)
+  })
+
+  const rest = getRequestListener(app.fetch)
+  return {
+    app,
+    listener: (req, res) => (req.url === EVENT_PATH || req.url?.startsWith(`${EVENT_PATH}?`) ? ingest(req, res) : rest(req, res)),
+    storage,
+    access: dashboard.access,
+    counters,
+    writer,
+    async close() {
+      clearInterval(maintenance)
+      await Promise.allSettled([...inFlight])
+      try {
+        await writer.close()
+      } finally {
+        await readOnly.close()
+        await storage.close()
+      }
+    },
+  }
+}

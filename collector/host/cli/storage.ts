@@ -1,0 +1,32 @@
+/** One-off commands' access to ClickHouse, and a progress bar for their long jobs. */
+import { describeStorage, openStorage, type Storage } from '../../../sql/client.ts'
+import { migrate } from '../../../sql/migrate.ts'
+import { clickhouseOptions, type Config } from '../config.ts'
+
+/** Opens ClickHouse for a one-off command, with the advice to stop the server if it holds the directory. */
+export async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
+  let storage: Storage
+  try {
+    storage = openStorage(clickhouseOptions(config))
+    await migrate(storage, undefined, undefined, config.clickhouseCluster)
+  } catch (error) {
+    throw new Error(`cannot open ${describeStorage(clickhouseOptions(config))} (${(error as Error).message}); if "cairn serve" is running on it, stop it first`)
+  }
+  try {
+    return await run(storage)
+  } finally {
+    await storage.close()
+  }
+}
+
+/** A progress bar on stderr for long jobs. */
+export function progress(label: string): (done: number, total: number) => void {
+  const started = Date.now()
+  return (done, total) => {
+    const width = 30
+    const filled = Math.round((done / total) * width)
+    const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000))
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en')}/${total.toLocaleString('en')} (${rate.toLocaleString('en')}/s)`)
+    if (done >= total) process.stderr.write('\n')
+  }
+}

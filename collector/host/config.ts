@@ -1,0 +1,120 @@
+/** Configuration: read once from the environment, validated, then passed down as one typed object. */
+import { resolve } from 'node:path'
+import type { ClickHouseOptions } from '../../sql/client.ts'
+import { normalizeSite } from '../ingest/sites.ts'
+import { isTimeZone } from '../../dashboard/server/range.ts'
+
+export interface Config {
+  /** TCP port of the one Cairn server. */
+  port: number
+  /** Interface to listen on. */
+  host: string
+  /** Embedded ClickHouse data directory (ignored when `clickhouseUrl` is set). */
+  dataDir: string
+  /** A ClickHouse server's HTTP URL; unset means the embedded engine. */
+  clickhouseUrl: string | undefined
+  clickhouseUser: string
+  clickhousePassword: string
+  /** A ClickHouse cluster's name: DDL runs ON CLUSTER with replicated and distributed tables. */
+  clickhouseCluster: string | undefined
+  /** Sites (domains, without `www.`) whose events are accepted. */
+  sites: string[]
+  /** Each site's time zone for reports (IANA name), UTC unless given as `example.com=Europe/Paris`. */
+  timeZones: Record<string, string>
+  /** CAIRN_SITES was not set: the demo site is seeded on a first start. */
+  demo: boolean
+  /** Number of reverse-proxy hops whose `X-Forwarded-For` entries are trusted, counted from the right; 0 = use the socket. */
+  trustProxy: number
+  /** Bits of an IPv4 address kept (24 keeps a.b.c.0, 16 keeps a.b.0.0). */
+  ipv4Prefix: 16 | 24
+  /** Bits of an IPv6 address kept. */
+  ipv6Prefix: 32 | 48
+  /** Lifetime of the visitor cookie from its first deposit, in days (never extended). */
+  cookieDays: number
+  /** Months events are kept before ClickHouse deletes them (TTL). */
+  retentionMonths: number
+  /** Events per second and burst allowed per (truncated address, site). */
+  rateLimit: { perSecond: number; burst: number }
+  /** Events accepted but not yet in ClickHouse beyond which new ones get 503 (ClickHouse down for long). */
+  spoolMaxEvents: number
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>
+
+/** The defaults make `npm start` work with no configuration: embedded engine in ./data, site `localhost`. */
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.CAIRN_DATA_DIR || './data'),
+    clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    clickhouseUser: env.CLICKHOUSE_USER || 'default',
+    clickhousePassword: env.CLICKHOUSE_PASSWORD || '',
+    clickhouseCluster: env.CLICKHOUSE_CLUSTER || undefined,
+    ...sites(env.CAIRN_SITES),
+    demo: !env.CAIRN_SITES,
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    ipv4Prefix: oneOf(env, 'CAIRN_IPV4_PREFIX', [24, 16] as const),
+    ipv6Prefix: oneOf(env, 'CAIRN_IPV6_PREFIX', [48, 32] as const),
+    // 180 days is the most: consent to statistics is valid for 6 months from its first deposit.
+    cookieDays: integer(env, 'CAIRN_COOKIE_DAYS', 180, 1, 180),
+    // 25 months: the CNIL's ceiling for consent-exempt audience measurement.
+    retentionMonths: integer(env, 'CAIRN_RETENTION_MONTHS', 25, 1, 120),
+    spoolMaxEvents: integer(env, 'CAIRN_SPOOL_MAX_EVENTS', 1_000_000, 1, 100_000_000),
+    rateLimit: { perSecond: integer(env, 'CAIRN_RATE_LIMIT', 20, 1, 100_000), burst: integer(env, 'CAIRN_RATE_BURST', 100, 1, 1_000_000) },
+  }
+}
+
+/** Where ClickHouse is, as the storage layer takes it. */
+export function clickhouseOptions(config: Config): ClickHouseOptions {
+  return { url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir }
+}
+
+/** `demo.example` for the demo data (first, so the dashboard opens on it) and `localhost` for trying Cairn out, unless CAIRN_SITES says otherwise. */
+export const DEFAULT_SITES = 'demo.example,localhost'
+export const DEMO_SITE = 'demo.example'
+
+function sites(value: string | undefined): { sites: string[]; timeZones: Record<string, string> } {
+  const timeZones: Record<string, string> = {}
+  const list: string[] = []
+  for (const entry of (value || DEFAULT_SITES).split(',').filter((e) => e.trim())) {
+    const [domain = '', timeZone = 'UTC'] = entry.split('=')
+    const site = normalizeSite(domain)
+    if (!/^[a-z0-9.-]+(:\d+)?$/.test(site)) {
+      throw new ConfigError(`CAIRN_SITES: "${site}" is not a domain; give a comma-separated list like "example.com,shop.example.com=Europe/Paris"`)
+    }
+    if (!isTimeZone(timeZone.trim())) throw new ConfigError(`CAIRN_SITES: "${timeZone}" is not a time zone; use an IANA name such as Europe/Paris`)
+    if (!list.includes(site)) list.push(site)
+    timeZones[site] = timeZone.trim()
+  }
+  if (list.length === 0) throw new ConfigError('CAIRN_SITES is empty; give at least one domain, e.g. CAIRN_SITES=example.com')
+  return { sites: list, timeZones }
+}
+
+function trustProxy(value: string | undefined): number {
+  if (!value || value === 'false' || value === '0') return 0
+  if (value === 'true') return 1
+  const hops = Number(value)
+  if (!Number.isInteger(hops) || hops < 0 || hops > 10) {
+    throw new ConfigError(`TRUST_PROXY: "${value}" is not valid; use "true" (one proxy in front) or the number of proxy hops`)
+  }
+  return hops
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: "${raw}" must be an integer from ${min} to ${max}`)
+  return n
+}
+
+function oneOf<T extends number>(env: Env, name: string, allowed: readonly [T, ...T[]]): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return allowed[0]
+  const found = allowed.find((a) => String(a) === raw)
+  if (found === undefined) throw new ConfigError(`${name}: "${raw}" is not allowed; use one of ${allowed.join(', ')}`)
+  return found
+}
