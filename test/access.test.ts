@@ -55,6 +55,27 @@ describe('without credentials', () => {
   })
 })
 
+describe('refusals', () => {
+  it('come in one shape: {error}, and {errors} naming the fields at fault', async () => {
+    const { cookie } = await login('viewer@example.com', 'viewer password 1')
+    const answers = await Promise.all([
+      call('GET', `/api/stats/${mine}/aggregate?period=fortnight`, { cookie }),
+      call('GET', `/api/stats/${mine}/aggregate`),
+      call('GET', `/api/stats/${theirs}/aggregate`, { cookie }),
+      call('GET', '/api/stats/nowhere.example/aggregate', { cookie }),
+      call('GET', '/api/nothing-here', { cookie }),
+      fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'text/plain' } }),
+    ])
+    expect(answers.map((r) => r.status)).toEqual([400, 401, 403, 404, 404, 415])
+    for (const response of answers) {
+      const body = (await response.json()) as Record<string, unknown>
+      expect(Object.keys(body).filter((k) => k !== 'error' && k !== 'errors')).toEqual([])
+      expect(body.error).toEqual(expect.any(String))
+      if (response.status === 400 || response.status === 415) expect(Object.values(body.errors as object).every((v) => typeof v === 'string')).toBe(true)
+    }
+  })
+})
+
 describe('logged in', () => {
   it('sets a strictly necessary session cookie and reads only permitted sites', async () => {
     const { response, cookie } = await login('viewer@example.com', 'viewer password 1')

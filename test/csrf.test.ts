@@ -93,7 +93,7 @@ describe('over HTTP', () => {
     for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       const response = await send(method, path, { ...own(), ...(type && { 'content-type': type }) }, body)
       expect(response.status, type).toBe(415)
-      expect(await response.json()).toEqual({ errors: { 'content-type': 'must be application/json' } })
+      expect(await response.json()).toEqual({ error: 'send JSON', errors: { 'content-type': 'must be application/json' } })
     }
   })
 

@@ -30,6 +30,7 @@ import { dashboardApi } from '../../dashboard/server/routes.ts'
 import type { Access } from '../../dashboard/server/auth/access.ts'
 import { LoginAttempts } from '../../dashboard/server/auth/attempts.ts'
 import { sameOrigin } from '../../dashboard/server/auth/same-origin.ts'
+import { HttpError, notFound } from '../../dashboard/server/http-error.ts'
 import { clientAddress, isSecure, truncateIp } from '../ingest/address.ts'
 import { Sessions } from '../ingest/sessions.ts'
 import { UserAgentParser } from '../ingest/user-agent.ts'
@@ -142,14 +143,15 @@ export async function createCollector(config: Config, options: CollectorOptions 
   // Before the dashboard's pages, which own GET / unless it carries a ClickHouse query.
   app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access, attempts, addressOf }))
   app.route('/', pages)
-  app.notFound((c) => c.json({ error: 'not found' }, 404))
+  app.notFound((c) => notFound(`route ${c.req.method} ${c.req.path}`).response(c))
   app.onError((error, c) => {
+    if (error instanceof HttpError) return error.response(c)
     if (error instanceof HTTPException) return error.getResponse()
     // ClickHouse quotes the query in its messages, values and all: the log gets its code and type only.
     const { code, type } = error as { code?: unknown; type?: unknown }
     const what = typeof code === 'string' && /^\d+$/.test(code) ? `ClickHouse error ${code}${typeof type === 'string' ? ` (${type})` : ''}` : error.message
     log.error(`unhandled error on ${c.req.method} ${c.req.path}: ${what}`)
-    return c.json({ error: 'internal error' }, 500)
+    return new HttpError(500, 'internal error').response(c)
   })
 
   const rest = getRequestListener(app.fetch)

@@ -3,14 +3,9 @@
  * here typed; an invalid one is a 400 naming the parameter.
  */
 import { FILTER_NAMES, type Filters } from './filters.ts'
+import { invalid } from './http-error.ts'
 import { FIRST_DAY, LAST_DAY, PERIODS, isDay, localDate, resolveRange, daysBetween, type DateRange, type Period } from './range.ts'
 import { BREAKDOWNS, type BreakdownName, type BreakdownOptions } from './stats.ts'
-
-export class ParamError extends Error {
-  constructor(readonly errors: Record<string, string>) {
-    super(Object.entries(errors).map(([k, v]) => `${k} ${v}`).join('; '))
-  }
-}
 
 const MAX_FILTER_CHARS = 2000
 
@@ -46,7 +41,7 @@ export function parseRangeQuery(query: Record<string, string>, timeZone: string,
     else if (name === 'consent' && value !== 'true' && value !== 'false') errors[name] = 'must be true or false'
     else filters[name] = value
   }
-  if (Object.keys(errors).length > 0) throw new ParamError(errors)
+  if (Object.keys(errors).length > 0) throw invalid(errors)
   return { range: resolveRange(period, localDate(nowMs, timeZone), custom), compare: compare === 'previous', filters }
 }
 
@@ -58,7 +53,7 @@ export function parseBreakdownOptions(query: Record<string, string>, name: Break
   if (direction !== 'asc' && direction !== 'desc') errors.sort = 'direction must be asc or desc'
   const limit = integer(query.limit, 10, 1, 1000, 'limit', errors)
   const offset = integer(query.offset, 0, 0, 1_000_000, 'offset', errors)
-  if (Object.keys(errors).length > 0) throw new ParamError(errors)
+  if (Object.keys(errors).length > 0) throw invalid(errors)
   return { sort: { metric, direction: direction as 'asc' | 'desc' }, limit, offset }
 }
 

@@ -7,10 +7,11 @@ import { Hono, type Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { LOGIN_COOKIE, principalOf } from './auth/credentials.ts'
 import type { Storage } from '../../sql/client.ts'
-import { Access, LOGIN_DAYS, canAdmin, canRead, type Principal } from './auth/access.ts'
+import { Access, LOGIN_DAYS, authorize, canAdmin, canRead, type Principal } from './auth/access.ts'
+import { invalid, notFound, tooMany, unauthenticated } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
-import { ParamError, integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
+import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { previousRange } from './range.ts'
 import { BREAKDOWNS, BREAKDOWN_NAMES, aggregate, breakdown, realtime, recentSessions, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
 
@@ -39,27 +40,17 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     await next()
   })
 
-  app.onError((error, c) => {
-    if (error instanceof ParamError) return c.json({ errors: error.errors }, 400)
-    throw error
-  })
-
   app.post('/api/auth/login', async (c) => {
     const body = (await c.req.json().catch(() => null)) as { email?: unknown; password?: unknown } | null
-    if (!body || typeof body.email !== 'string' || typeof body.password !== 'string') {
-      return c.json({ errors: { body: 'must be JSON {"email": "…", "password": "…"}' } }, 400)
-    }
+    if (!body || typeof body.email !== 'string' || typeof body.password !== 'string') throw invalid({ body: 'must be JSON {"email": "…", "password": "…"}' })
     const address = options.addressOf(c)
     // Past the limit the answer comes before any password is checked, so it is the same for a right one.
     const wait = options.attempts.retryAfter(body.email, address)
-    if (wait > 0) {
-      c.header('Retry-After', String(wait))
-      return c.json({ error: `too many failed attempts; try again in ${Math.ceil(wait / 60)} min` }, 429)
-    }
+    if (wait > 0) throw tooMany('failed attempts', wait)
     const principal = await access.authenticate(body.email, body.password)
     if (!principal) {
       options.attempts.failed(body.email, address)
-      return c.json({ error: 'wrong email or password' }, 401)
+      throw unauthenticated('wrong email or password')
     }
     const token = await access.startLogin(body.email)
     // Strictly necessary: it keeps a user logged in, nothing else. No consent needed, no tracking.
@@ -74,24 +65,17 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     return c.body(null, 204)
   })
 
-  /** 401 without valid credentials, 403 without rights on the site, 404 for a site Cairn does not track. */
-  const guard = (c: Context<Env>, site: string, need: 'read' | 'admin'): Response | undefined => {
-    const principal = c.get('principal')
-    if (!principal) return c.json({ error: 'log in, or send an API key as "Authorization: Bearer <key>"' }, 401)
-    if (!sites.has(site)) return c.json({ error: `${site} is not a site of this Cairn` }, 404)
-    if (need === 'read' ? !canRead(principal, site) : !canAdmin(principal, site)) return c.json({ error: `no ${need} access to ${site}` }, 403)
-    return undefined
-  }
+  const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))
 
   app.get('/api/auth/me', (c) => {
     const principal = c.get('principal')
-    if (!principal) return c.json({ error: 'not logged in' }, 401)
+    if (!principal) throw unauthenticated()
     return c.json(principal.kind === 'share' ? { share: true, site: principal.site } : { email: principal.email })
   })
 
   app.get('/api/sites', (c) => {
     const principal = c.get('principal')
-    if (!principal) return c.json({ error: 'not logged in' }, 401)
+    if (!principal) throw unauthenticated()
     return c.json({
       sites: options.sites
         .filter((s) => canRead(principal, s.name))
@@ -101,23 +85,22 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   app.get('/api/sites/:site/shares', async (c) => {
     const site = c.req.param('site')
-    return guard(c, site, 'admin') ?? c.json({ shares: await access.shares(site) })
+    guard(c, site, 'admin')
+    return c.json({ shares: await access.shares(site) })
   })
 
   app.post('/api/sites/:site/shares', async (c) => {
     const site = c.req.param('site')
-    const denied = guard(c, site, 'admin')
-    if (denied) return denied
-    const principal = c.get('principal') as Extract<Principal, { kind: 'user' }>
+    const principal = guard(c, site, 'admin') as Extract<Principal, { kind: 'user' }>
     const { secret, prefix } = await access.createShare(site, principal.email)
     return c.json({ prefix, path: `/share/${secret}` }, 201)
   })
 
   app.delete('/api/sites/:site/shares/:prefix', async (c) => {
     const site = c.req.param('site')
-    const denied = guard(c, site, 'admin')
-    if (denied) return denied
-    return (await access.revokeShare(site, c.req.param('prefix'))) ? c.body(null, 204) : c.json({ error: 'no such shared link' }, 404)
+    guard(c, site, 'admin')
+    if (!(await access.revokeShare(site, c.req.param('prefix')))) throw notFound('shared link')
+    return c.body(null, 204)
   })
 
   const statsQuery = (c: Context<Env>, site: string) => {
@@ -130,7 +113,8 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   const stats = (path: string, handler: (c: Context<Env>, site: string) => Promise<Response>) =>
     app.get(`/api/stats/:site/${path}`, (c) => {
       const site = c.req.param('site')!
-      return guard(c, site, 'read') ?? handler(c, site)
+      guard(c, site, 'read')
+      return handler(c, site)
     })
 
   stats('aggregate', async (c, site) => {
@@ -147,10 +131,10 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   stats('breakdown/:name', async (c, site) => {
     const name = c.req.param('name') as BreakdownName
-    if (!BREAKDOWN_NAMES.includes(name)) throw new ParamError({ breakdown: `must be one of ${BREAKDOWN_NAMES.join(', ')}` })
+    if (!BREAKDOWN_NAMES.includes(name)) throw invalid({ breakdown: `must be one of ${BREAKDOWN_NAMES.join(', ')}` })
     const { query } = statsQuery(c, site)
     const format = c.req.query('format') ?? 'json'
-    if (format !== 'json' && format !== 'csv') throw new ParamError({ format: 'must be json or csv' })
+    if (format !== 'json' && format !== 'csv') throw invalid({ format: 'must be json or csv' })
     const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), name))
     if (format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8')
@@ -167,7 +151,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const errors: Record<string, string> = {}
     const limit = integer(c.req.query('limit'), 20, 1, 100, 'limit', errors)
     const offset = integer(c.req.query('offset'), 0, 0, 100_000, 'offset', errors)
-    if (Object.keys(errors).length > 0) throw new ParamError(errors)
+    if (Object.keys(errors).length > 0) throw invalid(errors)
     return c.json({ range: query.range, sessions: await recentSessions(options.storage, query, limit, offset) })
   })
 

@@ -21,7 +21,7 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await authorizedFetch(path, init)
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { error?: string; errors?: Record<string, string> }
-    const message = body.error ?? Object.entries(body.errors ?? {}).map(([k, v]) => `${k} ${v}`).join('; ')
+    const message = body.errors ? Object.entries(body.errors).map(([k, v]) => `${k} ${v}`).join('; ') : body.error
     throw new ApiError(response.status, message || `the server answered ${response.status}`)
   }
   return response.status === 204 ? (undefined as T) : ((await response.json()) as T)

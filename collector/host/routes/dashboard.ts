@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
+import { notFound } from '../../../dashboard/server/http-error.ts'
 import { loadBuiltFiles, sendBuiltFile } from '../built-files.ts'
 
 export const dashboardDist = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url))
@@ -26,7 +27,7 @@ export function dashboardRoute(dir = dashboardDist): Hono {
   app.get('/share/:token', (c) => sendBuiltFile(c, page, { ...PAGE_HEADERS, 'Referrer-Policy': 'no-referrer' }))
   app.get('/assets/:file', (c) => {
     const asset = assets.get(c.req.param('file'))
-    if (!asset) return c.json({ error: 'no such file' }, 404)
+    if (!asset) throw notFound('file')
     return sendBuiltFile(c, asset, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' })
   })
   return app

@@ -9,7 +9,8 @@ import { cors } from 'hono/cors'
 import type { Storage } from '../../../sql/client.ts'
 import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, type VisitorKey } from '../../../sql/privacy.ts'
 import { principalOf } from '../../../dashboard/server/auth/credentials.ts'
-import { canAdmin, type Access } from '../../../dashboard/server/auth/access.ts'
+import { authorize, canAdmin, type Access } from '../../../dashboard/server/auth/access.ts'
+import { forbidden, HttpError, invalid } from '../../../dashboard/server/http-error.ts'
 import { FIRST_DAY, LAST_DAY, isDay } from '../../../dashboard/server/range.ts'
 import { COOKIE_NAME, cookieVisitorId, expiredCookie, parseCookie } from '../../ingest/visitor.ts'
 
@@ -26,9 +27,8 @@ export interface PrivacyRouteDeps {
   secure: (url: string, forwardedProto: string | undefined) => boolean
 }
 
-const NO_DATA = {
-  error: 'no data is tied to this browser: Cairn links data to a visitor only with their consent, through its cookie, and this browser has none',
-}
+const NO_DATA = () =>
+  new HttpError(404, 'no data is tied to this browser: Cairn links data to a visitor only with their consent, through its cookie, and this browser has none')
 
 export function privacyRoute(deps: PrivacyRouteDeps): Hono {
   const app = new Hono()
@@ -42,7 +42,7 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
 
   app.get('/api/privacy/me', async (c) => {
     const keys = keysOf(getCookie(c, COOKIE_NAME))
-    if (!keys) return c.json(NO_DATA, 404)
+    if (!keys) throw NO_DATA()
     const data = await exportVisitor(deps.storage, keys)
     await record(deps.storage, 'export', keys, 'visitor')
     c.header('Content-Disposition', 'attachment; filename="my-cairn-data.json"')
@@ -51,7 +51,7 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
 
   app.delete('/api/privacy/me', async (c) => {
     const keys = keysOf(getCookie(c, COOKIE_NAME))
-    if (!keys) return c.json(NO_DATA, 404)
+    if (!keys) throw NO_DATA()
     await eraseVisitor(deps.storage, keys, 'visitor', deps.cluster)
     c.header('Set-Cookie', expiredCookie(deps.secure(c.req.url, c.req.header('x-forwarded-proto'))))
     return c.json({ erased: true })
@@ -59,24 +59,19 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
   // The DPO's requests, for admins of the site (the same as `cairn privacy …`, while the server runs).
   app.post('/api/sites/:site/privacy', async (c) => {
     const site = c.req.param('site')
-    const principal = await principalOf(c, deps.access)
-    if (!principal) return c.json({ error: 'log in, or send an API key as "Authorization: Bearer <key>"' }, 401)
-    if (!deps.sites.includes(site)) return c.json({ error: `${site} is not a site of this Cairn` }, 404)
-    if (!canAdmin(principal, site)) return c.json({ error: `no admin access to ${site}` }, 403)
+    const principal = authorize(await principalOf(c, deps.access), site, 'admin', (s) => deps.sites.includes(s))
     const body = (await c.req.json().catch(() => null)) as { action?: unknown; visitor_id?: unknown; before?: unknown } | null
     const by = principal.kind === 'user' ? principal.email : 'share'
     if (body?.action === 'anonymize') {
-      if (!canAdmin(principal, '*')) return c.json({ error: 'anonymising touches every site: it needs an admin of every site' }, 403)
-      if (typeof body.before !== 'string' || !isDay(body.before)) return c.json({ errors: { before: `must be a date YYYY-MM-DD from ${FIRST_DAY} to ${LAST_DAY}` } }, 400)
+      if (!canAdmin(principal, '*')) throw forbidden('anonymising touches every site: it needs an admin of every site')
+      if (typeof body.before !== 'string' || !isDay(body.before)) throw invalid({ before: `must be a date YYYY-MM-DD from ${FIRST_DAY} to ${LAST_DAY}` })
       const monthStart = new Date(deps.now()).toISOString().slice(0, 8) + '01'
-      if (body.before > monthStart) return c.json({ errors: { before: `must be at most ${monthStart}: the current month is still being written` } }, 400)
+      if (body.before > monthStart) throw invalid({ before: `must be at most ${monthStart}: the current month is still being written` })
       await anonymizeBefore(deps.storage, `${body.before} 00:00:00`, by, deps.cluster, deps.now())
       return c.json({ anonymized: body.before })
     }
-    if (body?.action !== 'export' && body?.action !== 'erase' && body?.action !== 'restrict') {
-      return c.json({ errors: { action: 'must be export, erase, restrict or anonymize' } }, 400)
-    }
-    if (typeof body.visitor_id !== 'string' || !/^\d{1,20}$/.test(body.visitor_id)) return c.json({ errors: { visitor_id: 'must be the visitor id, a number as a string' } }, 400)
+    if (body?.action !== 'export' && body?.action !== 'erase' && body?.action !== 'restrict') throw invalid({ action: 'must be export, erase, restrict or anonymize' })
+    if (typeof body.visitor_id !== 'string' || !/^\d{1,20}$/.test(body.visitor_id)) throw invalid({ visitor_id: 'must be the visitor id, a number as a string' })
     const keys = [{ site, visitorId: body.visitor_id }]
     if (body.action === 'export') {
       const data = await exportVisitor(deps.storage, keys)

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
+import { notFound } from '../../../dashboard/server/http-error.ts'
 import { loadBuiltFiles, sendBuiltFile } from '../built-files.ts'
 
 export const trackerDist = fileURLToPath(new URL('../../../tracker/dist/', import.meta.url))
@@ -13,7 +14,7 @@ export function trackerRoute(dir = trackerDist): Hono {
   const app = new Hono()
   app.get('/:file{cairn[\\w.]*\\.js}', (c) => {
     const script = scripts.get(c.req.param('file'))
-    if (!script) return c.json({ error: 'no such script' }, 404)
+    if (!script) throw notFound('script')
     return sendBuiltFile(c, script, {
       'Content-Type': 'text/javascript; charset=utf-8',
       'Cache-Control': 'public, max-age=86400, stale-while-revalidate=604800',

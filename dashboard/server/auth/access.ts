@@ -3,6 +3,7 @@
  * several Cairn servers share them. Every change is a new row version; reads use FINAL.
  */
 import type { Storage } from '../../../sql/client.ts'
+import { forbidden, notFound, unauthenticated } from '../http-error.ts'
 import { NO_USER_HASH, newSecret, sha256, verifyPassword } from './secrets.ts'
 
 export type Role = 'viewer' | 'admin'
@@ -257,4 +258,15 @@ export function canRead(principal: Principal, site: string): boolean {
 
 export function canAdmin(principal: Principal, site: string): boolean {
   return principal.kind === 'user' && (principal.roles.get(site) === 'admin' || principal.roles.get('*') === 'admin')
+}
+
+/**
+ * The principal, when it may `need` on `site`; otherwise the error that says why: 401 without valid
+ * credentials, 404 for a site Cairn does not track, 403 without the right on it.
+ */
+export function authorize(principal: Principal | undefined, site: string, need: 'read' | 'admin', tracked: (site: string) => boolean): Principal {
+  if (!principal) throw unauthenticated()
+  if (!tracked(site)) throw notFound(`site ${site} in this Cairn`)
+  if (need === 'read' ? !canRead(principal, site) : !canAdmin(principal, site)) throw forbidden(`no ${need} access to ${site}`)
+  return principal
 }

@@ -13,7 +13,8 @@
  * Clients that are not browsers send no `Origin`; they authenticate with an API key, which no other page
  * can make a browser send.
  */
-import type { Context, MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
+import { forbidden, notJson } from '../http-error.ts'
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -22,9 +23,7 @@ export interface SameOriginOptions {
   crossOrigin?: Record<string, (origin: string) => boolean>
 }
 
-function refuse(c: Context, why: string): Response {
-  return c.json({ errors: { origin: why } }, 403)
-}
+const refuse = (why: string) => forbidden(why, { origin: why })
 
 export function sameOrigin(options: SameOriginOptions = {}): MiddlewareHandler {
   return async (c, next) => {
@@ -34,12 +33,12 @@ export function sameOrigin(options: SameOriginOptions = {}): MiddlewareHandler {
     const allowedElsewhere = options.crossOrigin?.[c.req.path]
     const own = origin !== undefined && URL.parse(origin)?.host === c.req.header('host')
     if (origin !== undefined && !own && !(allowedElsewhere && origin !== 'null' && allowedElsewhere(origin))) {
-      return refuse(c, `requests from ${origin} may not change anything here`)
+      throw refuse(`requests from ${origin} may not change anything here`)
     }
-    if (!allowedElsewhere && (fetchSite === 'cross-site' || fetchSite === 'same-site')) return refuse(c, 'requests from another origin may not change anything here')
+    if (!allowedElsewhere && (fetchSite === 'cross-site' || fetchSite === 'same-site')) throw refuse('requests from another origin may not change anything here')
     // DELETE is never a "simple" request: from another origin it needs the preflight anyway.
     if (c.req.method !== 'DELETE' && !/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
-      return c.json({ errors: { 'content-type': 'must be application/json' } }, 415)
+      throw notJson()
     }
     return next()
   }
