@@ -119,6 +119,42 @@ describe.each(RANGES)('range %s', (_, rangeParams, [from, to]) => {
   })
 })
 
+describe('hostnames, versions, UTM content and term', () => {
+  const [from, to] = ['2026-10-22', '2026-11-20']
+  const numbers = (rows: Record<string, string>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'value' ? v : Number(v)])))
+
+  it('break down by an event attribute as SQL over the events does', async () => {
+    for (const [name, column, where, metrics] of [
+      ['hostname', 'hostname', "name = 'pageview'", 'uniqExact(visitor_id) AS visitors, count() AS pageviews'],
+      ['browser_version', 'browser_version', '1', 'uniqExact(visitor_id) AS visitors, uniqExact(session_id) AS visits'],
+      ['os_version', 'os_version', '1', 'uniqExact(visitor_id) AS visitors, uniqExact(session_id) AS visits'],
+    ] as const) {
+      const { rows } = await api(`breakdown/${name}`, { period: '30d', limit: '20' })
+      const expected = numbers(await sql(`SELECT ${column} AS value, ${metrics} ${EVENTS(where)} GROUP BY value ORDER BY visitors DESC, value LIMIT 20`, { from, to }))
+      expect(rows.length, name).toBeGreaterThan(1)
+      expect(rows, name).toEqual(expected)
+    }
+  })
+
+  it('break down by UTM content and term as SQL over the visits does, empty ones left out', async () => {
+    for (const name of ['utm_content', 'utm_term']) {
+      const { rows } = await api(`breakdown/${name}`, { period: '30d' })
+      const expected = numbers(await sql(`SELECT ${name} AS value, uniqExact(visitor_id) AS visitors, count() AS visits ${SESSIONS(`${name} != ''`)} GROUP BY value ORDER BY visitors DESC, value LIMIT 10`, { from, to }))
+      expect(rows.length, name).toBeGreaterThan(1)
+      expect(rows, name).toEqual(expected)
+    }
+  })
+
+  it('filter by them', async () => {
+    const host = `docs.${site}`
+    const { results } = await api('aggregate', { period: '30d', hostname: host, browser_version: '131', utm_term: '' })
+    const [events] = await sql(`SELECT uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews ${EVENTS("hostname = {host:String} AND browser_version = '131' AND utm_term = ''")}`, { from, to, host })
+    const [visits] = await sql(`SELECT count() AS visits ${SESSIONS("utm_term = '' AND session_id IN (SELECT session_id FROM cairn.events WHERE site = {site:String} AND hostname = {host:String} AND browser_version = '131')")}`, { from, to, host })
+    expect(Number(events!.visitors)).toBeGreaterThan(0)
+    expect([results.visitors, results.pageviews, results.visits]).toEqual([Number(events!.visitors), Number(events!.pageviews), Number(visits!.visits)])
+  })
+})
+
 describe('other reports', () => {
   it('filters by entry page: the events of visits that began there', async () => {
     const [from, to] = ['2026-10-22', '2026-11-20']
@@ -157,7 +193,7 @@ describe('other reports', () => {
     const response = await fetch(`${server.url}/api/stats/${site}/breakdown/country?period=30d&format=csv&limit=3`, { headers: { authorization: `Bearer ${key}` } })
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const lines = (await response.text()).trim().split('\r\n')
-    expect(lines[0]).toBe('value,visitors,visits')
+    expect(lines[0]).toBe('country,visitors,visits')
     expect(lines).toHaveLength(4)
     const json = await api('breakdown/country', { period: '30d', limit: '3' })
     expect(lines.slice(1)).toEqual(json.rows.map((r: { value: string; visitors: number; visits: number }) => `${r.value},${r.visitors},${r.visits}`))

@@ -5,23 +5,18 @@
  */
 import { randomUint64 } from './random-ids.ts'
 import type { Storage } from '../../sql/client.ts'
+import { DIMENSIONS } from '../../sql/dimensions.ts'
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
 /** About 320 MB of open visits (~320 bytes each, measured). */
 const MAX_OPEN_SESSIONS = 1_000_000
 
-/** Where a visit came from, fixed by its first event and stamped on every later one. */
-export interface Attribution {
-  referrer: string
-  referrer_source: string
-  utm_source: string
-  utm_medium: string
-  utm_campaign: string
-  utm_content: string
-  utm_term: string
-}
+type AttributionColumn = 'referrer' | Extract<(typeof DIMENSIONS)[number], { attribution: true }>['column']
 
-export const ATTRIBUTION_COLUMNS = ['referrer', 'referrer_source', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'] as const
+/** Where a visit came from (its referrer and the attribution dimensions), fixed by its first event and stamped on every later one. */
+export type Attribution = Record<AttributionColumn, string>
+
+export const ATTRIBUTION_COLUMNS: AttributionColumn[] = ['referrer', ...DIMENSIONS.flatMap((d) => ('attribution' in d ? [d.column] : []))]
 
 export interface Session {
   id: string

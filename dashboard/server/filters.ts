@@ -1,44 +1,31 @@
 /**
- * Dashboard filters, each a column and a bound parameter, never text pasted into SQL. A visit's
- * attributes (source, UTM, client, country, consent) are on every event and on every partial row of
- * cairn.sessions_data, so they filter both directly. A page or an event name selects the visits that
- * have one; an entry page, the events of visits that began there.
+ * Dashboard filters, each a column and a bound parameter, never text pasted into SQL (the dimensions are
+ * declared in sql/dimensions.ts). A visit's attributes (source, UTM, client, country, consent) are on
+ * every event and on every partial row of cairn.sessions_data, so they filter both directly. An event's
+ * own attribute (page, event name, hostname, versions) selects those events, and the visits that have
+ * one; an entry page, the events of visits that began there.
  */
+import { DIMENSIONS, FILTERS, type FilterName } from '../../sql/dimensions.ts'
 
-/** Filters that are attributes of the visit: the column in cairn.events and in cairn.sessions_data. */
-const VISIT_ATTRIBUTES = {
-  source: 'referrer_source',
-  utm_source: 'utm_source',
-  utm_medium: 'utm_medium',
-  utm_campaign: 'utm_campaign',
-  utm_content: 'utm_content',
-  utm_term: 'utm_term',
-  country: 'country_code',
-  browser: 'browser',
-  os: 'os',
-  device: 'device',
-  consent: 'consent',
-} as const
-
-/** Filters on one event of the visit. */
-const EVENT_ATTRIBUTES = { page: 'pathname', event: 'name' } as const
-
-export const FILTER_NAMES = [...Object.keys(VISIT_ATTRIBUTES), ...Object.keys(EVENT_ATTRIBUTES), 'entry_page'] as FilterName[]
-export type FilterName = keyof typeof VISIT_ATTRIBUTES | keyof typeof EVENT_ATTRIBUTES | 'entry_page'
+export { FILTERS as FILTER_NAMES, type FilterName }
 export type Filters = Partial<Record<FilterName, string>>
 
-const condition = (column: string, name: string) => (name === 'consent' ? 'consent = {f_consent:Bool}' : `${column} = {f_${name}:String}`)
+const filterable = DIMENSIONS.filter((d) => d.filter)
+const VISIT = filterable.filter((d) => d.kind === 'visit')
+const EVENT = filterable.filter((d) => d.kind === 'event')
+
+const condition = (d: (typeof filterable)[number]) => `${d.column} = {f_${d.name}:${d.type}}`
+const given = (filters: Filters) => (d: (typeof filterable)[number]) => filters[d.name as FilterName] !== undefined
 
 export function filterParams(filters: Filters): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(filters).map(([name, value]) => [`f_${name}`, name === 'consent' ? value === 'true' : value]))
+  return Object.fromEntries(
+    filterable.filter(given(filters)).map((d) => [`f_${d.name}`, d.type === 'Bool' ? filters[d.name as FilterName] === 'true' : filters[d.name as FilterName]]),
+  )
 }
 
 /** Conditions for cairn.events rows in the range. */
 export function eventConditions(filters: Filters): string {
-  const conditions: string[] = []
-  for (const [name, column] of Object.entries({ ...VISIT_ATTRIBUTES, ...EVENT_ATTRIBUTES })) {
-    if (filters[name as FilterName] !== undefined) conditions.push(condition(column, name))
-  }
+  const conditions = [...VISIT, ...EVENT].filter(given(filters)).map(condition)
   if (filters.entry_page !== undefined) {
     conditions.push(`session_id IN (
       SELECT session_id FROM cairn.sessions_data
@@ -50,16 +37,13 @@ export function eventConditions(filters: Filters): string {
 
 /** Conditions for cairn.sessions_data rows (before the merge) of visits started in the range. */
 export function visitConditions(filters: Filters): string {
-  const conditions: string[] = []
-  for (const [name, column] of Object.entries(VISIT_ATTRIBUTES)) {
-    if (filters[name as FilterName] !== undefined) conditions.push(condition(column, name))
-  }
-  const onEvents = Object.entries(EVENT_ATTRIBUTES).filter(([name]) => filters[name as FilterName] !== undefined)
+  const conditions = VISIT.filter(given(filters)).map(condition)
+  const onEvents = EVENT.filter(given(filters))
   if (onEvents.length > 0) {
     conditions.push(`session_id IN (
       SELECT session_id FROM cairn.events
       WHERE site = {site:String} AND timestamp >= toDateTime64({from_incl:String}, 3, {tz:String}) AND timestamp < toDateTime64({events_to:String}, 3, {tz:String})
-        AND ${onEvents.map(([name, column]) => condition(column, name)).join(' AND ')})`)
+        AND ${onEvents.map(condition).join(' AND ')})`)
   }
   return conditions.map((c) => ` AND ${c}`).join('')
 }

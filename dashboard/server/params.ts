@@ -5,7 +5,7 @@
 import { FILTER_NAMES, type Filters } from './filters.ts'
 import { invalid } from './http-error.ts'
 import { FIRST_DAY, LAST_DAY, PERIODS, isDay, localDate, resolveRange, daysBetween, type DateRange, type Period } from './range.ts'
-import { BREAKDOWNS, type BreakdownName, type BreakdownOptions } from './stats.ts'
+import { breakdownOf, type BreakdownName, type BreakdownOptions } from './stats.ts'
 
 const MAX_FILTER_CHARS = 2000
 
@@ -47,7 +47,7 @@ export function parseRangeQuery(query: Record<string, string>, timeZone: string,
 
 export function parseBreakdownOptions(query: Record<string, string>, name: BreakdownName): BreakdownOptions {
   const errors: Record<string, string> = {}
-  const metrics: readonly string[] = BREAKDOWNS[name].metrics
+  const metrics: readonly string[] = breakdownOf(name).breakdown.metrics
   const [metric = metrics[0]!, direction = 'desc'] = (query.sort ?? '').split(':').filter(Boolean)
   if (metric !== 'value' && !metrics.includes(metric)) errors.sort = `must be one of ${[...metrics, 'value'].join(', ')}, optionally with :asc or :desc`
   if (direction !== 'asc' && direction !== 'desc') errors.sort = 'direction must be asc or desc'

@@ -13,7 +13,7 @@ import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { previousRange } from './range.ts'
-import { BREAKDOWNS, BREAKDOWN_NAMES, aggregate, breakdown, realtime, recentSessions, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
+import { BREAKDOWN_NAMES, aggregate, breakdown, breakdownOf, realtime, recentSessions, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
 
 export interface DashboardOptions {
   storage: Storage
@@ -136,12 +136,14 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const format = c.req.query('format') ?? 'json'
     if (format !== 'json' && format !== 'csv') throw invalid({ format: 'must be json or csv' })
     const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), name))
+    const metrics = breakdownOf(name).breakdown.metrics
     if (format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8')
       c.header('Content-Disposition', `attachment; filename="${site}-${name}-${query.range.from}-${query.range.to}.csv"`)
-      return c.body(toCsv(rows, ['value', ...BREAKDOWNS[name].metrics]))
+      // The value's column is named by the dimension: a sheet of several exports says what each is.
+      return c.body(toCsv(rows, ['value', ...metrics], [name, ...metrics]))
     }
-    return c.json({ range: query.range, metrics: BREAKDOWNS[name].metrics, rows })
+    return c.json({ range: query.range, metrics, rows })
   })
 
   stats('realtime', async (c, site) => c.json({ visitors: await realtime(options.storage, site, options.now()) }))

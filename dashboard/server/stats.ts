@@ -5,6 +5,7 @@
  * that started in it, as Plausible does.
  */
 import type { Storage } from '../../sql/client.ts'
+import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName, type Metric } from '../../sql/dimensions.ts'
 import { eventConditions, filterParams, visitConditions, type Filters } from './filters.ts'
 import { addDays, buckets, type DateRange } from './range.ts'
 
@@ -173,37 +174,18 @@ export async function timeseries(storage: Storage, q: StatsQuery): Promise<Serie
   return (await summary(storage, q)).points
 }
 
-/**
- * Each breakdown: where its rows come from (the events of the range, or the visits started in it), what
- * it groups by, and which metrics it shows.
- */
-export const BREAKDOWNS = {
-  page: { from: 'events', dimension: 'pathname', where: "name = 'pageview'", metrics: ['visitors', 'pageviews'] },
-  entry_page: { from: 'visits', dimension: 'entry_page', metrics: ['visits', 'visitors', 'bounce_rate'] },
-  exit_page: { from: 'visits', dimension: 'exit_page', metrics: ['visits', 'visitors', 'bounce_rate'] },
-  source: { from: 'visits', dimension: 'referrer_source', metrics: ['visitors', 'visits'] },
-  utm_source: { from: 'visits', dimension: 'utm_source', where: "utm_source != ''", metrics: ['visitors', 'visits'] },
-  utm_medium: { from: 'visits', dimension: 'utm_medium', where: "utm_medium != ''", metrics: ['visitors', 'visits'] },
-  utm_campaign: { from: 'visits', dimension: 'utm_campaign', where: "utm_campaign != ''", metrics: ['visitors', 'visits'] },
-  download: { from: 'events', dimension: 'link_url', where: "name = 'download'", metrics: ['count', 'visitors'] },
-  outbound: { from: 'events', dimension: 'link_url', where: "name = 'outbound'", metrics: ['count', 'visitors'] },
-  country: { from: 'visits', dimension: 'country_code', metrics: ['visitors', 'visits'] },
-  browser: { from: 'visits', dimension: 'browser', metrics: ['visitors', 'visits'] },
-  os: { from: 'visits', dimension: 'os', metrics: ['visitors', 'visits'] },
-  device: { from: 'visits', dimension: 'device', metrics: ['visitors', 'visits'] },
-  event: { from: 'events', dimension: 'name', where: "name NOT IN ('pageview', 'download', 'outbound')", metrics: ['count', 'visitors'] },
-  consent: { from: 'visits', dimension: 'consent', metrics: ['visitors', 'visits'] },
-} as const satisfies Record<string, { from: 'events' | 'visits'; dimension: string; where?: string; metrics: readonly string[] }>
+/** What each metric of a breakdown counts, by where its rows come from (sql/dimensions.ts says which it shows). */
+const METRIC_SQL: Record<'events' | 'visits', Partial<Record<Metric, string>>> = {
+  events: { visitors: 'uniqExact(visitor_id)', visits: 'uniqExact(session_id)', pageviews: 'count()', count: 'count()' },
+  visits: { visitors: 'uniqExact(visitor_id)', visits: 'count()', bounce_rate: 'round(avg(is_bounce) * 100)' },
+}
 
-export type BreakdownName = keyof typeof BREAKDOWNS
-export const BREAKDOWN_NAMES = Object.keys(BREAKDOWNS) as BreakdownName[]
+export type BreakdownName = (typeof BREAKDOWN_NAMES)[number]
+export { BREAKDOWN_NAMES }
 
-const METRIC_SQL: Record<string, string> = {
-  visitors: 'uniqExact(visitor_id)',
-  visits: 'count()',
-  pageviews: 'count()',
-  count: 'count()',
-  bounce_rate: 'round(avg(is_bounce) * 100)',
+/** A breakdown's dimension, with its breakdown (every name of BREAKDOWN_NAMES has one). */
+export function breakdownOf(name: BreakdownName): Dimension & { breakdown: NonNullable<Dimension['breakdown']> } {
+  return DIMENSION[name as DimensionName] as Dimension & { breakdown: NonNullable<Dimension['breakdown']> }
 }
 
 export interface BreakdownOptions {
@@ -215,15 +197,15 @@ export interface BreakdownOptions {
 export type BreakdownRow = { value: string } & Record<string, number>
 
 export async function breakdown(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions): Promise<BreakdownRow[]> {
-  const def = BREAKDOWNS[name]
+  const { column, breakdown: def } = breakdownOf(name)
   const { where, params } = scope(q)
-  const metrics = def.metrics.map((m) => `${METRIC_SQL[m]} AS ${m}`).join(', ')
-  const extra = 'where' in def ? ` AND ${def.where}` : ''
-  const source = def.from === 'events' ? `FROM cairn.events WHERE ${where}${extra}` : `FROM ${visits(q, [def.dimension])} WHERE 1${extra}`
+  const metrics = def.metrics.map((m) => `${METRIC_SQL[def.from][m]} AS ${m}`).join(', ')
+  const extra = def.where ? ` AND ${def.where}` : ''
+  const source = def.from === 'events' ? `FROM cairn.events WHERE ${where}${extra}` : `FROM ${visits(q, [column])} WHERE 1${extra}`
   // The sort column is one of this breakdown's own metric names (validated by the caller), or the value.
   const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `${options.sort.metric} ${options.sort.direction}, value`
   const result = await rows<Record<string, string>>(storage, `
-    SELECT toString(${def.dimension}) AS value, ${metrics} ${source}
+    SELECT toString(${column}) AS value, ${metrics} ${source}
     GROUP BY value ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     { ...params, limit: options.limit, offset: options.offset })
   return result.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'value' ? v : Number(v)])) as BreakdownRow)

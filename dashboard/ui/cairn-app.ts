@@ -4,6 +4,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit'
 import { ApiError, api, isShared } from './api.ts'
+import { DIMENSIONS, PANELS } from '../../sql/dimensions.ts'
 import { describeValue, type Tab } from './cairn-breakdown.ts'
 import { shown } from './text.ts'
 import { FILTER_LABELS, PERIOD_LABELS, readState, writeState, type Metric, type ViewState } from './state.ts'
@@ -21,31 +22,15 @@ interface Site {
   admin: boolean
 }
 
-const VISITORS = ['visitors', 'visits']
-const PANELS: { heading: string; tabs: Tab[]; wide?: boolean }[] = [
-  { heading: 'Sources', tabs: [
-    { label: 'Sources', breakdown: 'source', filter: 'source', metrics: VISITORS },
-    { label: 'Campaigns', breakdown: 'utm_campaign', filter: 'utm_campaign', metrics: VISITORS },
-    { label: 'UTM sources', breakdown: 'utm_source', filter: 'utm_source', metrics: VISITORS },
-    { label: 'UTM mediums', breakdown: 'utm_medium', filter: 'utm_medium', metrics: VISITORS },
-  ] },
-  { heading: 'Pages', tabs: [
-    { label: 'Top pages', breakdown: 'page', filter: 'page', metrics: ['visitors', 'pageviews'] },
-    { label: 'Entry pages', breakdown: 'entry_page', filter: 'entry_page', metrics: ['visits', 'bounce_rate'] },
-    { label: 'Exit pages', breakdown: 'exit_page', metrics: ['visits', 'visitors'] },
-  ] },
-  { heading: 'Downloads', tabs: [
-    { label: 'Files', breakdown: 'download', metrics: ['count', 'visitors'] },
-    { label: 'Outbound links', breakdown: 'outbound', metrics: ['count', 'visitors'] },
-  ] },
-  { heading: 'Countries', tabs: [{ label: 'Country', breakdown: 'country', filter: 'country', metrics: VISITORS }] },
-  { heading: 'Devices', tabs: [
-    { label: 'Browsers', breakdown: 'browser', filter: 'browser', metrics: VISITORS },
-    { label: 'OS', breakdown: 'os', filter: 'os', metrics: VISITORS },
-    { label: 'Devices', breakdown: 'device', filter: 'device', metrics: VISITORS },
-  ] },
-  { heading: 'Events', tabs: [{ label: 'Custom events', breakdown: 'event', filter: 'event', metrics: ['count', 'visitors'] }] },
-]
+/** The panels and their tabs, from the one declaration of dimensions. */
+const PANEL_TABS: { heading: string; tabs: Tab[] }[] = PANELS.map((heading) => ({
+  heading,
+  tabs: DIMENSIONS.flatMap((d): Tab[] =>
+    'breakdown' in d && 'panel' in d.breakdown && d.breakdown.panel === heading
+      ? [{ label: d.breakdown.tab, breakdown: d.name, metrics: [...d.breakdown.metrics], ...(d.filter && { filter: d.name }) }]
+      : [],
+  ),
+}))
 
 export class CairnApp extends LitElement {
   static override styles = css`
@@ -168,7 +153,7 @@ export class CairnApp extends LitElement {
         <cairn-top-stats .view=${v}></cairn-top-stats>
         <cairn-graph .view=${v}></cairn-graph>
         <div class="grid">
-          ${PANELS.map((p) => html`<cairn-breakdown class=${p.wide ? 'wide' : ''} .heading=${p.heading} .tabs=${p.tabs} .view=${v}></cairn-breakdown>`)}
+          ${PANEL_TABS.map((p) => html`<cairn-breakdown .heading=${p.heading} .tabs=${p.tabs} .view=${v}></cairn-breakdown>`)}
           <cairn-consent .view=${v}></cairn-consent>
           <cairn-sessions class="wide" .view=${v}></cairn-sessions>
         </div>

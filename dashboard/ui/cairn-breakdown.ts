@@ -1,6 +1,7 @@
 /** One panel of ranked rows (pages, sources, countries …) with tabs; clicking a row filters the dashboard. */
 import { LitElement, css, html, nothing } from 'lit'
 import { Task, initialState } from '@lit/task'
+import { DIMENSION, type DimensionName } from '../../sql/dimensions.ts'
 import { api, authorizedFetch, formatNumber } from './api.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
@@ -23,10 +24,12 @@ interface Row {
 const METRIC_LABELS: Record<string, string> = { visitors: 'Visitors', visits: 'Visits', pageviews: 'Pageviews', count: 'Count', bounce_rate: 'Bounce' }
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' })
 
-export function describeValue(breakdown: string, value: string): string {
-  if (breakdown === 'source' && value === '') return 'Direct / None'
-  if (breakdown === 'consent') return value === 'true' ? 'With consent (cookie)' : 'Cookieless'
-  if (breakdown === 'country') {
+/** A dimension's value as people read it, by how the declaration says it is shown. */
+export function describeValue(dimension: string, value: string): string {
+  const display = DIMENSION[dimension as DimensionName]?.display ?? 'text'
+  if (display === 'source' && value === '') return 'Direct / None'
+  if (display === 'consent') return value === 'true' ? 'With consent (cookie)' : 'Cookieless'
+  if (display === 'country') {
     if (!value) return 'Unknown'
     const flag = String.fromCodePoint(...[...value].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65))
     return `${flag} ${regionNames.of(value) ?? value}`

@@ -3,11 +3,10 @@
  * so a view can be bookmarked, shared and restored by a reload.
  */
 
-export const FILTER_LABELS: Record<string, string> = {
-  page: 'Page', entry_page: 'Entry page', source: 'Source', utm_source: 'UTM source', utm_medium: 'UTM medium',
-  utm_campaign: 'UTM campaign', utm_content: 'UTM content', utm_term: 'UTM term', country: 'Country', browser: 'Browser',
-  os: 'OS', device: 'Device', event: 'Event', consent: 'Consent',
-}
+import { DIMENSIONS } from '../../sql/dimensions.ts'
+
+/** What each filter is, for its chip: from the one declaration of dimensions. */
+export const FILTER_LABELS: Record<string, string> = Object.fromEntries(DIMENSIONS.filter((d) => d.filter).map((d) => [d.name, d.label]))
 
 export const PERIOD_LABELS: Record<string, string> = {
   today: 'Today', yesterday: 'Yesterday', '7d': 'Last 7 days', '30d': 'Last 30 days', month: 'Month to date',

@@ -10,7 +10,8 @@ export const WEEKDAY = [0.55, 1, 1, 0.98, 0.95, 0.85, 0.5]
 export interface Source {
   referrer: string
   referrer_source: string
-  utm?: { source: string; medium: string; campaigns: string[] }
+  /** UTM tags: a campaign each, and where the campaign has them, the ad's content and the search term. */
+  utm?: { source: string; medium: string; campaigns: string[]; contents?: string[]; terms?: string[] }
 }
 
 export const SOURCES: Weighted<Source> = [
@@ -27,9 +28,9 @@ export const SOURCES: Weighted<Source> = [
   [{ referrer: 't.co', referrer_source: 'X' }, 2],
   [{ referrer: 'www.linkedin.com/feed', referrer_source: 'LinkedIn' }, 3],
   [{ referrer: 'l.facebook.com', referrer_source: 'Facebook' }, 2],
-  [{ referrer: 'mail.google.com', referrer_source: 'Newsletter', utm: { source: 'newsletter', medium: 'email', campaigns: ['march-update', 'spring-launch', 'webinar-invite', 'product-digest-42'] } }, 5],
-  [{ referrer: '', referrer_source: 'linkedin-ads', utm: { source: 'linkedin-ads', medium: 'cpc', campaigns: ['eu-privacy', 'dpo-retargeting'] } }, 2],
-  [{ referrer: 'www.google.com', referrer_source: 'google-ads', utm: { source: 'google-ads', medium: 'cpc', campaigns: ['brand', 'cookieless-analytics', 'plausible-alternative'] } }, 2.5],
+  [{ referrer: 'mail.google.com', referrer_source: 'Newsletter', utm: { source: 'newsletter', medium: 'email', campaigns: ['march-update', 'spring-launch', 'webinar-invite', 'product-digest-42'], contents: ['header-link', 'hero-button', 'footer-link'] } }, 5],
+  [{ referrer: '', referrer_source: 'linkedin-ads', utm: { source: 'linkedin-ads', medium: 'cpc', campaigns: ['eu-privacy', 'dpo-retargeting'], contents: ['carousel-a', 'carousel-b', 'video'] } }, 2],
+  [{ referrer: 'www.google.com', referrer_source: 'google-ads', utm: { source: 'google-ads', medium: 'cpc', campaigns: ['brand', 'cookieless-analytics', 'plausible-alternative'], contents: ['text-ad-1', 'text-ad-2'], terms: ['cookieless analytics', 'gdpr analytics', 'plausible alternative', 'matomo alternative'] } }, 2.5],
   [{ referrer: 'blog.example.org/analytics-roundup', referrer_source: 'blog.example.org' }, 0.7],
   [{ referrer: 'dev.to/top/week', referrer_source: 'dev.to' }, 0.6],
   [{ referrer: 'lobste.rs', referrer_source: 'lobste.rs' }, 0.4],

@@ -101,18 +101,21 @@ export async function generateDemo(storage: Storage, options: DemoOptions): Prom
     const consent = random() < 0.35
     const visitor = consent ? returning[Math.floor(random() ** 2 * returning.length)]! : { id: id64(), client: pick.client(), country: pick.country() }
     const source = pick.source()
-    const campaign = source.utm ? source.utm.campaigns[Math.floor(random() * source.utm.campaigns.length)]! : ''
+    const oneOf = (list: string[] | undefined) => (list ? list[Math.floor(random() * list.length)]! : '')
+    const campaign = oneOf(source.utm?.campaigns)
+    const [content, term] = [oneOf(source.utm?.contents), oneOf(source.utm?.terms)]
     const session = { id: id64(), start: clickhouseTime(start) }
     const ip = `::ffff:${Math.floor(random() * 223) + 1}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.0`
     const base = {
       site: options.site, visitor_id: visitor.id, session_id: session.id, session_start: session.start, consent,
       hostname: options.site, referrer: source.referrer, referrer_source: source.referrer_source,
-      utm_source: source.utm?.source ?? '', utm_medium: source.utm?.medium ?? '', utm_campaign: campaign, utm_content: '', utm_term: '',
+      utm_source: source.utm?.source ?? '', utm_medium: source.utm?.medium ?? '', utm_campaign: campaign, utm_content: content, utm_term: term,
       ...visitor.client, country_code: visitor.country, ip_truncated: ip,
     }
     // event_id is left to the column's DEFAULT generateUUIDv4(): a third of the generation time otherwise.
+    // The documentation is served from its own subdomain, as sites on several hosts are.
     const event = (name: string, at: number, pathname: string, extra: Partial<DemoRow> = {}): DemoRow => ({
-      ...base, name, timestamp: clickhouseTime(at), pathname, interactive: true,
+      ...base, name, timestamp: clickhouseTime(at), pathname, hostname: pathname.startsWith('/docs') ? `docs.${options.site}` : options.site, interactive: true,
       link_url: '', props: {}, engagement_ms: 0, scroll_depth: 0, ...extra,
     })
     // 45 % of visits see one page; the rest a few more.
