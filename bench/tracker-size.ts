@@ -4,7 +4,8 @@
  * transfers about 1.9 KB, Umami's 2.4 KB.
  */
 import { readFileSync } from 'node:fs'
-import { brotliSize, buildTracker, distDir, gzipSize } from '../tracker/build.ts'
+import { brotliSize, buildTracker, gzipSize } from '../tracker/build.ts'
+import { TRACKER_DIST as distDir } from '../tracker/dist.ts'
 
 const PLAUSIBLE_FULL_GZIP = 1900
 const sizes = await buildTracker()

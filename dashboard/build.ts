@@ -6,16 +6,16 @@ import { build } from 'esbuild'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { DASHBOARD_DIST } from './dist.ts'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-export const dashboardDist = here + 'dist/'
 
 export async function buildDashboard(): Promise<{ bundle: string; bytes: number }> {
-  rmSync(dashboardDist, { recursive: true, force: true })
-  mkdirSync(dashboardDist + 'assets', { recursive: true })
+  rmSync(DASHBOARD_DIST, { recursive: true, force: true })
+  mkdirSync(DASHBOARD_DIST + 'assets', { recursive: true })
   const result = await build({
     entryPoints: [here + 'ui/main.ts'],
-    outdir: dashboardDist + 'assets',
+    outdir: DASHBOARD_DIST + 'assets',
     entryNames: 'app.[hash]',
     bundle: true,
     minify: true,
@@ -29,7 +29,7 @@ export async function buildDashboard(): Promise<{ bundle: string; bytes: number 
   const [output, meta] = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.js'))!
   const bundle = basename(output)
   writeFileSync(
-    dashboardDist + 'index.html',
+    DASHBOARD_DIST + 'index.html',
     `<!doctype html>
 <html lang="en">
 <head>

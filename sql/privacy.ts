@@ -65,7 +65,7 @@ export async function restrictVisitor(storage: Storage, keys: VisitorKey[], requ
 
 export async function restrictedVisitors(storage: Storage): Promise<Set<string>> {
   const result = await storage.query({ query: 'SELECT site, toString(visitor_id) AS v FROM cairn.restrictions FINAL', format: 'JSONEachRow' })
-  return new Set((await result.json<{ site: string; v: string }>()).map((r) => `${r.site}\0${r.v}`))
+  return new Set((await result.json<{ site: string; v: string }>()).map((r) => visitorKey(r.site, r.v)))
 }
 
 export async function record(storage: Storage, kind: string, keys: VisitorKey[], requestedBy: string, detail = ''): Promise<void> {
@@ -84,9 +84,9 @@ export async function record(storage: Storage, kind: string, keys: VisitorKey[],
  * current month), since a partition that still receives events cannot be swapped without losing some.
  */
 export async function anonymizeBefore(storage: Storage, before: string, requestedBy: string, cluster?: string, nowMs = Date.now()): Promise<number> {
-  if (cluster) throw new Error('anonymising on a cluster is not supported yet; run it shard by shard with CLICKHOUSE_URL pointing at each')
+  if (cluster) throw new Error('anonymising is not supported on a cluster: it swaps rewritten partitions in, which Cairn does on one server only')
   const monthStart = new Date(nowMs).toISOString().slice(0, 8) + '01 00:00:00'
-  if (before > monthStart) throw new Error(`--before must be at most ${monthStart.slice(0, 10)}: the current month is still being written`)
+  if (before > monthStart) throw new Error(`anonymising stops at ${monthStart.slice(0, 10)} at the latest: the current month is still being written`)
   const params = { before }
   const partitions = await (
     await storage.query({ query: "SELECT DISTINCT toYYYYMM(timestamp) AS p FROM cairn.events WHERE timestamp < toDateTime64({before:String}, 3, 'UTC') ORDER BY p", query_params: params, format: 'JSONEachRow' })
@@ -120,7 +120,12 @@ export async function anonymizeBefore(storage: Storage, before: string, requeste
   return partitions.length
 }
 
+/** One visitor of one site, as a string: how visitors are keyed wherever one is looked up. */
+export function visitorKey(site: string, visitorId: string): string {
+  return `${site}\0${visitorId}`
+}
+
 /** How a visitor appears in the request log: never their id, a hash of it. */
 export function subjectOf(key: VisitorKey): string {
-  return createHash('sha256').update(`${key.site}\0${key.visitorId}`).digest('hex')
+  return createHash('sha256').update(visitorKey(key.site, key.visitorId)).digest('hex')
 }

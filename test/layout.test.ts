@@ -28,8 +28,9 @@ const RULES: { part: string; may: string[]; types?: string[] }[] = [
   // The process host (composition root, CLI, static files, health, privacy routes, demo) uses everything.
   { part: 'collector/host/', may: ['collector/', 'dashboard/', 'sql/', 'tracker/'] },
   { part: 'collector/bin/', may: ['collector/host/'] },
-  { part: 'dashboard/build.ts', may: ['dashboard/'] },
-  { part: 'tracker/build.ts', may: ['tracker/'] },
+  // The builds and where they put their files.
+  { part: 'dashboard/', may: ['dashboard/'] },
+  { part: 'tracker/', may: ['tracker/'] },
 ]
 
 /** Route modules: mounted by the composition root, imported by nothing else. */

@@ -2,7 +2,8 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { gunzipSync, brotliDecompressSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { adapters, distDir, gzipSize } from '../tracker/build.ts'
+import { adapters, gzipSize } from '../tracker/build.ts'
+import { TRACKER_DIST as distDir } from '../tracker/dist.ts'
 import { TestServer, uniqueSite } from './helpers/server.ts'
 
 describe('size budget (gzip -9)', () => {
@@ -15,9 +16,8 @@ describe('size budget (gzip -9)', () => {
   })
 
   it('builds one adapter per supported banner, plus auto', () => {
-    expect(readdirSync(distDir).sort()).toEqual(
-      ['cairn.js', ...['auto', 'axeptio', 'cookiebot', 'gcm', 'hubspot', 'klaro', 'onetrust', 'tarteaucitron', 'tcf'].map((n) => `cairn.consent.${n}.js`)].sort(),
-    )
+    expect(adapters).toEqual(expect.arrayContaining(['auto', 'tcf', 'gcm', 'onetrust', 'tarteaucitron']))
+    expect(readdirSync(distDir).sort()).toEqual(['cairn.js', ...adapters.map((n) => `cairn.consent.${n}.js`)].sort())
   })
 })
 

@@ -8,9 +8,9 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { minify } from 'terser'
+import { TRACKER_DIST } from './dist.ts'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-export const distDir = here + 'dist/'
 
 /** Every file in src/consent/ but the shared helper is a banner adapter with `start()`. */
 export const adapters = readdirSync(here + 'src/consent')
@@ -30,7 +30,7 @@ export async function buildTracker(): Promise<Record<string, number>> {
     })
     outputs[`cairn.consent.${name}.js`] = adapter.outputFiles[0]!.text
   }
-  mkdirSync(distDir, { recursive: true })
+  mkdirSync(TRACKER_DIST, { recursive: true })
   const sizes: Record<string, number> = {}
   for (const [file, bundled] of Object.entries(outputs)) {
     const { code } = await minify(bundled.replace(/^"use strict";/, ''), {
@@ -39,7 +39,7 @@ export async function buildTracker(): Promise<Record<string, number>> {
       compress: { passes: 5, unsafe: true, unsafe_arrows: true, pure_getters: true, hoist_funs: true },
       format: { comments: false },
     })
-    writeFileSync(distDir + file, code!)
+    writeFileSync(TRACKER_DIST + file, code!)
     sizes[file] = gzipSize(Buffer.from(code!))
   }
   return sizes

@@ -22,6 +22,7 @@ import { COOKIE_NAME, cookieVisitorId, cookielessVisitorId, decideIdentity, expi
 import type { Counters } from './counters.ts'
 import type { RateLimiter } from './rate-limit.ts'
 import type { Log } from './log.ts'
+import { visitorKey } from '../../sql/privacy.ts'
 
 export interface EventRouteDeps {
   settings: IngestSettings
@@ -32,7 +33,7 @@ export interface EventRouteDeps {
   userAgents: UserAgentParser
   countries: CountryLookup
   counters: Counters
-  /** `${site}\0${visitor_id}` of visitors who asked that their data no longer be processed. */
+  /** Visitors (by sql/privacy.ts's visitorKey) who asked that their data no longer be processed. */
   restricted: Set<string>
   rateLimiter: RateLimiter
   /** Past this many events waiting for ClickHouse, new ones are refused with 503 rather than accepted. */
@@ -156,7 +157,7 @@ export function eventRoute(deps: EventRouteDeps): (req: IncomingMessage, res: Se
     for (const site of event.domains) {
       const visitorId =
         identity.kind === 'cookie' ? cookieVisitorId(site, identity.cookie) : cookielessId(deps.sessions, salts!, site, ip, userAgent, nowMs)
-      if (deps.restricted.has(`${site}\0${visitorId}`)) continue
+      if (deps.restricted.has(visitorKey(site, visitorId))) continue
       // An engagement report only extends a visit; alone it is no visit (Plausible does the same).
       if (event.name === 'engagement' && !deps.sessions.find(site, visitorId, nowMs)) continue
       const page = pageFields(event, site)

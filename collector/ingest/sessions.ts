@@ -6,6 +6,7 @@
 import { randomUint64 } from './random-ids.ts'
 import type { Storage } from '../../sql/client.ts'
 import { DIMENSIONS } from '../../sql/dimensions.ts'
+import { visitorKey } from '../../sql/privacy.ts'
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
 /** About 320 MB of open visits (~320 bytes each, measured). */
@@ -37,13 +38,13 @@ export class Sessions {
 
   /** The visitor's session if it is still open at `nowMs`. */
   find(site: string, visitorId: string, nowMs: number): Session | undefined {
-    const session = this.active.get(`${site}\0${visitorId}`)
+    const session = this.active.get(visitorKey(site, visitorId))
     return session && nowMs - session.lastMs < this.timeoutMs ? session : undefined
   }
 
   /** Continues the open session or starts a new one attributed to `source`, and records activity at `nowMs`. */
   touch(site: string, visitorId: string, nowMs: number, source: Attribution): Session {
-    const key = `${site}\0${visitorId}`
+    const key = visitorKey(site, visitorId)
     let session = this.find(site, visitorId, nowMs)
     if (!session) session = { id: randomUint64(), startMs: nowMs, lastMs: nowMs, source }
     session.lastMs = Math.max(session.lastMs, nowMs)
@@ -81,7 +82,7 @@ export class Sessions {
     const rows = await result.json<{ site: string; visitor: string; session: string; start_ms: string; last_ms: string } & Attribution>()
     for (const r of rows) {
       const source = Object.fromEntries(ATTRIBUTION_COLUMNS.map((c) => [c, r[c]])) as unknown as Attribution
-      this.active.set(`${r.site}\0${r.visitor}`, { id: r.session, startMs: Number(r.start_ms), lastMs: Number(r.last_ms), source })
+      this.active.set(visitorKey(r.site, r.visitor), { id: r.session, startMs: Number(r.start_ms), lastMs: Number(r.last_ms), source })
     }
     return rows.length
   }

@@ -3,9 +3,12 @@
  * page script. `answered` starts it as a returning visitor who already granted; otherwise it starts
  * unanswered. Every fake exposes `grant()` and `withdraw()`, which act as the visitor clicking the banner.
  */
-export type Cmp = 'tcf' | 'gcm' | 'hubspot' | 'cookiebot' | 'onetrust' | 'klaro' | 'axeptio' | 'tarteaucitron'
+import { adapters } from '../../tracker/build.ts'
 
-export const CMPS: Cmp[] = ['tcf', 'gcm', 'hubspot', 'cookiebot', 'onetrust', 'klaro', 'axeptio', 'tarteaucitron']
+export type Cmp = string
+
+/** Every banner the tracker has an adapter for (tracker/src/consent/, the one list); `auto` finds them. */
+export const CMPS: Cmp[] = adapters.filter((a) => a !== 'auto')
 
 /** Script for the page's <head>, before the tracker, as sites install their banner. */
 export function cmpScript(cmp: Cmp, answered: boolean): string {
@@ -91,5 +94,7 @@ export function cmpScript(cmp: Cmp, answered: boolean): string {
         if (${g}) setTimeout(function () { document.dispatchEvent(new Event('cairn_allowed')) }, 100);
         window.grant = function () { tarteaucitron.state.cairn = true; document.dispatchEvent(new Event('cairn_allowed')) };
         window.withdraw = function () { tarteaucitron.state.cairn = false; document.dispatchEvent(new Event('cairn_disallowed')) };`
+    default:
+      throw new Error(`no fake banner for the ${cmp} adapter: add one here, after its documented API`)
   }
 }

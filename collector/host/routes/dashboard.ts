@@ -2,12 +2,10 @@
  * The dashboard's page and its content-hashed bundle (dashboard/dist). The page is never cached (it names
  * the current bundle); the bundle is cached for a year. A strict CSP: the app loads nothing from elsewhere.
  */
-import { fileURLToPath } from 'node:url'
+import { DASHBOARD_DIST } from '../../../dashboard/dist.ts'
 import { Hono } from 'hono'
 import { notFound } from '../../../dashboard/server/http-error.ts'
 import { loadBuiltFiles, sendBuiltFile } from '../built-files.ts'
-
-export const dashboardDist = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url))
 
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
@@ -18,7 +16,7 @@ const PAGE_HEADERS = {
   'Referrer-Policy': 'same-origin',
 }
 
-export function dashboardRoute(dir = dashboardDist): Hono {
+export function dashboardRoute(dir = DASHBOARD_DIST): Hono {
   const page = loadBuiltFiles(dir, /^index\.html$/, 'index.html').get('index.html')!
   const assets = loadBuiltFiles(dir + 'assets/', /^app\.[\w-]+\.js$/, '')
   const app = new Hono()

@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { cors } from 'hono/cors'
 import type { Storage } from '../../../sql/client.ts'
-import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, type VisitorKey } from '../../../sql/privacy.ts'
+import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, visitorKey, type VisitorKey } from '../../../sql/privacy.ts'
 import { principalOf } from '../../../dashboard/server/auth/credentials.ts'
 import { authorize, canAdmin, type Access } from '../../../dashboard/server/auth/access.ts'
 import { forbidden, HttpError, invalid } from '../../../dashboard/server/http-error.ts'
@@ -81,7 +81,7 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
     if (body.action === 'erase') await eraseVisitor(deps.storage, keys, by, deps.cluster)
     else {
       await restrictVisitor(deps.storage, keys, by)
-      deps.restricted.add(`${site}\0${body.visitor_id}`)
+      deps.restricted.add(visitorKey(site, body.visitor_id))
     }
     return c.json({ [body.action === 'erase' ? 'erased' : 'restricted']: body.visitor_id })
   })

@@ -2,14 +2,12 @@
  * The tracker scripts (tracker/dist): cairn.js and the cairn.consent.*.js adapter modules, with a day of
  * caching plus ETag revalidation, since the URL a site embeds never changes.
  */
-import { fileURLToPath } from 'node:url'
+import { TRACKER_DIST } from '../../../tracker/dist.ts'
 import { Hono } from 'hono'
 import { notFound } from '../../../dashboard/server/http-error.ts'
 import { loadBuiltFiles, sendBuiltFile } from '../built-files.ts'
 
-export const trackerDist = fileURLToPath(new URL('../../../tracker/dist/', import.meta.url))
-
-export function trackerRoute(dir = trackerDist): Hono {
+export function trackerRoute(dir = TRACKER_DIST): Hono {
   const scripts = loadBuiltFiles(dir, /^cairn[\w.]*\.js$/, 'cairn.js')
   const app = new Hono()
   app.get('/:file{cairn[\\w.]*\\.js}', (c) => {
