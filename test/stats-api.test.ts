@@ -193,10 +193,17 @@ describe('other reports', () => {
     const response = await fetch(`${server.url}/api/stats/${site}/breakdown/country?period=30d&format=csv&limit=3`, { headers: { authorization: `Bearer ${key}` } })
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     const lines = (await response.text()).trim().split('\r\n')
-    expect(lines[0]).toBe('country,visitors,visits')
+    // Headers for people, in the request's language (English without one).
+    expect(lines[0]).toBe('Country,Visitors,Visits')
+    expect(response.headers.get('content-language')).toBe('en')
     expect(lines).toHaveLength(4)
     const json = await api('breakdown/country', { period: '30d', limit: '3' })
     expect(lines.slice(1)).toEqual(json.rows.map((r: { value: string; visitors: number; visits: number }) => `${r.value},${r.visitors},${r.visits}`))
+    const french = await fetch(`${server.url}/api/stats/${site}/breakdown/source?period=30d&format=csv`, { headers: { authorization: `Bearer ${key}`, 'accept-language': 'fr-FR,fr;q=0.9' } })
+    expect((await french.text()).split('\r\n')[0]).toBe('Source,Visiteurs,Visites')
+    expect(french.headers.get('content-language')).toBe('fr')
+    const byQuery = await fetch(`${server.url}/api/stats/${site}/breakdown/page?period=30d&format=csv&lang=fr`, { headers: { authorization: `Bearer ${key}` } })
+    expect((await byQuery.text()).split('\r\n')[0]).toBe('Page,Visiteurs,Pages vues')
   })
 })
 

@@ -117,6 +117,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     isSecure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
     attempts,
     addressOf,
+    cookieDays: config.cookieDays,
   })
   const userAgents = new UserAgentParser()
   const ingest = eventRoute({ settings: config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log,
@@ -143,7 +144,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
   // Before the dashboard's pages, which own GET / unless it carries a ClickHouse query.
   app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access, attempts, addressOf }))
   app.route('/', pages)
-  app.notFound((c) => notFound(`route ${c.req.method} ${c.req.path}`).response(c))
+  app.notFound((c) => notFound(['api.notFound.route', { method: c.req.method, path: c.req.path }]).response(c))
   app.onError((error, c) => {
     if (error instanceof HttpError) return error.response(c)
     if (error instanceof HTTPException) return error.getResponse()
@@ -151,7 +152,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     const { code, type } = error as { code?: unknown; type?: unknown }
     const what = typeof code === 'string' && /^\d+$/.test(code) ? `ClickHouse error ${code}${typeof type === 'string' ? ` (${type})` : ''}` : error.message
     log.error(`unhandled error on ${c.req.method} ${c.req.path}: ${what}`)
-    return new HttpError(500, 'internal error').response(c)
+    return new HttpError(500, ['api.internal']).response(c)
   })
 
   const rest = getRequestListener(app.fetch)

@@ -8,7 +8,9 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { LOGIN_COOKIE, principalOf } from './auth/credentials.ts'
 import type { Storage } from '../../sql/client.ts'
 import { Access, LOGIN_DAYS, authorize, canAdmin, canRead, type Principal } from './auth/access.ts'
-import { invalid, notFound, tooMany, unauthenticated } from './http-error.ts'
+import { LANGUAGES } from '../i18n/languages.ts'
+import { anyOf, translator } from '../i18n/translate.ts'
+import { forbidden, invalid, notFound, requestLanguage, tooMany, unauthenticated, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
@@ -25,6 +27,8 @@ export interface DashboardOptions {
   attempts: LoginAttempts
   /** The client's truncated address. */
   addressOf: (c: Context) => string
+  /** The visitor cookie's lifetime (CAIRN_COOKIE_DAYS). */
+  cookieDays: number
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
@@ -42,15 +46,15 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   app.post('/api/auth/login', async (c) => {
     const body = (await c.req.json().catch(() => null)) as { email?: unknown; password?: unknown } | null
-    if (!body || typeof body.email !== 'string' || typeof body.password !== 'string') throw invalid({ body: 'must be JSON {"email": "…", "password": "…"}' })
+    if (!body || typeof body.email !== 'string' || typeof body.password !== 'string') throw invalid({ body: ['api.field.loginBody'] })
     const address = options.addressOf(c)
     // Past the limit the answer comes before any password is checked, so it is the same for a right one.
     const wait = options.attempts.retryAfter(body.email, address)
-    if (wait > 0) throw tooMany('failed attempts', wait)
+    if (wait > 0) throw tooMany(wait)
     const principal = await access.authenticate(body.email, body.password)
     if (!principal) {
       options.attempts.failed(body.email, address)
-      throw unauthenticated('wrong email or password')
+      throw unauthenticated(['api.wrongPassword'])
     }
     const token = await access.startLogin(body.email)
     // Strictly necessary: it keeps a user logged in, nothing else. No consent needed, no tracking.
@@ -67,16 +71,30 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))
 
-  app.get('/api/auth/me', (c) => {
+  app.get('/api/auth/me', async (c) => {
     const principal = c.get('principal')
     if (!principal) throw unauthenticated()
-    return c.json(principal.kind === 'share' ? { share: true, site: principal.site } : { email: principal.email })
+    return c.json(principal.kind === 'share' ? { share: true, site: principal.site } : { email: principal.email, language: (await access.language(principal.email)) ?? null })
+  })
+
+  /** The user's own settings: the dashboard's language ('' or null: the browser's). */
+  app.patch('/api/auth/me', async (c) => {
+    const principal = c.get('principal')
+    if (!principal) throw unauthenticated()
+    if (principal.kind !== 'user') throw forbidden(['api.forbidden.shareSettings'])
+    const body = (await c.req.json().catch(() => null)) as { language?: unknown } | null
+    const language = body?.language ?? ''
+    if (language !== '' && !LANGUAGES.includes(language as never)) throw invalid({ language: ['api.field.oneOf', { choices: anyOf(LANGUAGES) }] })
+    await access.setLanguage(principal.email, language as string)
+    return c.json({ email: principal.email, language: language || null })
   })
 
   app.get('/api/sites', (c) => {
     const principal = c.get('principal')
     if (!principal) throw unauthenticated()
     return c.json({
+      // How long a consenting visitor's cookie lives, for the consent panel's note.
+      cookie_days: options.cookieDays,
       sites: options.sites
         .filter((s) => canRead(principal, s.name))
         .map((s) => ({ site: s.name, timezone: s.timeZone, admin: canAdmin(principal, s.name) })),
@@ -99,7 +117,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   app.delete('/api/sites/:site/shares/:prefix', async (c) => {
     const site = c.req.param('site')
     guard(c, site, 'admin')
-    if (!(await access.revokeShare(site, c.req.param('prefix')))) throw notFound('shared link')
+    if (!(await access.revokeShare(site, c.req.param('prefix')))) throw notFound(['api.notFound.share'])
     return c.body(null, 204)
   })
 
@@ -131,17 +149,21 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   stats('breakdown/:name', async (c, site) => {
     const name = c.req.param('name') as BreakdownName
-    if (!BREAKDOWN_NAMES.includes(name)) throw invalid({ breakdown: `must be one of ${BREAKDOWN_NAMES.join(', ')}` })
+    if (!BREAKDOWN_NAMES.includes(name)) throw invalid({ breakdown: ['api.field.oneOf', { choices: anyOf(BREAKDOWN_NAMES) }] })
     const { query } = statsQuery(c, site)
     const format = c.req.query('format') ?? 'json'
-    if (format !== 'json' && format !== 'csv') throw invalid({ format: 'must be json or csv' })
+    if (format !== 'json' && format !== 'csv') throw invalid({ format: ['api.field.oneOf', { choices: anyOf(['json', 'csv']) }] })
     const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), name))
     const metrics = breakdownOf(name).breakdown.metrics
     if (format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8')
       c.header('Content-Disposition', `attachment; filename="${site}-${name}-${query.range.from}-${query.range.to}.csv"`)
-      // The value's column is named by the dimension: a sheet of several exports says what each is.
-      return c.body(toCsv(rows, ['value', ...metrics], [name, ...metrics]))
+      // Headers for people, in the request's language: the dimension's label ("Source", "Pays"), then the
+      // metrics'. The value's column is named by the dimension, so a sheet of several exports says what each is.
+      const language = requestLanguage(c)
+      const say = translator(language)
+      c.header('Content-Language', language)
+      return c.body(toCsv(rows, ['value', ...metrics], [say(`dimension.${name}.label`), ...metrics.map((m) => say(`metric.${m}`))]))
     }
     return c.json({ range: query.range, metrics, rows })
   })
@@ -150,7 +172,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   stats('sessions', async (c, site) => {
     const { query } = statsQuery(c, site)
-    const errors: Record<string, string> = {}
+    const errors: Record<string, Said> = {}
     const limit = integer(c.req.query('limit'), 20, 1, 100, 'limit', errors)
     const offset = integer(c.req.query('offset'), 0, 0, 100_000, 'offset', errors)
     if (Object.keys(errors).length > 0) throw invalid(errors)

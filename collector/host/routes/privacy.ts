@@ -11,6 +11,7 @@ import { anonymizeBefore, eraseVisitor, exportVisitor, record, restrictVisitor, 
 import { principalOf } from '../../../dashboard/server/auth/credentials.ts'
 import { authorize, canAdmin, type Access } from '../../../dashboard/server/auth/access.ts'
 import { forbidden, HttpError, invalid } from '../../../dashboard/server/http-error.ts'
+import { anyOf } from '../../../dashboard/i18n/translate.ts'
 import { FIRST_DAY, LAST_DAY, isDay } from '../../../dashboard/server/range.ts'
 import { COOKIE_NAME, cookieVisitorId, expiredCookie, parseCookie } from '../../ingest/visitor.ts'
 
@@ -27,8 +28,7 @@ export interface PrivacyRouteDeps {
   secure: (url: string, forwardedProto: string | undefined) => boolean
 }
 
-const NO_DATA = () =>
-  new HttpError(404, 'no data is tied to this browser: Cairn links data to a visitor only with their consent, through its cookie, and this browser has none')
+const NO_DATA = () => new HttpError(404, ['api.privacy.noData'])
 
 export function privacyRoute(deps: PrivacyRouteDeps): Hono {
   const app = new Hono()
@@ -63,15 +63,15 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
     const body = (await c.req.json().catch(() => null)) as { action?: unknown; visitor_id?: unknown; before?: unknown } | null
     const by = principal.kind === 'user' ? principal.email : 'share'
     if (body?.action === 'anonymize') {
-      if (!canAdmin(principal, '*')) throw forbidden('anonymising touches every site: it needs an admin of every site')
-      if (typeof body.before !== 'string' || !isDay(body.before)) throw invalid({ before: `must be a date YYYY-MM-DD from ${FIRST_DAY} to ${LAST_DAY}` })
+      if (!canAdmin(principal, '*')) throw forbidden(['api.privacy.anonymizeAdmin'])
+      if (typeof body.before !== 'string' || !isDay(body.before)) throw invalid({ before: ['api.field.day', { first: FIRST_DAY, last: LAST_DAY }] })
       const monthStart = new Date(deps.now()).toISOString().slice(0, 8) + '01'
-      if (body.before > monthStart) throw invalid({ before: `must be at most ${monthStart}: the current month is still being written` })
+      if (body.before > monthStart) throw invalid({ before: ['api.field.beforeMonth', { day: monthStart }] })
       await anonymizeBefore(deps.storage, `${body.before} 00:00:00`, by, deps.cluster, deps.now())
       return c.json({ anonymized: body.before })
     }
-    if (body?.action !== 'export' && body?.action !== 'erase' && body?.action !== 'restrict') throw invalid({ action: 'must be export, erase, restrict or anonymize' })
-    if (typeof body.visitor_id !== 'string' || !/^\d{1,20}$/.test(body.visitor_id)) throw invalid({ visitor_id: 'must be the visitor id, a number as a string' })
+    if (body?.action !== 'export' && body?.action !== 'erase' && body?.action !== 'restrict') throw invalid({ action: ['api.field.oneOf', { choices: anyOf(['export', 'erase', 'restrict', 'anonymize']) }] })
+    if (typeof body.visitor_id !== 'string' || !/^\d{1,20}$/.test(body.visitor_id)) throw invalid({ visitor_id: ['api.field.visitorId'] })
     const keys = [{ site, visitorId: body.visitor_id }]
     if (body.action === 'export') {
       const data = await exportVisitor(deps.storage, keys)

@@ -12,7 +12,7 @@ export function trackerRoute(dir = TRACKER_DIST): Hono {
   const app = new Hono()
   app.get('/:file{cairn[\\w.]*\\.js}', (c) => {
     const script = scripts.get(c.req.param('file'))
-    if (!script) throw notFound('script')
+    if (!script) throw notFound(['api.notFound.file'])
     return sendBuiltFile(c, script, {
       'Content-Type': 'text/javascript; charset=utf-8',
       'Cache-Control': 'public, max-age=86400, stale-while-revalidate=604800',

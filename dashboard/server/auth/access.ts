@@ -92,6 +92,7 @@ export class Access {
     if (hash === undefined) return false
     for (const site of (await this.roles(email)).keys()) await this.insert('memberships', { email, site, role: 'viewer', deleted: true })
     await this.insert('users', { email, password_hash: '', deleted: true })
+    await this.insert('user_settings', { email, language: '' })
     await this.endLogins(email)
     await this.revokeKeys(email)
     return true
@@ -111,6 +112,16 @@ export class Access {
       users.set(r.email, roles)
     }
     return [...users].map(([email, roles]) => ({ email, roles }))
+  }
+
+  /** The dashboard language a user chose, or undefined when they chose none (their browser's applies). */
+  async language(email: string): Promise<string | undefined> {
+    const [row] = await this.rows<{ language: string }>('SELECT language FROM cairn.user_settings FINAL WHERE email = {email:String}', { email })
+    return row?.language || undefined
+  }
+
+  async setLanguage(email: string, language: string): Promise<void> {
+    await this.insert('user_settings', { email, language })
   }
 
   async passwordHash(email: string): Promise<string | undefined> {
@@ -266,7 +277,7 @@ export function canAdmin(principal: Principal, site: string): boolean {
  */
 export function authorize(principal: Principal | undefined, site: string, need: 'read' | 'admin', tracked: (site: string) => boolean): Principal {
   if (!principal) throw unauthenticated()
-  if (!tracked(site)) throw notFound(`site ${site} in this Cairn`)
-  if (need === 'read' ? !canRead(principal, site) : !canAdmin(principal, site)) throw forbidden(`no ${need} access to ${site}`)
+  if (!tracked(site)) throw notFound(['api.notFound.site', { site }])
+  if (need === 'read' ? !canRead(principal, site) : !canAdmin(principal, site)) throw forbidden(['api.forbidden.site', { need, site }])
   return principal
 }

@@ -14,7 +14,7 @@
  * can make a browser send.
  */
 import type { MiddlewareHandler } from 'hono'
-import { forbidden, notJson } from '../http-error.ts'
+import { forbidden, notJson, type Said } from '../http-error.ts'
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -23,7 +23,7 @@ export interface SameOriginOptions {
   crossOrigin?: Record<string, (origin: string) => boolean>
 }
 
-const refuse = (why: string) => forbidden(why, { origin: why })
+const refuse = (why: Said) => forbidden(why, { origin: why })
 
 export function sameOrigin(options: SameOriginOptions = {}): MiddlewareHandler {
   return async (c, next) => {
@@ -33,9 +33,9 @@ export function sameOrigin(options: SameOriginOptions = {}): MiddlewareHandler {
     const allowedElsewhere = options.crossOrigin?.[c.req.path]
     const own = origin !== undefined && URL.parse(origin)?.host === c.req.header('host')
     if (origin !== undefined && !own && !(allowedElsewhere && origin !== 'null' && allowedElsewhere(origin))) {
-      throw refuse(`requests from ${origin} may not change anything here`)
+      throw refuse(['api.crossOrigin', { origin }])
     }
-    if (!allowedElsewhere && (fetchSite === 'cross-site' || fetchSite === 'same-site')) throw refuse('requests from another origin may not change anything here')
+    if (!allowedElsewhere && (fetchSite === 'cross-site' || fetchSite === 'same-site')) throw refuse(['api.crossSite'])
     // DELETE is never a "simple" request: from another origin it needs the preflight anyway.
     if (c.req.method !== 'DELETE' && !/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
       throw notJson()

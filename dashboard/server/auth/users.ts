@@ -1,12 +1,14 @@
 /** Creating and changing users: the first admin on a fresh install, and `cairn users …`. */
 import { randomBytes } from 'node:crypto'
 import type { Access, Role } from './access.ts'
+import { invalid } from '../http-error.ts'
 import { hashPassword } from './secrets.ts'
 
 export const FIRST_ADMIN = 'admin@localhost'
+const MIN_PASSWORD = 10
 
 export function checkEmail(email: string): void {
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new Error(`"${email}" is not an email address`)
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw invalid({ email: ['api.field.email', { email }] })
 }
 
 /**
@@ -16,7 +18,7 @@ export function checkEmail(email: string): void {
  */
 export async function addUser(access: Access, email: string, password: string | undefined, role: Role, site: string): Promise<{ generated?: string; existed: boolean }> {
   checkEmail(email)
-  if (password !== undefined && password.length < 10) throw new Error('the password must have at least 10 characters')
+  if (password !== undefined && password.length < MIN_PASSWORD) throw invalid({ password: ['api.field.passwordLength', { min: MIN_PASSWORD }] })
   const existed = (await access.passwordHash(email)) !== undefined
   const generated = !existed && password === undefined ? generatePassword() : undefined
   const chosen = password ?? generated

@@ -1,0 +1,48 @@
+/**
+ * A data directory written by the previous code (migrations up to 0006, a user made as it made them)
+ * opened by this code: 0007 adds the users' settings in place, the user still logs in, and a language
+ * chosen then survives a password change (it is kept apart from cairn.users for that).
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { openStorage } from '../sql/client.ts'
+import { migrate, readMigrations } from '../sql/migrate.ts'
+import { Access } from '../dashboard/server/auth/access.ts'
+import { addUser } from '../dashboard/server/auth/users.ts'
+import { TestServer, tempDataDir } from './helpers/server.ts'
+
+const dataDir = tempDataDir()
+let server: TestServer | undefined
+afterAll(() => server?.stop())
+
+describe('an existing data directory', () => {
+  it('gains the users’ settings in place (0007), and its users keep working', async () => {
+    const previous = openStorage({ dataDir })
+    await migrate(previous, undefined, readMigrations().filter((m) => m.version < 7))
+    await addUser(new Access(previous), 'old@example.com', 'an old password', 'viewer', 'old.example')
+    const before = await (await previous.query({ query: "SELECT count() AS n FROM system.tables WHERE database = 'cairn' AND name = 'user_settings'", format: 'JSONEachRow' })).json<{ n: string }>()
+    expect(before[0]!.n).toBe('0')
+    await previous.close()
+
+    server = await TestServer.start({ sites: ['old.example'], dataDir })
+    const applied = await server.rows<{ name: string }>('SELECT name FROM cairn.schema_migrations FINAL WHERE version = 7')
+    expect(applied).toEqual([{ name: '0007_user_settings' }])
+
+    const json = { 'content-type': 'application/json', origin: server.url }
+    const login = async (password: string) => {
+      const response = await fetch(`${server!.url}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'old@example.com', password }) })
+      expect(response.status).toBe(200)
+      return response.headers.getSetCookie()[0]!.split(';')[0]!
+    }
+    let cookie = await login('an old password')
+    const me = async () => (await fetch(`${server!.url}/api/auth/me`, { headers: { cookie } })).json()
+    expect(await me()).toEqual({ email: 'old@example.com', language: null })
+    const patched = await fetch(`${server.url}/api/auth/me`, { method: 'PATCH', headers: { ...json, cookie }, body: '{"language":"fr"}' })
+    expect(patched.status).toBe(200)
+    expect(await me()).toEqual({ email: 'old@example.com', language: 'fr' })
+
+    // A new password ends the logins, not the preference.
+    await addUser(server.server.collector.access, 'old@example.com', 'a new password 2', 'viewer', 'old.example')
+    cookie = await login('a new password 2')
+    expect(await me()).toEqual({ email: 'old@example.com', language: 'fr' })
+  })
+})
