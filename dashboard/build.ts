@@ -1,18 +1,64 @@
 /**
- * Builds dashboard/dist: one content-hashed bundle of the Lit app (uPlot and its CSS included, no CDN)
- * and the index.html that loads it.
+ * Builds dashboard/dist: one content-hashed bundle of the Lit app (uPlot and its CSS included, no CDN),
+ * one content-hashed module per language (its messages compiled to functions by messageformat, so no
+ * message parser or formatter is in the bundle and a page loads only its own language), the country
+ * flags (SVG, from flag-icons: no emoji font needed), and the index.html that loads the app.
  */
 import { build } from 'esbuild'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import compileModuleExport from '@messageformat/core/lib/compile-module.js'
+import { createHash } from 'node:crypto'
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { DASHBOARD_DIST } from './dist.ts'
+import { BROWSER_KEYS, LANGUAGES, type Language } from './i18n/languages.ts'
+import { CATALOGUES, MessageFormat } from './i18n/translate.ts'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
+/** CommonJS (`module.exports` is the function), typed as an ES module's default export. */
+const compileModule = compileModuleExport as unknown as typeof compileModuleExport.default
+const require = createRequire(import.meta.url)
 
-export async function buildDashboard(): Promise<{ bundle: string; bytes: number }> {
+/**
+ * A language's browser messages as an ES module of functions, bundled with the bits of messageformat's
+ * runtime and plural rules they use. They return their parts (`returnType: 'values'`), so a value that
+ * is a Lit template stays one.
+ */
+export async function browserCatalogue(language: Language): Promise<Uint8Array> {
+  const messages = Object.fromEntries(Object.entries(CATALOGUES[language]).filter(([key]) => BROWSER_KEYS.test(key)))
+  const source = compileModule(new MessageFormat<'values'>(language, { returnType: 'values' }), messages)
+  const result = await build({
+    stdin: { contents: source, resolveDir: here, loader: 'js', sourcefile: `i18n/${language}.json` },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  })
+  return result.outputFiles[0]!.contents
+}
+
+export async function buildDashboard(): Promise<{ bundle: string; bytes: number; catalogues: Record<Language, { file: string; bytes: number }> }> {
   rmSync(DASHBOARD_DIST, { recursive: true, force: true })
   mkdirSync(DASHBOARD_DIST + 'assets', { recursive: true })
+  const catalogues = Object.fromEntries(
+    await Promise.all(
+      LANGUAGES.map(async (language) => {
+        const code = await browserCatalogue(language)
+        const file = `i18n.${language}.${createHash('sha256').update(code).digest('base64url').slice(0, 10)}.js`
+        writeFileSync(DASHBOARD_DIST + 'assets/' + file, code)
+        return [language, { file, bytes: code.length }]
+      }),
+    ),
+  ) as Record<Language, { file: string; bytes: number }>
+  // Flags of countries (two-letter ISO codes), 4:3.
+  const flags = fileURLToPath(new URL('./flags/4x3/', `file://${require.resolve('flag-icons/package.json')}`))
+  mkdirSync(DASHBOARD_DIST + 'assets/flags')
+  for (const file of readdirSync(flags).filter((f) => /^[a-z]{2}\.svg$/.test(f))) cpSync(flags + file, DASHBOARD_DIST + 'assets/flags/' + file)
+
   const result = await build({
     entryPoints: [here + 'ui/main.ts'],
     outdir: DASHBOARD_DIST + 'assets',
@@ -22,6 +68,7 @@ export async function buildDashboard(): Promise<{ bundle: string; bytes: number 
     format: 'esm',
     target: 'es2022',
     loader: { '.css': 'text' },
+    define: { CATALOGUE_URLS: JSON.stringify(Object.fromEntries(LANGUAGES.map((l) => [l, `/assets/${catalogues[l].file}`]))) },
     metafile: true,
     legalComments: 'none',
     logLevel: 'warning',
@@ -46,10 +93,11 @@ export async function buildDashboard(): Promise<{ bundle: string; bytes: number 
 </html>
 `,
   )
-  return { bundle, bytes: meta.bytes }
+  return { bundle, bytes: meta.bytes, catalogues }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { bundle, bytes } = await buildDashboard()
+  const { bundle, bytes, catalogues } = await buildDashboard()
   console.log(`dashboard/dist/assets/${bundle}: ${bytes} bytes`)
+  for (const { file, bytes } of Object.values(catalogues)) console.log(`dashboard/dist/assets/${file}: ${bytes} bytes`)
 }

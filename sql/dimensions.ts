@@ -1,8 +1,9 @@
 /**
  * Every dimension — a field that reports filter by or group by — declared once. The stats API's filters
  * and breakdown routes, the dashboard's filter chips and panel tabs, the CSV headers and the list in
- * docs/stats-api.md all come from here; sql/dimensions.test.ts fails when a dimension's column is missing
- * from the tables and views it needs.
+ * docs/stats-api.md all come from here; what people read of them (a filter's label, a tab's title) is in
+ * the catalogues, dashboard/i18n/*.json, as `dimension.<name>.label` and `.tab`. sql/dimensions.test.ts
+ * fails when a dimension's column is missing from the tables and views it needs.
  *
  * Pure data, read by the server and bundled into the dashboard: no imports.
  */
@@ -12,7 +13,7 @@
 export type Metric = 'visitors' | 'visits' | 'pageviews' | 'count' | 'bounce_rate'
 
 /** The dashboard's panels, in their order; a breakdown shows as a tab of one of them. */
-export const PANELS = ['Sources', 'Pages', 'Downloads', 'Countries', 'Devices', 'Events'] as const
+export const PANELS = ['sources', 'pages', 'downloads', 'countries', 'devices', 'events'] as const
 export type Panel = (typeof PANELS)[number]
 
 export interface Dimension {
@@ -29,14 +30,11 @@ export interface Dimension {
   kind: 'visit' | 'event' | 'visit page'
   /** The filter parameter's ClickHouse type. */
   type: 'String' | 'Bool'
-  /** What one value is, for a filter chip: "Source: Google". */
-  label: string
   /** Fixed by the visit's first event and stamped on the later ones (where the visit came from). */
   attribution?: true
   filter: boolean
   breakdown?: {
-    /** The tab's title in its panel (none: the dashboard shows it another way). */
-    tab?: string
+    /** The panel it is a tab of (none: the dashboard shows it another way). */
     panel?: Panel
     /** Rows from the events of the range, or from the visits that started in it. */
     from: 'events' | 'visits'
@@ -53,45 +51,45 @@ export interface Dimension {
 const VISITS: readonly Metric[] = ['visitors', 'visits']
 
 export const DIMENSIONS = [
-  { name: 'source', column: 'referrer_source', kind: 'visit', type: 'String', label: 'Source', attribution: true, filter: true, display: 'source',
-    breakdown: { tab: 'Sources', panel: 'Sources', from: 'visits', metrics: VISITS, rows: 'the source of visits started in the range (`""` = direct)' } },
-  { name: 'utm_campaign', column: 'utm_campaign', kind: 'visit', type: 'String', label: 'UTM campaign', attribution: true, filter: true, display: 'text',
-    breakdown: { tab: 'Campaigns', panel: 'Sources', from: 'visits', where: "utm_campaign != ''", metrics: VISITS, rows: 'the visits’ UTM campaign (empty ones left out)' } },
-  { name: 'utm_source', column: 'utm_source', kind: 'visit', type: 'String', label: 'UTM source', attribution: true, filter: true, display: 'text',
-    breakdown: { tab: 'UTM sources', panel: 'Sources', from: 'visits', where: "utm_source != ''", metrics: VISITS, rows: 'the visits’ UTM source (empty ones left out)' } },
-  { name: 'utm_medium', column: 'utm_medium', kind: 'visit', type: 'String', label: 'UTM medium', attribution: true, filter: true, display: 'text',
-    breakdown: { tab: 'UTM mediums', panel: 'Sources', from: 'visits', where: "utm_medium != ''", metrics: VISITS, rows: 'the visits’ UTM medium (empty ones left out)' } },
-  { name: 'utm_content', column: 'utm_content', kind: 'visit', type: 'String', label: 'UTM content', attribution: true, filter: true, display: 'text',
-    breakdown: { tab: 'UTM contents', panel: 'Sources', from: 'visits', where: "utm_content != ''", metrics: VISITS, rows: 'the visits’ UTM content (empty ones left out)' } },
-  { name: 'utm_term', column: 'utm_term', kind: 'visit', type: 'String', label: 'UTM term', attribution: true, filter: true, display: 'text',
-    breakdown: { tab: 'UTM terms', panel: 'Sources', from: 'visits', where: "utm_term != ''", metrics: VISITS, rows: 'the visits’ UTM term (empty ones left out)' } },
-  { name: 'page', column: 'pathname', kind: 'event', type: 'String', label: 'Page', filter: true, display: 'text',
-    breakdown: { tab: 'Top pages', panel: 'Pages', from: 'events', where: "name = 'pageview'", metrics: ['visitors', 'pageviews'], rows: 'pathname of pageviews' } },
-  { name: 'entry_page', column: 'entry_page', kind: 'visit page', type: 'String', label: 'Entry page', filter: true, display: 'text',
-    breakdown: { tab: 'Entry pages', panel: 'Pages', from: 'visits', metrics: ['visits', 'visitors', 'bounce_rate'], rows: 'first page of visits started in the range' } },
-  { name: 'exit_page', column: 'exit_page', kind: 'visit page', type: 'String', label: 'Exit page', filter: false, display: 'text',
-    breakdown: { tab: 'Exit pages', panel: 'Pages', from: 'visits', metrics: ['visits', 'visitors', 'bounce_rate'], rows: 'last page of visits started in the range' } },
-  { name: 'hostname', column: 'hostname', kind: 'event', type: 'String', label: 'Hostname', filter: true, display: 'text',
-    breakdown: { tab: 'Hostnames', panel: 'Pages', from: 'events', where: "name = 'pageview'", metrics: ['visitors', 'pageviews'], rows: 'host of pageviews (without `www.`), for sites on several subdomains' } },
-  { name: 'download', column: 'link_url', kind: 'event', type: 'String', label: 'File', filter: false, display: 'link',
-    breakdown: { tab: 'Files', panel: 'Downloads', from: 'events', where: "name = 'download'", metrics: ['count', 'visitors'], rows: 'URL of downloaded files' } },
-  { name: 'outbound', column: 'link_url', kind: 'event', type: 'String', label: 'Outbound link', filter: false, display: 'link',
-    breakdown: { tab: 'Outbound links', panel: 'Downloads', from: 'events', where: "name = 'outbound'", metrics: ['count', 'visitors'], rows: 'URL of outbound links clicked' } },
-  { name: 'country', column: 'country_code', kind: 'visit', type: 'String', label: 'Country', filter: true, display: 'country',
-    breakdown: { tab: 'Country', panel: 'Countries', from: 'visits', metrics: VISITS, rows: 'ISO country code of visits started in the range' } },
-  { name: 'browser', column: 'browser', kind: 'visit', type: 'String', label: 'Browser', filter: true, display: 'text',
-    breakdown: { tab: 'Browsers', panel: 'Devices', from: 'visits', metrics: VISITS, rows: 'browser of visits started in the range' } },
-  { name: 'browser_version', column: 'browser_version', kind: 'event', type: 'String', label: 'Browser version', filter: true, display: 'text',
-    breakdown: { tab: 'Browser versions', panel: 'Devices', from: 'events', metrics: VISITS, rows: 'major version of the browser, of the events of the range' } },
-  { name: 'os', column: 'os', kind: 'visit', type: 'String', label: 'OS', filter: true, display: 'text',
-    breakdown: { tab: 'OS', panel: 'Devices', from: 'visits', metrics: VISITS, rows: 'operating system of visits started in the range' } },
-  { name: 'os_version', column: 'os_version', kind: 'event', type: 'String', label: 'OS version', filter: true, display: 'text',
-    breakdown: { tab: 'OS versions', panel: 'Devices', from: 'events', metrics: VISITS, rows: 'operating system version, of the events of the range' } },
-  { name: 'device', column: 'device', kind: 'visit', type: 'String', label: 'Device', filter: true, display: 'text',
-    breakdown: { tab: 'Devices', panel: 'Devices', from: 'visits', metrics: VISITS, rows: '`desktop`, `mobile` or `tablet`, of visits started in the range' } },
-  { name: 'event', column: 'name', kind: 'event', type: 'String', label: 'Event', filter: true, display: 'text',
-    breakdown: { tab: 'Custom events', panel: 'Events', from: 'events', where: "name NOT IN ('pageview', 'download', 'outbound')", metrics: ['count', 'visitors'], rows: 'custom event names' } },
-  { name: 'consent', column: 'consent', kind: 'visit', type: 'Bool', label: 'Consent', filter: true, display: 'consent',
+  { name: 'source', column: 'referrer_source', kind: 'visit', type: 'String', attribution: true, filter: true, display: 'source',
+    breakdown: { panel: 'sources', from: 'visits', metrics: VISITS, rows: 'the source of visits started in the range (`""` = direct)' } },
+  { name: 'utm_campaign', column: 'utm_campaign', kind: 'visit', type: 'String', attribution: true, filter: true, display: 'text',
+    breakdown: { panel: 'sources', from: 'visits', where: "utm_campaign != ''", metrics: VISITS, rows: 'the visits’ UTM campaign (empty ones left out)' } },
+  { name: 'utm_source', column: 'utm_source', kind: 'visit', type: 'String', attribution: true, filter: true, display: 'text',
+    breakdown: { panel: 'sources', from: 'visits', where: "utm_source != ''", metrics: VISITS, rows: 'the visits’ UTM source (empty ones left out)' } },
+  { name: 'utm_medium', column: 'utm_medium', kind: 'visit', type: 'String', attribution: true, filter: true, display: 'text',
+    breakdown: { panel: 'sources', from: 'visits', where: "utm_medium != ''", metrics: VISITS, rows: 'the visits’ UTM medium (empty ones left out)' } },
+  { name: 'utm_content', column: 'utm_content', kind: 'visit', type: 'String', attribution: true, filter: true, display: 'text',
+    breakdown: { panel: 'sources', from: 'visits', where: "utm_content != ''", metrics: VISITS, rows: 'the visits’ UTM content (empty ones left out)' } },
+  { name: 'utm_term', column: 'utm_term', kind: 'visit', type: 'String', attribution: true, filter: true, display: 'text',
+    breakdown: { panel: 'sources', from: 'visits', where: "utm_term != ''", metrics: VISITS, rows: 'the visits’ UTM term (empty ones left out)' } },
+  { name: 'page', column: 'pathname', kind: 'event', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'pages', from: 'events', where: "name = 'pageview'", metrics: ['visitors', 'pageviews'], rows: 'pathname of pageviews' } },
+  { name: 'entry_page', column: 'entry_page', kind: 'visit page', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'pages', from: 'visits', metrics: ['visits', 'visitors', 'bounce_rate'], rows: 'first page of visits started in the range' } },
+  { name: 'exit_page', column: 'exit_page', kind: 'visit page', type: 'String', filter: false, display: 'text',
+    breakdown: { panel: 'pages', from: 'visits', metrics: ['visits', 'visitors', 'bounce_rate'], rows: 'last page of visits started in the range' } },
+  { name: 'hostname', column: 'hostname', kind: 'event', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'pages', from: 'events', where: "name = 'pageview'", metrics: ['visitors', 'pageviews'], rows: 'host of pageviews (without `www.`), for sites on several subdomains' } },
+  { name: 'download', column: 'link_url', kind: 'event', type: 'String', filter: false, display: 'link',
+    breakdown: { panel: 'downloads', from: 'events', where: "name = 'download'", metrics: ['count', 'visitors'], rows: 'URL of downloaded files' } },
+  { name: 'outbound', column: 'link_url', kind: 'event', type: 'String', filter: false, display: 'link',
+    breakdown: { panel: 'downloads', from: 'events', where: "name = 'outbound'", metrics: ['count', 'visitors'], rows: 'URL of outbound links clicked' } },
+  { name: 'country', column: 'country_code', kind: 'visit', type: 'String', filter: true, display: 'country',
+    breakdown: { panel: 'countries', from: 'visits', metrics: VISITS, rows: 'ISO country code of visits started in the range' } },
+  { name: 'browser', column: 'browser', kind: 'visit', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'devices', from: 'visits', metrics: VISITS, rows: 'browser of visits started in the range' } },
+  { name: 'browser_version', column: 'browser_version', kind: 'event', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'devices', from: 'events', metrics: VISITS, rows: 'major version of the browser, of the events of the range' } },
+  { name: 'os', column: 'os', kind: 'visit', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'devices', from: 'visits', metrics: VISITS, rows: 'operating system of visits started in the range' } },
+  { name: 'os_version', column: 'os_version', kind: 'event', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'devices', from: 'events', metrics: VISITS, rows: 'operating system version, of the events of the range' } },
+  { name: 'device', column: 'device', kind: 'visit', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'devices', from: 'visits', metrics: VISITS, rows: '`desktop`, `mobile` or `tablet`, of visits started in the range' } },
+  { name: 'event', column: 'name', kind: 'event', type: 'String', filter: true, display: 'text',
+    breakdown: { panel: 'events', from: 'events', where: "name NOT IN ('pageview', 'download', 'outbound')", metrics: ['count', 'visitors'], rows: 'custom event names' } },
+  { name: 'consent', column: 'consent', kind: 'visit', type: 'Bool', filter: true, display: 'consent',
     breakdown: { from: 'visits', metrics: VISITS, rows: '`true` (cookie, with consent) / `false` (cookieless), the dashboard’s consent panel' } },
 ] as const satisfies readonly Dimension[]
 

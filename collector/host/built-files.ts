@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { Context } from 'hono'
+import { terminalLanguage, translator } from '../../dashboard/i18n/translate.ts'
 
 export interface BuiltFile {
   etag: string
@@ -13,18 +14,34 @@ export interface BuiltFile {
 
 /** The files of `dir` whose names match; throws with what to run when the build is missing. */
 export function loadBuiltFiles(dir: string, names: RegExp, mustHave: string): Map<string, BuiltFile> {
-  if (!existsSync(dir + mustHave)) throw new Error(`${dir}${mustHave} is missing: run "npm run build"`)
-  const files = new Map<string, BuiltFile>()
-  for (const name of readdirSync(dir).filter((f) => names.test(f))) {
-    const identity = readFileSync(dir + name)
-    files.set(name, {
-      etag: `"${createHash('sha256').update(identity).digest('base64url').slice(0, 22)}"`,
-      identity,
-      br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
-      gzip: gzipSync(identity, { level: 9 }),
-    })
+  if (!existsSync(dir + mustHave)) throw new Error(translator(terminalLanguage())('cli.missingBuild', { file: dir + mustHave }))
+  return new Map(readdirSync(dir).filter((f) => names.test(f)).map((name) => [name, builtFile(dir + name)]))
+}
+
+/**
+ * The same for many small files of which a page needs a few (the flags): the names are listed now, each
+ * file is read and compressed when first asked for.
+ */
+export function lazyBuiltFiles(dir: string, names: RegExp): { get(name: string): BuiltFile | undefined } {
+  const files = new Map<string, BuiltFile | undefined>(existsSync(dir) ? readdirSync(dir).filter((f) => names.test(f)).map((name) => [name, undefined]) : [])
+  return {
+    get(name) {
+      if (!files.has(name)) return undefined
+      let file = files.get(name)
+      if (!file) files.set(name, (file = builtFile(dir + name)))
+      return file
+    },
   }
-  return files
+}
+
+function builtFile(path: string): BuiltFile {
+  const identity = readFileSync(path)
+  return {
+    etag: `"${createHash('sha256').update(identity).digest('base64url').slice(0, 22)}"`,
+    identity,
+    br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+    gzip: gzipSync(identity, { level: 9 }),
+  }
 }
 
 /** br if the client takes it, else gzip, else none; an explicit q=0 refuses an encoding. */

@@ -2,12 +2,12 @@
  * The dashboard: who is logged in, which sites they may see, and the view (kept in the URL). Panels get
  * the view as a property and fetch their own numbers; their events change the view.
  */
-import { LitElement, css, html, nothing } from 'lit'
+import { css, html, nothing } from 'lit'
 import { ApiError, api, isShared } from './api.ts'
 import { DIMENSIONS, PANELS } from '../../sql/dimensions.ts'
-import { describeValue, type Tab } from './cairn-breakdown.ts'
-import { shown } from './text.ts'
-import { FILTER_LABELS, PERIOD_LABELS, readState, writeState, type Metric, type ViewState } from './state.ts'
+import { describeValue, showValue, type Tab } from './cairn-breakdown.ts'
+import { LANGUAGE_CHOICES, Localized, currentLanguage, t, tt, useLanguage } from './i18n.ts'
+import { PERIODS, readState, writeState, type Metric, type ViewState } from './state.ts'
 import './cairn-breakdown.ts'
 import './cairn-consent.ts'
 import './cairn-graph.ts'
@@ -23,26 +23,27 @@ interface Site {
 }
 
 /** The panels and their tabs, from the one declaration of dimensions. */
-const PANEL_TABS: { heading: string; tabs: Tab[] }[] = PANELS.map((heading) => ({
-  heading,
+const PANEL_TABS: { panel: string; tabs: Tab[] }[] = PANELS.map((panel) => ({
+  panel,
   tabs: DIMENSIONS.flatMap((d): Tab[] =>
-    'breakdown' in d && 'panel' in d.breakdown && d.breakdown.panel === heading
-      ? [{ label: d.breakdown.tab, breakdown: d.name, metrics: [...d.breakdown.metrics], ...(d.filter && { filter: d.name }) }]
+    'breakdown' in d && 'panel' in d.breakdown && d.breakdown.panel === panel
+      ? [{ breakdown: d.name, metrics: [...d.breakdown.metrics], ...(d.filter && { filter: d.name }) }]
       : [],
   ),
 }))
 
-export class CairnApp extends LitElement {
+
+export class CairnApp extends Localized {
   static override styles = css`
     :host {
       --bg: #f6f7f9; --panel: #fff; --text: #17202a; --muted: #66727f; --border: #e3e7ec; --chip: #eef1f5;
-      --accent: #4f5bd5; --accent-fill: rgba(79, 91, 213, 0.12); --bar: rgba(79, 91, 213, 0.12); --good: #1a8f5a; --bad: #c2412d;
+      --accent: #4f5bd5; --on-accent: #fff; --accent-fill: rgba(79, 91, 213, 0.12); --bar: rgba(79, 91, 213, 0.12); --good: #137a4b; --bad: #c2412d;
       display: block; min-height: 100vh; background: var(--bg); color: var(--text);
       font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
     }
     :host([theme='dark']) {
       --bg: #0f1419; --panel: #171d24; --text: #e6ebf0; --muted: #93a1ae; --border: #27313c; --chip: #222b35;
-      --accent: #8c95ff; --accent-fill: rgba(140, 149, 255, 0.16); --bar: rgba(140, 149, 255, 0.16); --good: #45c48a; --bad: #ff7b63;
+      --accent: #8c95ff; --on-accent: #0f1419; --accent-fill: rgba(140, 149, 255, 0.16); --bar: rgba(140, 149, 255, 0.16); --good: #45c48a; --bad: #ff7b63;
     }
     main { max-width: 1180px; margin: 0 auto; padding: 16px; display: grid; gap: 14px; }
     .bar { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; }
@@ -65,28 +66,36 @@ export class CairnApp extends LitElement {
   static override properties = {
     view: { state: true },
     sites: { state: true },
+    cookieDays: { state: true },
     user: { state: true },
     problem: { state: true },
+    ready: { state: true },
     theme: { reflect: true },
   }
 
   /** What is shown: site, range, filters, comparison, metric, theme — mirrored in the URL. */
   declare view: ViewState
   declare sites: Site[] | undefined
+  /** How long a consenting visitor's cookie lives (the server's CAIRN_COOKIE_DAYS). */
+  declare cookieDays: number
   /** Undefined while asking the server; null when nobody is logged in. */
-  declare user: { email?: string; share?: boolean } | null | undefined
-  declare problem: string
+  declare user: { email?: string; share?: boolean; language?: string | null } | null | undefined
+  /** What went wrong, as a function so that it is said again in a newly chosen language. */
+  declare problem: (() => unknown) | undefined
+  /** The catalogue is loaded: nothing is drawn before, since every word comes from it. */
+  declare ready: boolean
   /** light or dark; reflected as an attribute so the theme's CSS variables apply. */
   declare theme: 'light' | 'dark'
 
   constructor() {
     super()
     this.view = readState(location.search)
-    this.problem = ''
+    this.ready = false
     this.theme = this.view.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')
     addEventListener('popstate', () => {
       this.view = readState(location.search)
       this.theme = this.view.theme || this.theme
+      void this.speak()
     })
   }
 
@@ -95,19 +104,42 @@ export class CairnApp extends LitElement {
     void this.start()
   }
 
+  /**
+   * The language, by priority: the URL's (a shared link can say lang=fr), the one the user stored, the
+   * browser's Accept-Language. A necessary preference: kept with the account, no consent involved.
+   */
+  private async speak(): Promise<void> {
+    try {
+      await useLanguage(this.view.lang || this.user?.language || navigator.languages)
+      document.title = t('ui.brand')
+      this.ready = true
+    } catch (error) {
+      // Without a catalogue there are no words to say it with, but the reason.
+      this.problem = () => (error as Error).message
+      this.ready = true
+    }
+  }
+
   private async start(): Promise<void> {
     try {
       this.user = await api('/api/auth/me')
-      this.sites = (await api<{ sites: Site[] }>('/api/sites')).sites
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) this.user = null
+      else this.problem = () => t('ui.unreachable', { error: (error as Error).message })
+    }
+    await this.speak()
+    if (this.user === null && isShared) this.problem = () => t('ui.shareExpired')
+    if (!this.user) return
+    try {
+      const answer = await api<{ sites: Site[]; cookie_days: number }>('/api/sites')
+      this.sites = answer.sites
+      this.cookieDays = answer.cookie_days
       if (!this.view.site || !this.sites.some((s) => s.site === this.view.site)) {
         if (this.sites[0]) this.setView({ site: this.sites[0].site }, true)
       }
-      this.problem = ''
+      this.problem = undefined
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        this.user = null
-        if (isShared) this.problem = 'This shared link is no longer valid. Ask the site owner for a new one.'
-      } else this.problem = `Cairn could not be reached: ${(error as Error).message}. Reload the page to try again.`
+      this.problem = () => t('ui.unreachable', { error: (error as Error).message })
     }
   }
 
@@ -118,47 +150,67 @@ export class CairnApp extends LitElement {
   }
 
   override render() {
-    if (this.problem) return html`<main><p class="notice error" role="alert">${this.problem}</p></main>`
-    if (this.user === undefined) return html`<main><p class="notice">Loading…</p></main>`
-    if (this.user === null) return html`<cairn-login @cairn-login=${() => this.start()}></cairn-login>`
-    if (this.sites && this.sites.length === 0) return html`<main><p class="notice">You have no sites yet. An admin can give you access with <code>cairn users add</code>.</p></main>`
+    if (!this.ready) return html`<main aria-busy="true"></main>`
+    if (this.problem) return html`<main><p class="notice error" role="alert">${this.problem()}</p></main>`
+    if (this.user === undefined) return html`<main><p class="notice">${t('ui.loading')}</p></main>`
+    if (this.user === null) return html`<cairn-login @cairn-login=${() => this.start()}>${this._languageMenu()}</cairn-login>`
+    if (this.sites && this.sites.length === 0) return html`<main><p class="notice">${tt('ui.noSites', { command: html`<code>cairn users add</code>` })}</p></main>`
     const v = this.view
     return html`
       <main @cairn-filter=${this._onFilter} @cairn-metric=${(e: CustomEvent<{ metric: Metric }>) => this.setView({ metric: e.detail.metric })}>
         <div class="bar">
-          <h1>Cairn</h1>
-          <label class="visually-hidden" for="site" hidden>Site</label>
-          <select id="site" aria-label="Site" @change=${(e: Event) => this.setView({ site: (e.target as HTMLSelectElement).value })}>
+          <h1>${t('ui.brand')}</h1>
+          <select id="site" aria-label=${t('ui.site')} @change=${(e: Event) => this.setView({ site: (e.target as HTMLSelectElement).value })}>
             ${(this.sites ?? []).map((s) => html`<option value=${s.site} ?selected=${s.site === v.site}>${s.site}</option>`)}
           </select>
           <cairn-realtime .site=${v.site}></cairn-realtime>
           <span class="spacer"></span>
-          <select aria-label="Date range" @change=${this._onPeriod}>
-            ${Object.entries(PERIOD_LABELS).map(([value, label]) => html`<option value=${value} ?selected=${value === v.period}>${label}</option>`)}
+          <select aria-label=${t('ui.dateRange')} @change=${this._onPeriod}>
+            ${PERIODS.map((period) => html`<option value=${period} ?selected=${period === v.period}>${t(`period.${period}`)}</option>`)}
           </select>
           ${v.period === 'custom'
-            ? html`<input type="date" aria-label="From" .value=${v.from} @change=${(e: Event) => this.setView({ from: (e.target as HTMLInputElement).value })} />
-                <input type="date" aria-label="To" .value=${v.to} @change=${(e: Event) => this.setView({ to: (e.target as HTMLInputElement).value })} />`
+            ? html`<input type="date" aria-label=${t('ui.from')} .value=${v.from} @change=${(e: Event) => this.setView({ from: (e.target as HTMLInputElement).value })} />
+                <input type="date" aria-label=${t('ui.to')} .value=${v.to} @change=${(e: Event) => this.setView({ to: (e.target as HTMLInputElement).value })} />`
             : nothing}
-          <label class="compare"><input type="checkbox" .checked=${v.compare} @change=${(e: Event) => this.setView({ compare: (e.target as HTMLInputElement).checked })} /> Compare</label>
-          <button class="tool" aria-label="Switch to ${this.theme === 'dark' ? 'light' : 'dark'} theme" @click=${this._toggleTheme}>${this.theme === 'dark' ? '☀' : '☾'}</button>
-          ${this.user.email ? html`<button class="tool" @click=${this._logout}>Log out</button>` : nothing}
+          <label class="compare"><input type="checkbox" .checked=${v.compare} @change=${(e: Event) => this.setView({ compare: (e.target as HTMLInputElement).checked })} /> ${t('ui.compare')}</label>
+          ${this._languageMenu()}
+          <button class="tool" aria-label=${t(this.theme === 'dark' ? 'ui.themeLight' : 'ui.themeDark')} @click=${this._toggleTheme}><span aria-hidden="true">${this.theme === 'dark' ? '☀' : '☾'}</span></button>
+          ${this.user.email ? html`<button class="tool" @click=${this._logout}>${t('ui.logout')}</button>` : nothing}
         </div>
         ${Object.keys(v.filters).length
-          ? html`<div class="chips" aria-label="Filters">
-              ${Object.entries(v.filters).map(([name, value]) => html`<span class="chip">${FILTER_LABELS[name] ?? name}: <strong>${shown(describeValue(name, value))}</strong>
-                <button aria-label="Remove filter ${FILTER_LABELS[name] ?? name}" @click=${() => this._removeFilter(name)}>×</button></span>`)}
+          ? html`<div class="chips" role="group" aria-label=${t('ui.filters')}>
+              ${Object.entries(v.filters).map(([name, value]) => html`<span class="chip">${tt('ui.filterChip', { name: t(`dimension.${name}.label`), value: html`<strong>${showValue(name, value)}</strong>` })}
+                <button aria-label=${t('ui.removeFilter', { name: t(`dimension.${name}.label`), value: describeValue(name, value) })} @click=${() => this._removeFilter(name)}><span aria-hidden="true">×</span></button></span>`)}
             </div>`
           : nothing}
         <cairn-top-stats .view=${v}></cairn-top-stats>
         <cairn-graph .view=${v}></cairn-graph>
         <div class="grid">
-          ${PANEL_TABS.map((p) => html`<cairn-breakdown .heading=${p.heading} .tabs=${p.tabs} .view=${v}></cairn-breakdown>`)}
-          <cairn-consent .view=${v}></cairn-consent>
+          ${PANEL_TABS.map((p) => html`<cairn-breakdown .panel=${p.panel} .tabs=${p.tabs} .view=${v}></cairn-breakdown>`)}
+          <cairn-consent .view=${v} .cookieDays=${this.cookieDays}></cairn-consent>
           <cairn-sessions class="wide" .view=${v}></cairn-sessions>
         </div>
       </main>
     `
+  }
+
+  /** The language menu: each language named in itself. */
+  private _languageMenu() {
+    return html`<select class="language" slot="language" aria-label=${t('ui.language')} @change=${this._onLanguage}>
+      ${LANGUAGE_CHOICES.map((l) => html`<option value=${l.code} lang=${l.code} ?selected=${l.code === currentLanguage()}>${l.name}</option>`)}
+    </select>`
+  }
+
+  /** A choice from the menu goes in the URL, and is stored for a logged-in user (a shared link's viewer has nothing to store it in). */
+  private async _onLanguage(event: Event): Promise<void> {
+    const language = (event.target as HTMLSelectElement).value
+    this.setView({ lang: language }, true)
+    await this.speak()
+    if (this.user?.email) {
+      // Were it not stored, the URL still holds the choice for this page.
+      await api('/api/auth/me', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language }) }).catch(() => {})
+      this.user = { ...this.user, language }
+    }
   }
 
   private _onFilter(event: CustomEvent<{ name: string; value: string }>): void {
@@ -187,6 +239,7 @@ export class CairnApp extends LitElement {
   private async _logout(): Promise<void> {
     await api('/api/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' } })
     this.user = null
+    this.sites = undefined
   }
 }
 

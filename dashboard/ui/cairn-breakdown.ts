@@ -1,14 +1,15 @@
 /** One panel of ranked rows (pages, sources, countries …) with tabs; clicking a row filters the dashboard. */
-import { LitElement, css, html, nothing } from 'lit'
+import { css, html, nothing, type TemplateResult } from 'lit'
 import { Task, initialState } from '@lit/task'
 import { DIMENSION, type DimensionName } from '../../sql/dimensions.ts'
-import { api, authorizedFetch, formatNumber } from './api.ts'
+import { api, authorizedFetch } from './api.ts'
+import { Localized, formatCount, formatPercent, number, regionName, t } from './i18n.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 import { shown, visible } from './text.ts'
 
 export interface Tab {
-  label: string
+  /** The dimension shown: its breakdown route, and `dimension.<name>.tab` its title. */
   breakdown: string
   /** The dashboard filter a click on a row sets; none for rows that are not filters (files, links). */
   filter?: string
@@ -21,26 +22,33 @@ interface Row {
   [metric: string]: number | string
 }
 
-const METRIC_LABELS: Record<string, string> = { visitors: 'Visitors', visits: 'Visits', pageviews: 'Pageviews', count: 'Count', bounce_rate: 'Bounce' }
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' })
+const isCountry = (code: string) => /^[A-Z]{2}$/.test(code)
 
-/** A dimension's value as people read it, by how the declaration says it is shown. */
+/** A dimension's value as text (a title, a filter chip's tooltip), by how the declaration says it is shown. */
 export function describeValue(dimension: string, value: string): string {
   const display = DIMENSION[dimension as DimensionName]?.display ?? 'text'
-  if (display === 'source' && value === '') return 'Direct / None'
-  if (display === 'consent') return value === 'true' ? 'With consent (cookie)' : 'Cookieless'
-  if (display === 'country') {
-    if (!value) return 'Unknown'
-    const flag = String.fromCodePoint(...[...value].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65))
-    return `${flag} ${regionNames.of(value) ?? value}`
+  if (display === 'source' && value === '') return t('value.direct')
+  if (display === 'consent') return t('value.consent', { consent: value })
+  if (display === 'country') return isCountry(value) ? regionName(value) : t('value.unknown')
+  return value ? visible(value) : t('value.none')
+}
+
+/**
+ * A dimension's value as shown: visitors' text isolated and made visible (text.ts); a country as its
+ * flag, an image of the bundle (no emoji font needed), and its name in the dashboard's language.
+ */
+export function showValue(dimension: string, value: string): TemplateResult | string {
+  const display = DIMENSION[dimension as DimensionName]?.display ?? 'text'
+  if (display === 'country' && isCountry(value)) {
+    return html`<img class="flag" src="/assets/flags/${value.toLowerCase()}.svg" alt="" width="16" height="12" /><data value=${value}>${regionName(value)}</data>`
   }
-  return value || '(none)'
+  return display === 'text' || display === 'link' ? (value ? shown(value) : t('value.none')) : display === 'source' && value ? shown(value) : describeValue(dimension, value)
 }
 
 /**
  * @fires cairn-filter - {name, value}: the user picked a row to filter by
  */
-export class CairnBreakdown extends LitElement {
+export class CairnBreakdown extends Localized {
   static override styles = [
     panel,
     css`
@@ -56,19 +64,20 @@ export class CairnBreakdown extends LitElement {
       .label { position: relative; z-index: 1; display: block; padding: 2px 6px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       button.label { border: 0; background: none; cursor: pointer; width: 100%; text-align: left; }
       button.label:hover { text-decoration: underline; }
+      .flag { width: 16px; height: 12px; margin-right: 6px; vertical-align: -1px; border-radius: 2px; box-shadow: 0 0 0 1px var(--border); }
       .csv { border: 1px solid var(--border); background: none; border-radius: 6px; padding: 2px 8px; cursor: pointer; font-size: 12px; }
     `,
   ]
 
   static override properties = {
-    heading: { type: String },
+    panel: { type: String },
     tabs: { attribute: false },
     view: { attribute: false },
     active: { state: true },
   }
 
-  /** The panel's title. */
-  declare heading: string
+  /** Which panel this is: `ui.panel.<panel>` is its title. */
+  declare panel: string
   /** The views this panel switches between. */
   declare tabs: Tab[]
   /** The dashboard's current view. */
@@ -84,7 +93,7 @@ export class CairnBreakdown extends LitElement {
 
   constructor() {
     super()
-    this.heading = ''
+    this.panel = ''
     this.tabs = []
     this.active = 0
   }
@@ -98,18 +107,18 @@ export class CairnBreakdown extends LitElement {
     if (!tab) return nothing
     return html`
       <header>
-        <h2>${this.heading}</h2>
+        <h2>${t(`ui.panel.${this.panel}`)}</h2>
         ${this.tabs.length > 1
           ? html`<nav role="tablist">
-              ${this.tabs.map((t, i) => html`<button role="tab" aria-selected=${i === this.active} @click=${() => (this.active = i)}>${t.label}</button>`)}
+              ${this.tabs.map((tab, i) => html`<button role="tab" aria-selected=${i === this.active} @click=${() => (this.active = i)}>${t(`dimension.${tab.breakdown}.tab`)}</button>`)}
             </nav>`
           : nothing}
-        <button class="csv" title="Download as CSV" @click=${this._downloadCsv}>CSV</button>
+        <button class="csv" title=${t('ui.csvTitle')} @click=${this._downloadCsv}>${t('ui.csv')}</button>
       </header>
       ${this.rows.render({
-        pending: () => html`<p class="muted">Loading…</p>`,
-        error: (error) => html`<p class="error" role="alert">Could not load ${tab.label.toLowerCase()}: ${(error as Error).message}</p>`,
-        complete: (rows) => (rows.length === 0 ? html`<p class="muted">Nothing in this period${Object.keys(this.view.filters).length ? ' with these filters' : ''}.</p>` : this._table(tab, rows)),
+        pending: () => html`<p class="muted">${t('ui.loading')}</p>`,
+        error: (error) => html`<p class="error" role="alert">${t('ui.breakdownError', { what: t(`dimension.${tab.breakdown}.tab`), error: (error as Error).message })}</p>`,
+        complete: (rows) => (rows.length === 0 ? html`<p class="muted">${t('ui.nothing', { filtered: Object.keys(this.view.filters).length > 0 })}</p>` : this._table(tab, rows)),
       })}
     `
   }
@@ -117,16 +126,19 @@ export class CairnBreakdown extends LitElement {
   private _table(tab: Tab, rows: Row[]) {
     const max = Math.max(1, ...rows.map((r) => Number(r[tab.metrics[0]!])))
     return html`<table>
-      <thead><tr><th>${tab.label}</th>${tab.metrics.map((m) => html`<th>${METRIC_LABELS[m] ?? m}</th>`)}</tr></thead>
+      <thead><tr><th>${t(`dimension.${tab.breakdown}.label`)}</th>${tab.metrics.map((m) => html`<th>${t(`metric.${m}`)}</th>`)}</tr></thead>
       <tbody>
         ${rows.map((row) => html`<tr>
           <td>
             <span class="bar" style="width: ${(Number(row[tab.metrics[0]!]) / max) * 100}%"></span>
             ${tab.filter
-              ? html`<button class="label" title="Filter by ${visible(describeValue(tab.breakdown, row.value))}" @click=${() => this._filter(row.value)}>${shown(describeValue(tab.breakdown, row.value))}</button>`
-              : html`<span class="label" title=${visible(row.value)}>${shown(describeValue(tab.breakdown, row.value))}</span>`}
+              ? html`<button class="label" title=${t('ui.filterBy', { value: describeValue(tab.breakdown, row.value) })} @click=${() => this._filter(row.value)}>${showValue(tab.breakdown, row.value)}</button>`
+              : html`<span class="label" title=${visible(row.value)}>${showValue(tab.breakdown, row.value)}</span>`}
           </td>
-          ${tab.metrics.map((m) => html`<td>${m === 'bounce_rate' ? `${row[m]}%` : formatNumber(Number(row[m]))}</td>`)}
+          ${tab.metrics.map((m) => {
+            const n = Number(row[m])
+            return html`<td>${number(n, m === 'bounce_rate' ? formatPercent(n) : formatCount(n))}</td>`
+          })}
         </tr>`)}
       </tbody>
     </table>`

@@ -1,32 +1,38 @@
 /** How much of the traffic came with statistical consent (cookie) and how much was counted cookieless. */
-import { LitElement, css, html } from 'lit'
+import { css, html } from 'lit'
 import { Task, initialState } from '@lit/task'
-import { api, formatNumber } from './api.ts'
+import { api } from './api.ts'
+import { Localized, formatPercent, t } from './i18n.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 
 /**
  * @fires cairn-filter - {name: 'consent', value}
  */
-export class CairnConsent extends LitElement {
+export class CairnConsent extends Localized {
   static override styles = [
     panel,
     css`
       .bar { display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: var(--chip); margin: 8px 0 12px; }
       .bar span:first-child { background: var(--accent); }
       .bar span:last-child { background: var(--muted); opacity: 0.5; }
-      dl { display: grid; grid-template-columns: auto 1fr auto; gap: 6px 10px; margin: 0; font-size: 14px; align-items: center; }
-      dt button { border: 0; background: none; padding: 0; cursor: pointer; text-decoration: underline dotted; }
+      dl { display: grid; grid-template-columns: 1fr auto; gap: 6px 10px; margin: 0; font-size: 14px; align-items: center; }
+      dl div { display: contents; }
+      dt { display: flex; align-items: center; gap: 10px; }
+      dt button { border: 0; background: none; padding: 0; cursor: pointer; text-decoration: underline dotted; text-align: left; }
       dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
-      .swatch { width: 10px; height: 10px; border-radius: 2px; }
+      .swatch { flex: none; width: 10px; height: 10px; border-radius: 2px; background: var(--accent); }
+      .swatch.cookieless { background: var(--muted); opacity: 0.5; }
       p { font-size: 13px; }
     `,
   ]
 
-  static override properties = { view: { attribute: false } }
+  static override properties = { view: { attribute: false }, cookieDays: { type: Number } }
 
   /** The dashboard's current view. */
   declare view: ViewState
+  /** How long a consenting visitor is recognised. */
+  declare cookieDays: number
 
   private readonly shares = new Task(this, {
     args: () => [this.view?.site, this.view && statsParams({ ...this.view, compare: false }, { sort: 'visits:desc' })] as const,
@@ -40,25 +46,27 @@ export class CairnConsent extends LitElement {
   override render() {
     const pct = (n: number, total: number) => (total ? Math.round((n / total) * 100) : 0)
     return html`
-      <header><h2>Consent</h2></header>
+      <header><h2>${t('ui.consent.heading')}</h2></header>
       ${this.shares.render({
-        pending: () => html`<p class="muted">Loading…</p>`,
-        error: (error) => html`<p class="error" role="alert">Could not load consent: ${(error as Error).message}</p>`,
+        pending: () => html`<p class="muted">${t('ui.loading')}</p>`,
+        error: (error) => html`<p class="error" role="alert">${t('ui.consent.error', { error: (error as Error).message })}</p>`,
         complete: (s) => {
           const total = s.consent + s.cookieless
           return html`
-            <div class="bar" role="img" aria-label="${pct(s.consent, total)}% of visits with consent">
+            <div class="bar" role="img" aria-label=${t('ui.consent.share', { percent: formatPercent(pct(s.consent, total)) })}>
               <span style="width: ${pct(s.consent, total)}%"></span><span style="width: ${pct(s.cookieless, total)}%"></span>
             </div>
             <dl>
-              <span class="swatch" style="background: var(--accent)"></span>
-              <dt><button @click=${() => this._filter('true')}>With statistical consent (cookie)</button></dt>
-              <dd>${formatNumber(s.consent)} visits · ${pct(s.consent, total)}%</dd>
-              <span class="swatch" style="background: var(--muted); opacity: 0.5"></span>
-              <dt><button @click=${() => this._filter('false')}>Cookieless (daily anonymous id)</button></dt>
-              <dd>${formatNumber(s.cookieless)} visits · ${pct(s.cookieless, total)}%</dd>
+              <div>
+                <dt><span class="swatch"></span><button @click=${() => this._filter('true')}>${t('ui.consent.with')}</button></dt>
+                <dd>${t('ui.consent.visits', { count: s.consent, percent: formatPercent(pct(s.consent, total)) })}</dd>
+              </div>
+              <div>
+                <dt><span class="swatch cookieless"></span><button @click=${() => this._filter('false')}>${t('ui.consent.without')}</button></dt>
+                <dd>${t('ui.consent.visits', { count: s.cookieless, percent: formatPercent(pct(s.cookieless, total)) })}</dd>
+              </div>
             </dl>
-            <p class="muted">Visitors with consent are recognised for up to six months; cookieless visitors count once per day.</p>`
+            <p class="muted">${t('ui.consent.note', { days: this.cookieDays })}</p>`
         },
       })}
     `

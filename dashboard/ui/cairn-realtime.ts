@@ -1,8 +1,9 @@
 /** Visitors in the last five minutes, refreshed every 30 seconds while the page is open. */
-import { LitElement, css, html } from 'lit'
+import { css, html } from 'lit'
 import { api } from './api.ts'
+import { Localized, t } from './i18n.ts'
 
-export class CairnRealtime extends LitElement {
+export class CairnRealtime extends Localized {
   static override styles = css`
     :host { display: inline-flex; align-items: center; gap: 6px; font-size: 14px; color: var(--muted); }
     .dot { width: 8px; height: 8px; border-radius: 50%; background: var(--good); animation: pulse 2s infinite; }
@@ -41,7 +42,7 @@ export class CairnRealtime extends LitElement {
   }
 
   override render() {
-    return html`<span class="dot"></span><span aria-live="polite">${this.visitors ?? '–'} current visitor${this.visitors === 1 ? '' : 's'}</span>`
+    return html`<span class="dot"></span><span aria-live="polite">${this.visitors === undefined ? t('ui.realtimeUnknown') : t('ui.realtime', { count: this.visitors })}</span>`
   }
 }
 

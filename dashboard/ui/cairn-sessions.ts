@@ -1,14 +1,15 @@
 /** Recent visits, anonymous: when, how long, entry → exit, pages, source, device and country. */
-import { LitElement, css, html } from 'lit'
+import { css, html } from 'lit'
 import { Task, initialState } from '@lit/task'
 import type { SessionSummary } from '../server/stats.ts'
-import { api, formatDuration } from './api.ts'
-import { describeValue } from './cairn-breakdown.ts'
+import { api } from './api.ts'
+import { showValue } from './cairn-breakdown.ts'
+import { Localized, formatCount, formatDate, formatDuration, number, t, tt, wallTime } from './i18n.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 import { shown, visible } from './text.ts'
 
-export class CairnSessions extends LitElement {
+export class CairnSessions extends Localized {
   static override styles = [
     panel,
     css`
@@ -17,6 +18,7 @@ export class CairnSessions extends LitElement {
       th { text-align: left; color: var(--muted); font-weight: 500; padding: 4px 8px 6px 0; white-space: nowrap; }
       td { padding: 4px 8px 4px 0; border-top: 1px solid var(--border); white-space: nowrap; }
       td.path { max-width: 280px; overflow: hidden; text-overflow: ellipsis; }
+      .flag { width: 16px; height: 12px; margin-right: 6px; vertical-align: -1px; border-radius: 2px; box-shadow: 0 0 0 1px var(--border); }
     `,
   ]
 
@@ -32,17 +34,19 @@ export class CairnSessions extends LitElement {
 
   override render() {
     return html`
-      <header><h2>Recent visits</h2></header>
+      <header><h2>${t('ui.sessions.heading')}</h2></header>
       ${this.visits.render({
-        pending: () => html`<p class="muted">Loading…</p>`,
-        error: (error) => html`<p class="error" role="alert">Could not load recent visits: ${(error as Error).message}</p>`,
-        complete: (visits) => visits.length === 0 ? html`<p class="muted">No visits in this period.</p>` : html`
-          <div class="scroll"><table>
-            <thead><tr><th>Started</th><th>Duration</th><th>Entry → exit</th><th>Pages</th><th>Source</th><th>Device</th><th>Country</th></tr></thead>
+        pending: () => html`<p class="muted">${t('ui.loading')}</p>`,
+        error: (error) => html`<p class="error" role="alert">${t('ui.sessions.error', { error: (error as Error).message })}</p>`,
+        complete: (visits) => visits.length === 0 ? html`<p class="muted">${t('ui.sessions.empty')}</p>` : html`
+          <div class="scroll" tabindex="0" role="region" aria-label=${t('ui.sessions.heading')}><table>
+            <thead><tr>${['started', 'duration', 'pages', 'pageviews', 'source', 'device', 'country'].map((c) => html`<th>${t(`ui.sessions.${c}`)}</th>`)}</tr></thead>
             <tbody>${visits.map((v) => html`<tr>
-              <td>${v.start.slice(5, 16)}</td><td>${formatDuration(v.duration)}</td>
-              <td class="path" title="${visible(`${v.entry_page} → ${v.exit_page}`)}">${shown(v.entry_page)}${v.exit_page !== v.entry_page ? html` → ${shown(v.exit_page)}` : ''}</td>
-              <td>${v.pageviews}</td><td>${shown(describeValue('source', v.source))}</td><td>${shown(v.device)} · ${shown(v.browser)}</td><td>${describeValue('country', v.country)}</td>
+              <td><time datetime=${wallTime(v.start).toISOString().slice(0, 19)}>${formatDate(v.start, { dateStyle: 'medium', timeStyle: 'short' })}</time></td>
+              <td>${number(v.duration, formatDuration(v.duration))}</td>
+              <td class="path" title=${v.exit_page !== v.entry_page ? t('ui.sessions.path', { entry: visible(v.entry_page), exit: visible(v.exit_page) }) : visible(v.entry_page)}>${v.exit_page !== v.entry_page ? tt('ui.sessions.path', { entry: shown(v.entry_page), exit: shown(v.exit_page) }) : shown(v.entry_page)}</td>
+              <td>${number(v.pageviews, formatCount(v.pageviews))}</td><td>${showValue('source', v.source)}</td>
+              <td>${tt('ui.sessions.deviceBrowser', { device: shown(v.device), browser: shown(v.browser) })}</td><td>${showValue('country', v.country)}</td>
             </tr>`)}</tbody>
           </table></div>`,
       })}

@@ -1,27 +1,29 @@
 /** The headline numbers with their change against the previous period; a card picks the graph's metric. */
-import { LitElement, css, html } from 'lit'
+import { css, html } from 'lit'
 import { Task, TaskStatus, initialState } from '@lit/task'
-import { api, formatDuration, formatNumber } from './api.ts'
+import { api } from './api.ts'
+import { Localized, formatCount, formatDecimal, formatDuration, formatPercent, number, t } from './i18n.ts'
 import { statsParams, type Metric, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 
 type Results = Record<string, number>
 
-const CARDS: { key: string; label: string; metric?: Metric; format: (n: number) => string; lowerIsBetter?: boolean }[] = [
-  { key: 'visitors', label: 'Unique visitors', metric: 'visitors', format: formatNumber },
-  { key: 'visits', label: 'Visits', metric: 'visits', format: formatNumber },
-  { key: 'pageviews', label: 'Pageviews', metric: 'pageviews', format: formatNumber },
-  { key: 'views_per_visit', label: 'Views per visit', format: (n) => n.toFixed(2) },
-  { key: 'bounce_rate', label: 'Bounce rate', metric: 'bounce_rate', format: (n) => `${n}%`, lowerIsBetter: true },
-  { key: 'visit_duration', label: 'Visit duration', metric: 'visit_duration', format: formatDuration },
-  { key: 'downloads', label: 'Downloads', metric: 'downloads', format: formatNumber },
-  { key: 'downloaders', label: 'Unique downloaders', format: formatNumber },
+/** The cards; `ui.card.<key>` names each. */
+const CARDS: { key: string; metric?: Metric; format: (n: number) => string; lowerIsBetter?: boolean }[] = [
+  { key: 'visitors', metric: 'visitors', format: formatCount },
+  { key: 'visits', metric: 'visits', format: formatCount },
+  { key: 'pageviews', metric: 'pageviews', format: formatCount },
+  { key: 'views_per_visit', format: (n) => formatDecimal(n) },
+  { key: 'bounce_rate', metric: 'bounce_rate', format: formatPercent, lowerIsBetter: true },
+  { key: 'visit_duration', metric: 'visit_duration', format: formatDuration },
+  { key: 'downloads', metric: 'downloads', format: formatCount },
+  { key: 'downloaders', format: formatCount },
 ]
 
 /**
  * @fires cairn-metric - {metric}: the card chosen for the graph
  */
-export class CairnTopStats extends LitElement {
+export class CairnTopStats extends Localized {
   static override styles = [
     panel,
     css`
@@ -48,7 +50,7 @@ export class CairnTopStats extends LitElement {
   })
 
   override render() {
-    if (this.totals.status === TaskStatus.ERROR) return html`<p class="error" role="alert">Could not load the totals: ${(this.totals.error as Error).message}</p>`
+    if (this.totals.status === TaskStatus.ERROR) return html`<p class="error" role="alert">${t('ui.totalsError', { error: (this.totals.error as Error).message })}</p>`
     const data = this.totals.value
     return html`<div class="cards">
       ${CARDS.map((card) => {
@@ -57,10 +59,10 @@ export class CairnTopStats extends LitElement {
         const change = value !== undefined && before ? Math.round(((value - before) / before) * 100) : undefined
         const good = change !== undefined && (card.lowerIsBetter ? change < 0 : change > 0)
         const body = html`
-          <div class="label">${card.label}</div>
-          <div class="value" data-metric=${card.key}>${value === undefined ? '…' : card.format(value)}</div>
+          <div class="label">${t(`ui.card.${card.key}`)}</div>
+          <div class="value" data-metric=${card.key}>${value === undefined ? html`<span aria-hidden="true">…</span>` : number(value, card.format(value))}</div>
           <div class="change ${change === undefined || change === 0 ? 'muted' : good ? 'up' : 'down'}">
-            ${change === undefined ? html`&nbsp;` : `${change > 0 ? '↑' : change < 0 ? '↓' : ''} ${Math.abs(change)}% vs previous period`}
+            ${change === undefined ? html`&nbsp;` : t('ui.card.change', { direction: change > 0 ? 'up' : change < 0 ? 'down' : 'same', change: formatPercent(Math.abs(change)) })}
           </div>`
         return card.metric
           ? html`<button class="card" aria-pressed=${this.view.metric === card.metric} @click=${() => this._pick(card.metric!)}>${body}</button>`

@@ -1,17 +1,13 @@
 /**
- * The dashboard's whole view — site, range, filters, comparison, graph metric, theme — lives in the URL,
- * so a view can be bookmarked, shared and restored by a reload.
+ * The dashboard's whole view — site, range, filters, comparison, graph metric, theme, language — lives in
+ * the URL, so a view can be bookmarked, shared (in French, with lang=fr) and restored by a reload.
  */
 
-import { DIMENSIONS } from '../../sql/dimensions.ts'
+import { FILTERS } from '../../sql/dimensions.ts'
+import type { Period } from '../server/range.ts'
 
-/** What each filter is, for its chip: from the one declaration of dimensions. */
-export const FILTER_LABELS: Record<string, string> = Object.fromEntries(DIMENSIONS.filter((d) => d.filter).map((d) => [d.name, d.label]))
-
-export const PERIOD_LABELS: Record<string, string> = {
-  today: 'Today', yesterday: 'Yesterday', '7d': 'Last 7 days', '30d': 'Last 30 days', month: 'Month to date',
-  last_month: 'Last month', '12mo': 'Last 12 months', custom: 'Custom range',
-}
+/** The periods of the range menu, in its order; each is named by `period.<id>` in the catalogues. */
+export const PERIODS: readonly Period[] = ['today', 'yesterday', '7d', '30d', 'month', 'last_month', '12mo', 'custom']
 
 export type Metric = 'visitors' | 'visits' | 'pageviews' | 'downloads' | 'bounce_rate' | 'visit_duration'
 
@@ -23,13 +19,15 @@ export interface ViewState {
   compare: boolean
   metric: Metric
   theme: 'light' | 'dark' | ''
+  /** The language chosen in the URL ('' when the stored or the browser's choice applies). */
+  lang: string
   filters: Record<string, string>
 }
 
 export function readState(search: string): ViewState {
   const q = new URLSearchParams(search)
   const filters: Record<string, string> = {}
-  for (const name of Object.keys(FILTER_LABELS)) {
+  for (const name of FILTERS) {
     const value = q.get(name)
     if (value !== null) filters[name] = value
   }
@@ -43,6 +41,7 @@ export function readState(search: string): ViewState {
     compare: q.get('compare') !== 'off',
     metric: (q.get('metric') as Metric) || 'visitors',
     theme: theme === 'dark' || theme === 'light' ? theme : '',
+    lang: q.get('lang') ?? '',
     filters,
   }
 }
@@ -58,6 +57,7 @@ export function writeState(state: ViewState): string {
   if (!state.compare) q.set('compare', 'off')
   if (state.metric !== 'visitors') q.set('metric', state.metric)
   if (state.theme) q.set('theme', state.theme)
+  if (state.lang) q.set('lang', state.lang)
   for (const [k, v] of Object.entries(state.filters)) q.set(k, v)
   return `?${q}`
 }
