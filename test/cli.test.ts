@@ -85,6 +85,13 @@ describe('cairn CLI usage', () => {
     }
   })
 
+  it('speaks the terminal\'s language: usage and refusals in French under LANG=fr_FR.UTF-8', async () => {
+    const french = (...args: string[]) => run(process.execPath, ['collector/bin/cairn.js', ...args], { env: { ...env, LANG: 'fr_FR.UTF-8', LC_ALL: '', LC_MESSAGES: '' }, cwd: new URL('..', import.meta.url).pathname })
+    expect((await french('--help')).stdout).toMatch(/^Utilisation\u00a0: cairn <commande>/)
+    await expect(french('users', 'add', 'not-an-email')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('n’est pas une adresse e-mail') })
+    await expect(french('demo', '--site', 'shop.example', '--days=0')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--days doit être un nombre entier/) })
+  })
+
   it('refuses an unknown option or a number out of range with the command\'s usage, at once', async () => {
     await expect(cairn('users', 'add', 'x@example.com', '--rol', 'admin')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option '--rol'[\s\S]*Usage:\n  users add/) })
     for (const [flag, value] of [['--days', '0'], ['--days', '-3'], ['--days', '1.5'], ['--events', '0'], ['--events', 'many'], ['--seed', '1e3']]) {

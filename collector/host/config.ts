@@ -3,6 +3,10 @@ import { resolve } from 'node:path'
 import type { ClickHouseOptions } from '../../sql/client.ts'
 import { normalizeSite } from '../ingest/sites.ts'
 import { isTimeZone } from '../../dashboard/server/range.ts'
+import { terminalLanguage, translator } from '../../dashboard/i18n/translate.ts'
+
+/** Said to the admin who starts Cairn, in the terminal's language. */
+const say = translator(terminalLanguage())
 
 export interface Config {
   /** TCP port of the one Cairn server. */
@@ -83,13 +87,13 @@ function sites(value: string | undefined): { sites: string[]; timeZones: Record<
     const [domain = '', timeZone = 'UTC'] = entry.split('=')
     const site = normalizeSite(domain)
     if (!/^[a-z0-9.-]+(:\d+)?$/.test(site)) {
-      throw new ConfigError(`CAIRN_SITES: "${site}" is not a domain; give a comma-separated list like "example.com,shop.example.com=Europe/Paris"`)
+      throw new ConfigError(say('cli.config.notDomain', { site }))
     }
-    if (!isTimeZone(timeZone.trim())) throw new ConfigError(`CAIRN_SITES: "${timeZone}" is not a time zone; use an IANA name such as Europe/Paris`)
+    if (!isTimeZone(timeZone.trim())) throw new ConfigError(say('cli.config.notTimeZone', { timeZone }))
     if (!list.includes(site)) list.push(site)
     timeZones[site] = timeZone.trim()
   }
-  if (list.length === 0) throw new ConfigError('CAIRN_SITES is empty; give at least one domain, e.g. CAIRN_SITES=example.com')
+  if (list.length === 0) throw new ConfigError(say('cli.config.noSites'))
   return { sites: list, timeZones }
 }
 
@@ -98,7 +102,7 @@ function trustProxy(value: string | undefined): number {
   if (value === 'true') return 1
   const hops = Number(value)
   if (!Number.isInteger(hops) || hops < 0 || hops > 10) {
-    throw new ConfigError(`TRUST_PROXY: "${value}" is not valid; use "true" (one proxy in front) or the number of proxy hops`)
+    throw new ConfigError(say('cli.config.trustProxy', { value }))
   }
   return hops
 }
@@ -107,7 +111,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const n = Number(raw)
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: "${raw}" must be an integer from ${min} to ${max}`)
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(say('cli.config.integer', { name, raw, min, max }))
   return n
 }
 
@@ -115,6 +119,6 @@ function oneOf<T extends number>(env: Env, name: string, allowed: readonly [T, .
   const raw = env[name]
   if (raw === undefined || raw === '') return allowed[0]
   const found = allowed.find((a) => String(a) === raw)
-  if (found === undefined) throw new ConfigError(`${name}: "${raw}" is not allowed; use one of ${allowed.join(', ')}`)
+  if (found === undefined) throw new ConfigError(say('cli.config.oneOf', { name, raw, choices: allowed.join(', ') }))
   return found
 }

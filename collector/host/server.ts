@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createCollector, type Collector, type CollectorOptions } from './app.ts'
 import type { Config } from './config.ts'
+import { terminalLanguage, translator } from '../../dashboard/i18n/translate.ts'
 
 export interface RunningServer {
   url: string
@@ -22,7 +23,7 @@ export async function startServer(config: Config, options: CollectorOptions = {}
     s.listen(config.port, config.host, () => resolve(s))
   }).catch(async (error: NodeJS.ErrnoException) => {
     await collector.close()
-    if (error.code === 'EADDRINUSE') throw new Error(`port ${config.port} is in use; stop the other process or set PORT`)
+    if (error.code === 'EADDRINUSE') throw new Error(translator(terminalLanguage())('cli.serve.portInUse', { port: config.port }))
     throw error
   })
   const port = (server.address() as AddressInfo).port

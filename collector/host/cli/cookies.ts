@@ -1,12 +1,16 @@
-/** `cairn cookies`: the cookie declaration for the site's privacy policy. */
+/** `cairn cookies`: the cookie declaration for the site's privacy policy, in English or French. */
+import { LANGUAGES } from '../../../dashboard/i18n/languages.ts'
 import type { Config } from '../config.ts'
-import { cookieDeclaration } from '../declaration.ts'
-import { UsageError, parse } from './args.ts'
+import { cookieDeclaration, retentionWarning } from '../declaration.ts'
+import { choiceFlag, language, parse, type Usage } from './args.ts'
 
-export const usage = `  cookies [--format markdown|html]      Print the cookie declaration for the site's privacy policy`
+export const usage: Usage = [['cookies [--format markdown|html] [--lang en|fr]', 'cli.usage.cookies']]
 
 export async function run(config: Config, args: string[]): Promise<void> {
-  const { values } = parse(usage, args, { format: { type: 'string', default: 'markdown' } })
-  if (values.format !== 'markdown' && values.format !== 'html') throw new UsageError('--format must be markdown or html')
-  process.stdout.write(cookieDeclaration(config, values.format))
+  const { values } = parse(usage, args, { format: { type: 'string', default: 'markdown' }, lang: { type: 'string', default: language } })
+  const format = choiceFlag(values.format, 'format', ['markdown', 'html'])
+  // The visitors' language, which need not be the terminal's.
+  process.stdout.write(cookieDeclaration(config, format, choiceFlag(values.lang, 'lang', LANGUAGES)))
+  const warning = retentionWarning(config, language)
+  if (warning) process.stderr.write(`${warning}\n`)
 }

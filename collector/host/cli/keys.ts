@@ -1,12 +1,14 @@
 /** `cairn keys`: stats API keys, which act for a user with the user's roles. */
 import { Access } from '../../../dashboard/server/auth/access.ts'
 import type { Config } from '../config.ts'
-import { UsageError, parse } from './args.ts'
+import { UsageError, parse, say, usageOf, type Usage } from './args.ts'
 import { withStorage } from './storage.ts'
 
-export const usage = `  keys add --user EMAIL [--name NAME]   Create a stats API key acting for a user
-  keys list [--user EMAIL]              List API keys (their first characters, owner, name, date)
-  keys revoke PREFIX                    Revoke the API key that starts with PREFIX`
+export const usage: Usage = [
+  ['keys add --user EMAIL [--name NAME]', 'cli.usage.keysAdd'],
+  ['keys list [--user EMAIL]', 'cli.usage.keysList'],
+  ['keys revoke PREFIX', 'cli.usage.keysRevoke'],
+]
 
 export async function run(config: Config, args: string[]): Promise<void> {
   const { values, positionals } = parse(usage, args, { user: { type: 'string' }, name: { type: 'string' } })
@@ -18,15 +20,15 @@ export async function run(config: Config, args: string[]): Promise<void> {
   }
   if (sub === 'revoke' && prefix) {
     const revoked = await withStorage(config, (storage) => new Access(storage).revokeKey(prefix.replace(/…$/, '')))
-    if (revoked === 0) throw new UsageError(`no API key starts with ${prefix}; "cairn keys list" shows them`)
-    process.stdout.write(`revoked ${revoked} API key${revoked === 1 ? '' : 's'} starting with ${prefix}\n`)
+    if (revoked === 0) throw new UsageError(say('cli.keys.none', { prefix }))
+    process.stdout.write(`${say('cli.keys.revoked', { count: revoked, prefix })}\n`)
     return
   }
-  if (sub !== 'add' || !values.user) throw new UsageError(`Usage:\n${usage}`)
+  if (sub !== 'add' || !values.user) throw new UsageError(usageOf(usage))
   const key = await withStorage(config, async (storage) => {
     const access = new Access(storage)
-    if (!(await access.passwordHash(values.user!))) throw new UsageError(`no user ${values.user}; create it with "cairn users add"`)
+    if (!(await access.passwordHash(values.user!))) throw new UsageError(say('cli.keys.noUser', { email: values.user! }))
     return access.createApiKey(values.user!, values.name ?? 'api')
   })
-  process.stdout.write(`API key for ${values.user} (shown once): ${key}\nUse it as: curl -H "Authorization: Bearer ${key}" http://localhost:${config.port}/api/stats/SITE/aggregate\n`)
+  process.stdout.write(`${say('cli.keys.created', { email: values.user, key, example: `curl -H "Authorization: Bearer ${key}" http://localhost:${config.port}/api/stats/SITE/aggregate` })}\n`)
 }

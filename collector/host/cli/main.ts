@@ -1,6 +1,7 @@
 /** `cairn <command>`: the entry point of the bin and of `npm start`; each command is a file of this folder. */
 import { ConfigError, loadConfig, type Config } from '../config.ts'
-import { UsageError } from './args.ts'
+import { HttpError } from '../../../dashboard/server/http-error.ts'
+import { UsageError, say, usageOf, usageText, wrap, type Usage } from './args.ts'
 import * as cookies from './cookies.ts'
 import * as demo from './demo.ts'
 import * as keys from './keys.ts'
@@ -13,33 +14,34 @@ import * as users from './users.ts'
 
 interface Command {
   /** Its lines of the help, also what `cairn <command> --help` prints. */
-  usage: string
+  usage: Usage
   run(config: Config, args: string[]): Promise<void>
 }
 
 const COMMANDS: Record<string, Command> = { serve, demo, users, keys, shares, privacy, sql, cookies, 'privacy-notice': privacyNotice }
 
-const HELP = `Usage: cairn <command> [options]
+const HELP = `${say('cli.help.title')}
 
-Commands:
-${Object.values(COMMANDS).map((c) => c.usage).join('\n')}
-  help                                  Show this help; "cairn COMMAND --help" shows one command's
+${say('cli.help.commands')}
+${usageText([...Object.values(COMMANDS).flatMap((c) => c.usage), ['help', 'cli.usage.help']])}
 
-Configuration is read from the environment; see README.md ("Configuration"). With the embedded engine,
-commands other than serve need the server stopped (one process holds the data directory).
+${wrap(say('cli.help.footer'), 106).join('\n')}
 `
+
+/** A refusal of the code the server shares (an invalid email, a short password), in the terminal's language. */
+const said = (error: HttpError) =>
+  error.errors ? Object.entries(error.errors).map(([field, problem]) => say('cli.fieldError', { field, problem: say(...problem) })).join('; ') : say(...error.said)
 
 async function main(argv: string[]): Promise<void> {
   const [name = 'serve', ...args] = argv
   if (name === 'help' || name === '--help' || name === '-h') return void process.stdout.write(HELP)
   const command = COMMANDS[name]
-  if (!command) throw new UsageError(`unknown command "${name}"\n\n${HELP}`)
-  if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(`Usage:\n${command.usage}\n`)
+  if (!command) throw new UsageError(`${say('cli.unknownCommand', { name })}\n\n${HELP}`)
+  if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(`${usageOf(command.usage)}\n`)
   return command.run(loadConfig(), args)
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
-  const kind = error instanceof ConfigError ? 'configuration error: ' : ''
-  process.stderr.write(`cairn: ${kind}${error.message}\n`)
-  process.exit(error instanceof ConfigError || error instanceof UsageError ? 2 : 1)
+  process.stderr.write(`cairn: ${error instanceof ConfigError ? say('cli.configError', { message: error.message }) : error instanceof HttpError ? said(error) : error.message}\n`)
+  process.exit(error instanceof ConfigError || error instanceof UsageError || error instanceof HttpError ? 2 : 1)
 })

@@ -1,12 +1,16 @@
-/** `cairn privacy-notice`: a plain-language paragraph of what Cairn collects, for the privacy policy. */
+/** `cairn privacy-notice`: the audience-measurement section of the site's privacy policy, in English or French. */
+import { LANGUAGES } from '../../../dashboard/i18n/languages.ts'
 import type { Config } from '../config.ts'
-import { privacyNotice } from '../declaration.ts'
-import { UsageError, parse } from './args.ts'
+import { privacyNotice, retentionWarning } from '../declaration.ts'
+import { choiceFlag, language, parse, type Usage } from './args.ts'
 
-export const usage = `  privacy-notice [--format text|html]   Print a plain-language paragraph of what Cairn collects`
+export const usage: Usage = [['privacy-notice [--format text|html] [--lang en|fr]', 'cli.usage.privacyNotice']]
 
 export async function run(config: Config, args: string[]): Promise<void> {
-  const { values } = parse(usage, args, { format: { type: 'string', default: 'text' } })
-  if (values.format !== 'text' && values.format !== 'html') throw new UsageError('--format must be text or html')
-  process.stdout.write(privacyNotice(config, values.format))
+  const { values } = parse(usage, args, { format: { type: 'string', default: 'text' }, lang: { type: 'string', default: language } })
+  const format = choiceFlag(values.format, 'format', ['text', 'html'])
+  // The visitors' language, which need not be the terminal's.
+  process.stdout.write(privacyNotice(config, format, choiceFlag(values.lang, 'lang', LANGUAGES)))
+  const warning = retentionWarning(config, language)
+  if (warning) process.stderr.write(`${warning}\n`)
 }

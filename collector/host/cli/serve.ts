@@ -7,8 +7,9 @@ import { consoleLog, type Log } from '../../ingest/log.ts'
 import { clickhouseOptions, DEMO_SITE, type Config } from '../config.ts'
 import { generateDemo } from '../demo/generate.ts'
 import { startServer } from '../server.ts'
+import { say, type Usage } from './args.ts'
 
-export const usage = `  serve                                 Run Cairn: collector, tracker script, dashboard and APIs (default)`
+export const usage: Usage = [['serve', 'cli.usage.serve']]
 
 export async function run(config: Config): Promise<void> {
   const log = consoleLog()
@@ -48,7 +49,7 @@ export async function run(config: Config): Promise<void> {
 function announceFirstAdmin(admin: { email: string; password: string }, config: Config, log: Log, url: string): void {
   const change = `change it with: cairn users add ${admin.email} --password '…'`
   if (process.stderr.isTTY) {
-    process.stderr.write(`\nFirst start: log in at ${url}/ as ${admin.email} with the password ${admin.password}\n(shown once, not logged; ${change})\n\n`)
+    process.stderr.write(`\n${say('cli.serve.firstAdmin', { url: `${url}/`, email: admin.email, password: admin.password })}\n\n`)
     return
   }
   ownerOnly(config.dataDir)

@@ -2,6 +2,7 @@
 import { describeStorage, openStorage, type Storage } from '../../../sql/client.ts'
 import { migrate } from '../../../sql/migrate.ts'
 import { clickhouseOptions, type Config } from '../config.ts'
+import { say } from './args.ts'
 
 /** Opens ClickHouse for a one-off command, with the advice to stop the server if it holds the directory. */
 export async function withStorage<T>(config: Config, run: (storage: Storage) => Promise<T>): Promise<T> {
@@ -10,7 +11,7 @@ export async function withStorage<T>(config: Config, run: (storage: Storage) => 
     storage = openStorage(clickhouseOptions(config))
     await migrate(storage, undefined, undefined, config.clickhouseCluster)
   } catch (error) {
-    throw new Error(`cannot open ${describeStorage(clickhouseOptions(config))} (${(error as Error).message}); if "cairn serve" is running on it, stop it first`)
+    throw new Error(say('cli.storage.cannotOpen', { storage: describeStorage(clickhouseOptions(config)), error: (error as Error).message }))
   }
   try {
     return await run(storage)
@@ -19,14 +20,15 @@ export async function withStorage<T>(config: Config, run: (storage: Storage) => 
   }
 }
 
-/** A progress bar on stderr for long jobs. */
-export function progress(label: string): (done: number, total: number) => void {
+/** A progress bar on stderr for long jobs, its numbers written the language's way. */
+export function progress(label: string, language: string): (done: number, total: number) => void {
+  const n = new Intl.NumberFormat(language)
   const started = Date.now()
   return (done, total) => {
     const width = 30
     const filled = Math.round((done / total) * width)
     const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000))
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en')}/${total.toLocaleString('en')} (${rate.toLocaleString('en')}/s)`)
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n.format(done)}/${n.format(total)} (${n.format(rate)}/s)`)
     if (done >= total) process.stderr.write('\n')
   }
 }
