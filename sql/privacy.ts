@@ -76,6 +76,17 @@ export async function record(storage: Storage, kind: string, keys: VisitorKey[],
   })
 }
 
+/** The requests carried out for a site (and anonymisations, which touch every site), newest first. */
+export async function requestLog(storage: Storage, site: string, limit = 200): Promise<{ at: string; kind: string; subject: string; detail: string; by: string }[]> {
+  const result = await storage.query({
+    query: `SELECT formatDateTime(at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS at, kind, subject, detail, requested_by AS by
+            FROM cairn.privacy_requests WHERE site IN ({site:String}, '*') ORDER BY privacy_requests.at DESC LIMIT {limit:UInt32}`,
+    query_params: { site, limit },
+    format: 'JSONEachRow',
+  })
+  return result.json()
+}
+
 /**
  * Old data made anonymous: every visit gets its own id (visits still count, but nothing links two), and
  * the truncated address, versions and custom properties are cleared. visitor_id is part of the events'

@@ -89,7 +89,7 @@ describe('logged in', () => {
     expect((await call('GET', `/api/stats/${mine}/aggregate`, headers)).status).toBe(200)
     expect((await call('GET', `/api/stats/${theirs}/aggregate`, headers)).status).toBe(403)
     expect((await call('GET', '/api/stats/not-a-site.example/aggregate', headers)).status).toBe(404)
-    expect(await (await call('GET', '/api/sites', headers)).json()).toEqual({ cookie_days: 180, sites: [{ site: mine, timezone: 'UTC', admin: false }] })
+    expect(await (await call('GET', '/api/sites', headers)).json()).toEqual({ cookie_days: 180, retention_months: 25, can_add_sites: false, sites: [{ site: mine, timezone: 'UTC', admin: false }] })
     // A viewer cannot manage shared links.
     expect((await call('POST', `/api/sites/${mine}/shares`, headers)).status).toBe(403)
   })
@@ -121,7 +121,7 @@ describe('shared links', () => {
     expect((await call('GET', `/api/stats/${theirs}/aggregate?period=7d`, share)).status).toBe(403)
     expect((await call('GET', `/api/stats/${theirs}/aggregate?site=${mine}`, share)).status).toBe(403)
     expect((await call('GET', `/api/sites/${mine}/shares`, share)).status).toBe(403)
-    expect(await (await call('GET', '/api/sites', share)).json()).toEqual({ cookie_days: 180, sites: [{ site: mine, timezone: 'UTC', admin: false }] })
+    expect(await (await call('GET', '/api/sites', share)).json()).toEqual({ cookie_days: 180, retention_months: 25, can_add_sites: false, sites: [{ site: mine, timezone: 'UTC', admin: false }] })
 
     expect((await call('DELETE', `/api/sites/${mine}/shares/${prefix}`, { cookie })).status).toBe(204)
     expect((await call('GET', `/api/stats/${mine}/aggregate`, share)).status).toBe(401)

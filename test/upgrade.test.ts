@@ -1,7 +1,8 @@
 /**
- * A data directory written by the previous code (migrations up to 0006, a user made as it made them)
- * opened by this code: 0007 adds the users' settings in place, the user still logs in, and a language
- * chosen then survives a password change (it is kept apart from cairn.users for that).
+ * A data directory written by earlier code (migrations up to 0006, a user made as it made them) opened by
+ * this code: 0007 adds the users' settings, 0008 the sites (seeded from CAIRN_SITES, as the earlier code
+ * read them), 0009 the second factors, all in place; the user still logs in, and a language chosen then
+ * survives a password change (it is kept apart from cairn.users for that).
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStorage } from '../sql/client.ts'
@@ -15,7 +16,7 @@ let server: TestServer | undefined
 afterAll(() => server?.stop())
 
 describe('an existing data directory', () => {
-  it('gains the users’ settings in place (0007), and its users keep working', async () => {
+  it('gains the users’ settings, the sites and second factors in place (0007–0009), and its users keep working', async () => {
     const previous = openStorage({ dataDir })
     await migrate(previous, undefined, readMigrations().filter((m) => m.version < 7))
     await addUser(new Access(previous), 'old@example.com', 'an old password', 'viewer', 'old.example')
@@ -23,9 +24,11 @@ describe('an existing data directory', () => {
     expect(before[0]!.n).toBe('0')
     await previous.close()
 
-    server = await TestServer.start({ sites: ['old.example'], dataDir })
-    const applied = await server.rows<{ name: string }>('SELECT name FROM cairn.schema_migrations FINAL WHERE version = 7')
-    expect(applied).toEqual([{ name: '0007_user_settings' }])
+    server = await TestServer.start({ sites: ['old.example=Europe/Paris'], dataDir })
+    const applied = await server.rows<{ name: string }>('SELECT name FROM cairn.schema_migrations FINAL WHERE version >= 7 ORDER BY version')
+    expect(applied).toEqual([{ name: '0007_user_settings' }, { name: '0008_sites' }, { name: '0009_second_factor' }])
+    // The sites the earlier code took from CAIRN_SITES are now rows, with their time zone.
+    expect(await server.rows('SELECT site, time_zone FROM cairn.sites FINAL WHERE NOT deleted')).toEqual([{ site: 'old.example', time_zone: 'Europe/Paris' }])
 
     const json = { 'content-type': 'application/json', origin: server.url }
     const login = async (password: string) => {
@@ -35,14 +38,14 @@ describe('an existing data directory', () => {
     }
     let cookie = await login('an old password')
     const me = async () => (await fetch(`${server!.url}/api/auth/me`, { headers: { cookie } })).json()
-    expect(await me()).toEqual({ email: 'old@example.com', language: null })
+    expect(await me()).toEqual({ email: 'old@example.com', language: null, two_factor: false })
     const patched = await fetch(`${server.url}/api/auth/me`, { method: 'PATCH', headers: { ...json, cookie }, body: '{"language":"fr"}' })
     expect(patched.status).toBe(200)
-    expect(await me()).toEqual({ email: 'old@example.com', language: 'fr' })
+    expect(await me()).toEqual({ email: 'old@example.com', language: 'fr', two_factor: false })
 
     // A new password ends the logins, not the preference.
     await addUser(server.server.collector.access, 'old@example.com', 'a new password 2', 'viewer', 'old.example')
     cookie = await login('a new password 2')
-    expect(await me()).toEqual({ email: 'old@example.com', language: 'fr' })
+    expect(await me()).toEqual({ email: 'old@example.com', language: 'fr', two_factor: false })
   })
 })

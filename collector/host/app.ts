@@ -17,12 +17,14 @@ import { CountryLookup } from '../ingest/geo.ts'
 import { consoleLog, type Log } from '../ingest/log.ts'
 import { EVENT_PATH, eventRoute } from '../ingest/route.ts'
 import { originOfSites } from '../ingest/sites.ts'
+import { SiteList, seedSites } from '../../sql/sites.ts'
 import { getRequestListener } from '@hono/node-server'
 import type { IncomingMessage, RequestListener } from 'node:http'
 import { privacyRoute } from './routes/privacy.ts'
 import { healthRoute } from './routes/health.ts'
 import { restrictedVisitors } from '../../sql/privacy.ts'
 import { trackerRoute } from './routes/tracker.ts'
+import { operatorRoute } from './routes/operator.ts'
 import { dashboardRoute } from './routes/dashboard.ts'
 import { Salts } from '../ingest/salts.ts'
 import { RateLimiter } from '../ingest/rate-limit.ts'
@@ -41,6 +43,8 @@ export interface CollectorOptions {
   log?: Log
   /** Wraps the embedded engine's transport for the storage the collector writes with (tests use it to cut ClickHouse off). */
   wrapTransport?: (transport: Transport) => Transport
+  /** False for a `cairn` command working on the data directory itself: the API only, no built files needed. */
+  serveFiles?: boolean
 }
 
 export interface Collector {
@@ -50,6 +54,7 @@ export interface Collector {
   listener: RequestListener
   storage: Storage
   access: Access
+  sites: SiteList
   counters: Counters
   writer: EventWriter
   close(): Promise<void>
@@ -57,12 +62,17 @@ export interface Collector {
 
 const MAINTENANCE_INTERVAL_MS = 60_000
 
+/**
+ * Requests that came through the server's Unix socket (or from a command in this process): they act as
+ * the operator. Marked by the listener, never by anything a client sends.
+ */
+export const operatorRequests = new WeakSet<object>()
+
 export async function createCollector(config: Config, options: CollectorOptions = {}): Promise<Collector> {
   const now = options.now ?? Date.now
   const log = options.log ?? consoleLog()
   // First: a missing build is reported before anything is opened.
-  const scripts = trackerRoute()
-  const pages = dashboardRoute()
+  const files = options.serveFiles === false ? undefined : { scripts: trackerRoute(), pages: dashboardRoute() }
   const storage = openStorage({ ...clickhouseOptions(config), wrapTransport: options.wrapTransport })
   try {
     await migrate(storage, log.info, undefined, config.clickhouseCluster)
@@ -71,6 +81,16 @@ export async function createCollector(config: Config, options: CollectorOptions 
     await storage.close()
     throw error
   }
+  const sites = new SiteList(storage)
+  try {
+    const created = await seedSites(storage, config.seedSites)
+    if (created.length > 0) log.info(`sites created from CAIRN_SITES: ${created.join(', ')}`)
+    await sites.refresh()
+  } catch (error) {
+    await storage.close()
+    throw error
+  }
+  sites.start((error) => log.error(`reading the sites failed, will retry: ${error.message}`))
   const readOnly = openReadOnly(clickhouseOptions(config))
   const salts = new Salts(storage, now, config.clickhouseCluster)
   await salts.rotate()
@@ -110,20 +130,26 @@ export async function createCollector(config: Config, options: CollectorOptions 
     return truncateIp(clientAddress(socket, (name) => c.req.header(name), config.trustProxy), config.ipv4Prefix, config.ipv6Prefix)
   }
   const attempts = new LoginAttempts(now)
+  const isOperator = (c: Context) => operatorRequests.has((c.env as { incoming?: object } | undefined)?.incoming ?? {})
   const dashboard = dashboardApi({
     storage,
-    sites: config.sites.map((name) => ({ name, timeZone: config.timeZones[name] ?? 'UTC' })),
+    sites,
     now,
     isSecure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
     attempts,
     addressOf,
     cookieDays: config.cookieDays,
+    retentionMonths: config.retentionMonths,
+    truncation: { ipv4: config.ipv4Prefix, ipv6: config.ipv6Prefix },
+    cluster: config.clickhouseCluster,
+    operator: isOperator,
   })
   const userAgents = new UserAgentParser()
-  const ingest = eventRoute({ settings: config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log,
+  const ingest = eventRoute({ settings: config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log, sites,
     maxQueued: config.spoolMaxEvents, rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) })
   const app = new Hono()
-  const siteOrigin = originOfSites(config.sites)
+  let siteOrigin = originOfSites(sites.allHosts())
+  sites.onChange(() => (siteOrigin = originOfSites(sites.allHosts())))
   // Before every route: nothing changes state from another origin (the visitor's own erasure excepted).
   app.use('/api/*', sameOrigin({ crossOrigin: { '/api/privacy/me': (origin) => siteOrigin(origin) !== null } }))
   app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents }))
@@ -131,19 +157,21 @@ export async function createCollector(config: Config, options: CollectorOptions 
     storage,
     access: dashboard.access,
     restricted,
-    sites: config.sites,
+    sites,
+    operator: isOperator,
     now,
     cookieDays: config.cookieDays,
     cluster: config.clickhouseCluster,
-    allowedOrigin: siteOrigin,
+    allowedOrigin: (origin) => siteOrigin(origin),
     secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   }))
-  app.route('/', scripts)
+  app.route('/', operatorRoute({ storage, sites, operator: isOperator, flush: () => writer.flush() }))
+  if (files) app.route('/', files.scripts)
 
   app.route('/', dashboard.app)
   // Before the dashboard's pages, which own GET / unless it carries a ClickHouse query.
   app.route('/', clickhouseDoor({ storage: readOnly, access: dashboard.access, attempts, addressOf }))
-  app.route('/', pages)
+  if (files) app.route('/', files.pages)
   app.notFound((c) => notFound(['api.notFound.route', { method: c.req.method, path: c.req.path }]).response(c))
   app.onError((error, c) => {
     if (error instanceof HttpError) return error.response(c)
@@ -161,10 +189,12 @@ export async function createCollector(config: Config, options: CollectorOptions 
     listener: (req, res) => (req.url === EVENT_PATH || req.url?.startsWith(`${EVENT_PATH}?`) ? ingest(req, res) : rest(req, res)),
     storage,
     access: dashboard.access,
+    sites,
     counters,
     writer,
     async close() {
       clearInterval(maintenance)
+      await sites.stop()
       await Promise.allSettled([...inFlight])
       try {
         await writer.close()

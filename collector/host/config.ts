@@ -1,7 +1,7 @@
 /** Configuration: read once from the environment, validated, then passed down as one typed object. */
 import { resolve } from 'node:path'
 import type { ClickHouseOptions } from '../../sql/client.ts'
-import { normalizeSite } from '../ingest/sites.ts'
+import { isDomain, normalizeDomain } from '../../sql/sites.ts'
 import { isTimeZone } from '../../dashboard/server/range.ts'
 import { terminalLanguage, translator } from '../../dashboard/i18n/translate.ts'
 
@@ -21,10 +21,11 @@ export interface Config {
   clickhousePassword: string
   /** A ClickHouse cluster's name: DDL runs ON CLUSTER with replicated and distributed tables. */
   clickhouseCluster: string | undefined
-  /** Sites (domains, without `www.`) whose events are accepted. */
-  sites: string[]
-  /** Each site's time zone for reports (IANA name), UTC unless given as `example.com=Europe/Paris`. */
-  timeZones: Record<string, string>
+  /**
+   * CAIRN_SITES: sites created at start when the database has never held them (domain without `www.`,
+   * time zone UTC unless given as `example.com=Europe/Paris`). After that, sites live in `cairn.sites`.
+   */
+  seedSites: { site: string; timeZone: string }[]
   /** CAIRN_SITES was not set: the demo site is seeded on a first start. */
   demo: boolean
   /** Number of reverse-proxy hops whose `X-Forwarded-For` entries are trusted, counted from the right; 0 = use the socket. */
@@ -57,7 +58,7 @@ export function loadConfig(env: Env = process.env): Config {
     clickhouseUser: env.CLICKHOUSE_USER || 'default',
     clickhousePassword: env.CLICKHOUSE_PASSWORD || '',
     clickhouseCluster: env.CLICKHOUSE_CLUSTER || undefined,
-    ...sites(env.CAIRN_SITES),
+    seedSites: sites(env.CAIRN_SITES),
     demo: !env.CAIRN_SITES,
     trustProxy: trustProxy(env.TRUST_PROXY),
     ipv4Prefix: oneOf(env, 'CAIRN_IPV4_PREFIX', [24, 16] as const),
@@ -80,21 +81,17 @@ export function clickhouseOptions(config: Config): ClickHouseOptions {
 export const DEFAULT_SITES = 'demo.example,localhost'
 export const DEMO_SITE = 'demo.example'
 
-function sites(value: string | undefined): { sites: string[]; timeZones: Record<string, string> } {
-  const timeZones: Record<string, string> = {}
-  const list: string[] = []
+function sites(value: string | undefined): { site: string; timeZone: string }[] {
+  const list = new Map<string, string>()
   for (const entry of (value || DEFAULT_SITES).split(',').filter((e) => e.trim())) {
     const [domain = '', timeZone = 'UTC'] = entry.split('=')
-    const site = normalizeSite(domain)
-    if (!/^[a-z0-9.-]+(:\d+)?$/.test(site)) {
-      throw new ConfigError(say('cli.config.notDomain', { site }))
-    }
+    const site = normalizeDomain(domain)
+    if (!isDomain(site)) throw new ConfigError(say('cli.config.notDomain', { site }))
     if (!isTimeZone(timeZone.trim())) throw new ConfigError(say('cli.config.notTimeZone', { timeZone }))
-    if (!list.includes(site)) list.push(site)
-    timeZones[site] = timeZone.trim()
+    list.set(site, timeZone.trim())
   }
-  if (list.length === 0) throw new ConfigError(say('cli.config.noSites'))
-  return { sites: list, timeZones }
+  if (list.size === 0) throw new ConfigError(say('cli.config.noSites'))
+  return [...list].map(([site, timeZone]) => ({ site, timeZone }))
 }
 
 function trustProxy(value: string | undefined): number {

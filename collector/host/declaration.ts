@@ -29,7 +29,7 @@ export interface DeclaredCookie {
 /** Every cookie the Cairn server can set, in `language`. */
 export function declaredCookies(config: Config, language: Language): DeclaredCookie[] {
   const say = translator(language)
-  const site = config.sites[0] ?? say('legal.thisSite')
+  const site = config.seedSites[0]?.site ?? say('legal.thisSite')
   return [
     {
       name: COOKIE_NAME,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { createCollector, type Collector, type CollectorOptions } from './app.ts'
 import type { Config } from './config.ts'
 import { terminalLanguage, translator } from '../../dashboard/i18n/translate.ts'
+import { closeSocket, listenOnSocket } from './socket.ts'
 
 export interface RunningServer {
   url: string
@@ -26,6 +27,11 @@ export async function startServer(config: Config, options: CollectorOptions = {}
     if (error.code === 'EADDRINUSE') throw new Error(translator(terminalLanguage())('cli.serve.portInUse', { port: config.port }))
     throw error
   })
+  const operator = await listenOnSocket(config.dataDir, collector.listener, (message) => options.log?.error(message)).catch(async (error: Error) => {
+    server.close()
+    await collector.close()
+    throw error
+  })
   const port = (server.address() as AddressInfo).port
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   let closing: Promise<void> | undefined
@@ -35,10 +41,13 @@ export async function startServer(config: Config, options: CollectorOptions = {}
     collector,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeIdleConnections()
-        })
+        await Promise.all([
+          new Promise<void>((resolve) => {
+            server.close(() => resolve())
+            server.closeIdleConnections()
+          }),
+          closeSocket(operator, config.dataDir),
+        ])
         await collector.close()
       })()
       return closing

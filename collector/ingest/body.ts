@@ -2,7 +2,7 @@
  * Validation of the `/api/event` body: Plausible's Events API (short or long field names) plus Cairn's
  * `c`/`consent`. Returns either a clean event or `{field: message}` errors naming every bad field.
  */
-import { normalizeSite } from './sites.ts'
+import { normalizeDomain } from '../../sql/sites.ts'
 
 export interface IncomingEvent {
   name: string
@@ -58,7 +58,7 @@ export function parseEvent(text: string): { event: IncomingEvent } | { errors: E
   const rawDomain = pick('d', 'domain')
   let domains: string[] = []
   if (typeof rawDomain !== 'string' || rawDomain.trim() === '') errors.domain = 'is required: the site domain, e.g. "example.com"'
-  else domains = [...new Set(rawDomain.split(',').map(normalizeSite).filter(Boolean))]
+  else domains = [...new Set(rawDomain.split(',').map(normalizeDomain).filter(Boolean))]
 
   const rawReferrer = pick('r', 'referrer')
   let referrer: URL | undefined

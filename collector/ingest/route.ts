@@ -11,7 +11,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { MAX_BODY_BYTES, parseEvent, type IncomingEvent } from './body.ts'
 import type { EventWriter } from './writer.ts'
 import { clickhouseTime } from './row.ts'
-import { originOfSites } from './sites.ts'
+import { exclusions, originOfSites } from './sites.ts'
+import type { SiteList } from '../../sql/sites.ts'
 import type { CountryLookup } from './geo.ts'
 import { clientAddress, isSecure, truncateIp, type HeaderOf } from './address.ts'
 import type { Salts } from './salts.ts'
@@ -36,6 +37,8 @@ export interface EventRouteDeps {
   /** Visitors (by sql/privacy.ts's visitorKey) who asked that their data no longer be processed. */
   restricted: Set<string>
   rateLimiter: RateLimiter
+  /** The sites, as changed in the dashboard or by another collector. */
+  sites: SiteList
   /** Past this many events waiting for ClickHouse, new ones are refused with 503 rather than accepted. */
   maxQueued: number
   log: Log
@@ -43,7 +46,6 @@ export interface EventRouteDeps {
 
 /** What ingest needs of the configuration (the host's Config has it all). */
 export interface IngestSettings {
-  sites: string[]
   trustProxy: number
   ipv4Prefix: 16 | 24
   ipv6Prefix: 32 | 48
@@ -64,8 +66,10 @@ interface Answer {
 /** A node:http request listener for `POST` and `OPTIONS /api/event`. */
 export function eventRoute(deps: EventRouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { settings: config, counters } = deps
-  const sites = new Set(config.sites)
-  const allowedOrigin = originOfSites(config.sites)
+  const { sites } = deps
+  let allowedOrigin = originOfSites(sites.allHosts())
+  sites.onChange(() => (allowedOrigin = originOfSites(sites.allHosts())))
+  const excluded = exclusions(sites)
 
   return (req, res) => {
     const header: HeaderOf = (name) => {
@@ -116,16 +120,18 @@ export function eventRoute(deps: EventRouteDeps): (req: IncomingMessage, res: Se
       return { status: 400, json: { errors: parsed.errors } }
     }
     const event = parsed.event
-    const unknown = event.domains.filter((d) => !sites.has(d))
+    const unknown = event.domains.filter((d) => sites.siteOf(d) === undefined)
     if (unknown.length > 0) {
       counters.drop('unknown_site')
-      return { status: 403, json: { errors: { domain: `${unknown.join(', ')} is not a site of this Cairn; add it to CAIRN_SITES` } } }
+      return { status: 403, json: { errors: { domain: `${unknown.join(', ')} is not a site of this Cairn; add it in the dashboard's settings or with cairn sites add` } } }
     }
+    // An extra domain counts for its site; two names of one site in one event count once.
+    const eventSites = [...new Set(event.domains.map((d) => sites.siteOf(d)!))]
     if (deps.writer.queued >= deps.maxQueued) {
       counters.drop('spool_full')
       return { status: 503, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) }, json: { error: 'the analytics database is not keeping up; retry later' } }
     }
-    const wait = event.domains.reduce((longest, site) => Math.max(longest, deps.rateLimiter.take(`${ip}\0${site}`)), 0)
+    const wait = eventSites.reduce((longest, site) => Math.max(longest, deps.rateLimiter.take(`${ip}\0${site}`)), 0)
     if (wait > 0) {
       counters.drop('rate_limited')
       return { status: 429, headers: { 'retry-after': String(wait) }, json: { error: 'too many events from this network for this site; retry later' } }
@@ -154,7 +160,12 @@ export function eventRoute(deps: EventRouteDeps): (req: IncomingMessage, res: Se
     const salts = identity.kind === 'cookieless' ? await deps.salts.current() : undefined
     const timestamp = clickhouseTime(nowMs)
     let queued = 0
-    for (const site of event.domains) {
+    let excludedCount = 0
+    for (const site of eventSites) {
+      if (excluded(site, decodePath(event.url.pathname), ip)) {
+        excludedCount++
+        continue
+      }
       const visitorId =
         identity.kind === 'cookie' ? cookieVisitorId(site, identity.cookie) : cookielessId(deps.sessions, salts!, site, ip, userAgent, nowMs)
       if (deps.restricted.has(visitorKey(site, visitorId))) continue
@@ -199,7 +210,7 @@ export function eventRoute(deps: EventRouteDeps): (req: IncomingMessage, res: Se
     }
     const headers: Headers = setCookie ? { 'set-cookie': setCookie } : {}
     if (queued === 0) {
-      const reason = event.name === 'engagement' ? 'engagement_without_session' : 'restricted'
+      const reason = excludedCount > 0 ? 'excluded' : event.name === 'engagement' ? 'engagement_without_session' : 'restricted'
       counters.drop(reason)
       return { ...dropped(reason), headers: { ...headers, 'x-cairn-dropped': reason } }
     }

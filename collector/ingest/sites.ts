@@ -1,15 +1,30 @@
-/** The sites this Cairn counts: how a domain is written, and which page origins belong to them. */
+/** Which sites an event is for, which page origins may send events, and which events a site excludes. */
+import { pathPattern, rangeMatcher, type SiteList } from '../../sql/sites.ts'
 
-/** `www.` is stripped as Plausible does, so `www.example.com` and `example.com` are one site. */
-export function normalizeSite(domain: string): string {
-  return domain.trim().toLowerCase().replace(/^www\./, '')
-}
-
-/** CORS: the configured sites and their subdomains, which may send credentials (the visitor cookie). */
-export function originOfSites(sites: string[]): (origin: string) => string | null {
-  const hosts = sites.map((site) => ({ exact: site.replace(/:\d+$/, ''), suffix: `.${site}` }))
+/** CORS: the sites' hosts and their subdomains, which may send credentials (the visitor cookie). */
+export function originOfSites(hosts: string[]): (origin: string) => string | null {
+  const list = hosts.map((host) => ({ exact: host.replace(/:\d+$/, ''), suffix: `.${host}` }))
   return (origin) => {
     const host = URL.parse(origin)?.hostname.replace(/^www\./, '') ?? ''
-    return hosts.some(({ exact, suffix }) => host === exact || host.endsWith(suffix)) ? origin : null
+    return list.some(({ exact, suffix }) => host === exact || host.endsWith(suffix)) ? origin : null
+  }
+}
+
+/** Whether a site's rules exclude an event (its path, or the visitor's truncated address), rebuilt when the sites change. */
+export function exclusions(sites: SiteList): (site: string, pathname: string, ip: string) => boolean {
+  let rules = new Map<string, { paths: RegExp[]; inRange: (ip: string) => boolean }>()
+  const build = () => {
+    rules = new Map(
+      sites
+        .all()
+        .filter((s) => s.excludePaths.length > 0 || s.excludeRanges.length > 0)
+        .map((s) => [s.site, { paths: s.excludePaths.map(pathPattern), inRange: rangeMatcher(s.excludeRanges) }]),
+    )
+  }
+  build()
+  sites.onChange(build)
+  return (site, pathname, ip) => {
+    const rule = rules.get(site)
+    return rule !== undefined && (rule.inRange(ip) || rule.paths.some((p) => p.test(pathname)))
   }
 }

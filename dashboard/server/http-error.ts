@@ -23,6 +23,8 @@ export class HttpError extends Error {
     readonly said: Said,
     readonly errors?: Record<string, Said>,
     readonly headers: Record<string, string> = {},
+    /** More for programs to read (`{"second_factor": true}`), beside the error. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(english(...said))
   }
@@ -34,7 +36,7 @@ export class HttpError extends Error {
     const say = translator(language)
     c.header('Content-Language', language)
     const errors = this.errors && Object.fromEntries(Object.entries(this.errors).map(([field, said]) => [field, say(...said)]))
-    return c.json({ error: say(...this.said), ...(errors && { errors }) }, this.status)
+    return c.json({ error: say(...this.said), ...(errors && { errors }), ...this.extra }, this.status)
   }
 }
 

@@ -1,16 +1,22 @@
 /**
- * The dashboard's JSON API: login, sites, shared links, and the stats API (documented in
- * docs/stats-api.md). Credentials: the login cookie, `Authorization: Bearer <API key>`, or a shared
- * link's token in `X-Cairn-Share` (one site, read only).
+ * The dashboard's JSON API: the stats API (docs/stats-api.md) here, and the admin API behind the
+ * settings screens and the CLI (docs/admin-api.md) from `admin/`. Credentials: the login cookie,
+ * `Authorization: Bearer <API key>`, a shared link's token in `X-Cairn-Share` (one site, read only), or
+ * the server's Unix socket (the operator).
  */
 import { Hono, type Context } from 'hono'
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { LOGIN_COOKIE, principalOf } from './auth/credentials.ts'
+import { principalOf } from './auth/credentials.ts'
 import type { Storage } from '../../sql/client.ts'
-import { Access, LOGIN_DAYS, authorize, canAdmin, canRead, type Principal } from './auth/access.ts'
-import { LANGUAGES } from '../i18n/languages.ts'
+import type { SiteList } from '../../sql/sites.ts'
+import { Access, authorize, type Principal } from './auth/access.ts'
+import { SecondFactors } from './auth/second-factor.ts'
+import { accountRoute } from './admin/account.ts'
+import { keysRoute } from './admin/keys.ts'
+import { linksRoute } from './admin/links.ts'
+import { peopleRoute } from './admin/people.ts'
+import { sitesRoute } from './admin/sites.ts'
 import { anyOf, translator } from '../i18n/translate.ts'
-import { forbidden, invalid, notFound, requestLanguage, tooMany, unauthenticated, type Said } from './http-error.ts'
+import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
@@ -19,7 +25,7 @@ import { BREAKDOWN_NAMES, aggregate, breakdown, breakdownOf, realtime, recentSes
 
 export interface DashboardOptions {
   storage: Storage
-  sites: { name: string; timeZone: string }[]
+  sites: SiteList
   now: () => number
   /** Whether the request came over https (the server decides whom it believes about that). */
   isSecure: (url: string, forwardedProto: string | undefined) => boolean
@@ -27,99 +33,36 @@ export interface DashboardOptions {
   attempts: LoginAttempts
   /** The client's truncated address. */
   addressOf: (c: Context) => string
-  /** The visitor cookie's lifetime (CAIRN_COOKIE_DAYS). */
+  /** The visitor cookie's lifetime (CAIRN_COOKIE_DAYS) and the events' (CAIRN_RETENTION_MONTHS). */
   cookieDays: number
+  retentionMonths: number
+  /** The bits of an address Cairn keeps (exclusion ranges cannot be narrower). */
+  truncation: { ipv4: number; ipv6: number }
+  cluster: string | undefined
+  /** Whether a request came through the server's Unix socket: then it acts as the operator. */
+  operator: (c: Context) => boolean
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
 
 export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; access: Access } {
   const access = new Access(options.storage, options.now)
-  const sites = new Map(options.sites.map((s) => [s.name, s]))
+  const secondFactors = new SecondFactors(options.storage, options.now)
+  const { sites } = options
   const app = new Hono<Env>()
-  const secure = (c: Context) => options.isSecure(c.req.url, c.req.header('x-forwarded-proto'))
 
   app.use('/api/*', async (c, next) => {
-    c.set('principal', await principalOf(c, access))
+    c.set('principal', options.operator(c) ? { kind: 'operator' } : await principalOf(c, access))
     await next()
   })
 
-  app.post('/api/auth/login', async (c) => {
-    const body = (await c.req.json().catch(() => null)) as { email?: unknown; password?: unknown } | null
-    if (!body || typeof body.email !== 'string' || typeof body.password !== 'string') throw invalid({ body: ['api.field.loginBody'] })
-    const address = options.addressOf(c)
-    // Past the limit the answer comes before any password is checked, so it is the same for a right one.
-    const wait = options.attempts.retryAfter(body.email, address)
-    if (wait > 0) throw tooMany(wait)
-    const principal = await access.authenticate(body.email, body.password)
-    if (!principal) {
-      options.attempts.failed(body.email, address)
-      throw unauthenticated(['api.wrongPassword'])
-    }
-    const token = await access.startLogin(body.email)
-    // Strictly necessary: it keeps a user logged in, nothing else. No consent needed, no tracking.
-    setCookie(c, LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', secure: secure(c), path: '/', maxAge: LOGIN_DAYS * 86_400 })
-    return c.json({ email: body.email })
-  })
-
-  app.post('/api/auth/logout', async (c) => {
-    const token = getCookie(c, LOGIN_COOKIE)
-    if (token) await access.endLogin(token)
-    deleteCookie(c, LOGIN_COOKIE, { path: '/', secure: secure(c), httpOnly: true, sameSite: 'Strict' })
-    return c.body(null, 204)
-  })
+  app.route('/', accountRoute({ access, secondFactors, attempts: options.attempts, addressOf: options.addressOf, isSecure: options.isSecure }))
+  app.route('/', sitesRoute({ storage: options.storage, sites, truncation: options.truncation, cookieDays: options.cookieDays, retentionMonths: options.retentionMonths, cluster: options.cluster, now: options.now }))
+  app.route('/', peopleRoute({ access, sites, twoFactor: (email) => secondFactors.enabled(email) }))
+  app.route('/', keysRoute(access))
+  app.route('/', linksRoute(access, sites))
 
   const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))
-
-  app.get('/api/auth/me', async (c) => {
-    const principal = c.get('principal')
-    if (!principal) throw unauthenticated()
-    return c.json(principal.kind === 'share' ? { share: true, site: principal.site } : { email: principal.email, language: (await access.language(principal.email)) ?? null })
-  })
-
-  /** The user's own settings: the dashboard's language ('' or null: the browser's). */
-  app.patch('/api/auth/me', async (c) => {
-    const principal = c.get('principal')
-    if (!principal) throw unauthenticated()
-    if (principal.kind !== 'user') throw forbidden(['api.forbidden.shareSettings'])
-    const body = (await c.req.json().catch(() => null)) as { language?: unknown } | null
-    const language = body?.language ?? ''
-    if (language !== '' && !LANGUAGES.includes(language as never)) throw invalid({ language: ['api.field.oneOf', { choices: anyOf(LANGUAGES) }] })
-    await access.setLanguage(principal.email, language as string)
-    return c.json({ email: principal.email, language: language || null })
-  })
-
-  app.get('/api/sites', (c) => {
-    const principal = c.get('principal')
-    if (!principal) throw unauthenticated()
-    return c.json({
-      // How long a consenting visitor's cookie lives, for the consent panel's note.
-      cookie_days: options.cookieDays,
-      sites: options.sites
-        .filter((s) => canRead(principal, s.name))
-        .map((s) => ({ site: s.name, timezone: s.timeZone, admin: canAdmin(principal, s.name) })),
-    })
-  })
-
-  app.get('/api/sites/:site/shares', async (c) => {
-    const site = c.req.param('site')
-    guard(c, site, 'admin')
-    return c.json({ shares: await access.shares(site) })
-  })
-
-  app.post('/api/sites/:site/shares', async (c) => {
-    const site = c.req.param('site')
-    const principal = guard(c, site, 'admin') as Extract<Principal, { kind: 'user' }>
-    const { secret, prefix } = await access.createShare(site, principal.email)
-    return c.json({ prefix, path: `/share/${secret}` }, 201)
-  })
-
-  app.delete('/api/sites/:site/shares/:prefix', async (c) => {
-    const site = c.req.param('site')
-    guard(c, site, 'admin')
-    if (!(await access.revokeShare(site, c.req.param('prefix')))) throw notFound(['api.notFound.share'])
-    return c.body(null, 204)
-  })
 
   const statsQuery = (c: Context<Env>, site: string) => {
     const { range, compare, filters } = parseRangeQuery(c.req.query(), sites.get(site)!.timeZone, options.now())

@@ -29,8 +29,11 @@ function derive(password: string, salt: Buffer, N: number): Promise<Buffer> {
 /** A new secret with a readable kind prefix (`cairn_key_…`), and the hash stored instead of it. */
 export function newSecret(kind: string): { secret: string; hash: string; prefix: string } {
   const secret = `cairn_${kind}_${randomBytes(24).toString('base64url')}`
-  return { secret, hash: sha256(secret), prefix: secret.slice(0, kind.length + 12) }
+  return { secret, hash: sha256(secret), prefix: prefixOf(secret, kind) }
 }
+
+/** The first characters of a secret, kept to name it in lists ("cairn_key_AbCdE…"). */
+export const prefixOf = (secret: string, kind: string) => secret.slice(0, kind.length + 12)
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')

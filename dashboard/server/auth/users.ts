@@ -11,6 +11,10 @@ export function checkEmail(email: string): void {
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw invalid({ email: ['api.field.email', { email }] })
 }
 
+export function checkPassword(password: string, field = 'password'): void {
+  if (password.length < MIN_PASSWORD) throw invalid({ [field]: ['api.field.passwordLength', { min: MIN_PASSWORD }] })
+}
+
 /**
  * Creates a user with a role on a site, or gives an existing user that role. A new user without a
  * password gets a generated one, returned to be shown once; an existing user's password changes only when
@@ -18,7 +22,7 @@ export function checkEmail(email: string): void {
  */
 export async function addUser(access: Access, email: string, password: string | undefined, role: Role, site: string): Promise<{ generated?: string; existed: boolean }> {
   checkEmail(email)
-  if (password !== undefined && password.length < MIN_PASSWORD) throw invalid({ password: ['api.field.passwordLength', { min: MIN_PASSWORD }] })
+  if (password !== undefined) checkPassword(password)
   const existed = (await access.passwordHash(email)) !== undefined
   const generated = !existed && password === undefined ? generatePassword() : undefined
   const chosen = password ?? generated
