@@ -22,7 +22,7 @@ describe('cairn CLI', () => {
   it('refuses a site that is not configured, saying what to do', async () => {
     await expect(cairn('demo', '--site', 'elsewhere.example', '--events', '10')).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('add it there first'),
+      stderr: expect.stringContaining('cairn sites add'),
     })
   })
 

@@ -102,7 +102,7 @@ describe('with the CLI', () => {
     await server!.stop()
 
     expect((await cairn('keys', 'revoke', key.slice(0, 15))).stdout).toContain('revoked 1 API key')
-    await expect(cairn('keys', 'revoke', 'cairn_key_nothing')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('cairn keys list') })
+    await expect(cairn('keys', 'revoke', 'cairn_key_nothing')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no API key starts with cairn_key_nothing') })
     expect((await cairn('users', 'remove', 'dan@example.com', '--site', OTHER)).stdout).toContain('has no role on')
     await start()
     expect(await stats(server!, { authorization: `Bearer ${key}` })).toBe(401)

@@ -1,8 +1,7 @@
-/** `cairn keys`: stats API keys, which act for a user with the user's roles. */
-import { Access } from '../../../dashboard/server/auth/access.ts'
+/** `cairn keys`: stats API keys, which act for a user with the user's roles, through the admin API. */
 import type { Config } from '../config.ts'
+import { withApi } from './api.ts'
 import { UsageError, parse, say, usageOf, type Usage } from './args.ts'
-import { withStorage } from './storage.ts'
 
 export const usage: Usage = [
   ['keys add --user EMAIL [--name NAME]', 'cli.usage.keysAdd'],
@@ -10,25 +9,22 @@ export const usage: Usage = [
   ['keys revoke PREFIX', 'cli.usage.keysRevoke'],
 ]
 
+type Key = { prefix: string; email: string; name: string; created_at: string }
+
 export async function run(config: Config, args: string[]): Promise<void> {
   const { values, positionals } = parse(usage, args, { user: { type: 'string' }, name: { type: 'string' } })
   const [sub, prefix] = positionals
   if (sub === 'list') {
-    const keys = await withStorage(config, (storage) => new Access(storage).apiKeys(values.user))
-    for (const k of keys) process.stdout.write(`${k.prefix}…\t${k.email}\t${k.name}\t${k.created_at}\n`)
+    const { keys } = await withApi(config, (api) => api.call<{ keys: Key[] }>('GET', '/api/keys?all=1'))
+    for (const k of keys.filter((k) => !values.user || k.email === values.user)) process.stdout.write(`${k.prefix}…\t${k.email}\t${k.name}\t${k.created_at}\n`)
     return
   }
   if (sub === 'revoke' && prefix) {
-    const revoked = await withStorage(config, (storage) => new Access(storage).revokeKey(prefix.replace(/…$/, '')))
-    if (revoked === 0) throw new UsageError(say('cli.keys.none', { prefix }))
-    process.stdout.write(`${say('cli.keys.revoked', { count: revoked, prefix })}\n`)
+    await withApi(config, (api) => api.call('DELETE', `/api/keys/${encodeURIComponent(prefix.replace(/…$/, ''))}`))
+    process.stdout.write(`${say('cli.keys.revoked', { count: 1, prefix })}\n`)
     return
   }
   if (sub !== 'add' || !values.user) throw new UsageError(usageOf(usage))
-  const key = await withStorage(config, async (storage) => {
-    const access = new Access(storage)
-    if (!(await access.passwordHash(values.user!))) throw new UsageError(say('cli.keys.noUser', { email: values.user! }))
-    return access.createApiKey(values.user!, values.name ?? 'api')
-  })
+  const { key } = await withApi(config, (api) => api.call<{ key: string }>('POST', '/api/keys', { email: values.user, name: values.name ?? 'api' }))
   process.stdout.write(`${say('cli.keys.created', { email: values.user, key, example: `curl -H "Authorization: Bearer ${key}" http://localhost:${config.port}/api/stats/SITE/aggregate` })}\n`)
 }

@@ -2,13 +2,17 @@
 import { ConfigError, loadConfig, type Config } from '../config.ts'
 import { HttpError } from '../../../dashboard/server/http-error.ts'
 import { UsageError, say, usageOf, usageText, wrap, type Usage } from './args.ts'
+import { ApiError } from './api.ts'
+import * as backup from './backup.ts'
 import * as cookies from './cookies.ts'
 import * as demo from './demo.ts'
 import * as keys from './keys.ts'
 import * as privacyNotice from './privacy-notice.ts'
 import * as privacy from './privacy.ts'
+import * as restore from './restore.ts'
 import * as serve from './serve.ts'
 import * as shares from './shares.ts'
+import * as sites from './sites.ts'
 import * as sql from './sql.ts'
 import * as users from './users.ts'
 
@@ -18,7 +22,7 @@ interface Command {
   run(config: Config, args: string[]): Promise<void>
 }
 
-const COMMANDS: Record<string, Command> = { serve, demo, users, keys, shares, privacy, sql, cookies, 'privacy-notice': privacyNotice }
+const COMMANDS: Record<string, Command> = { serve, sites, users, keys, shares, privacy, demo, backup, restore, sql, cookies, 'privacy-notice': privacyNotice }
 
 const HELP = `${say('cli.help.title')}
 
@@ -43,5 +47,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: Error) => {
   process.stderr.write(`cairn: ${error instanceof ConfigError ? say('cli.configError', { message: error.message }) : error instanceof HttpError ? said(error) : error.message}\n`)
-  process.exit(error instanceof ConfigError || error instanceof UsageError || error instanceof HttpError ? 2 : 1)
+  // A refusal (a mistake in the command, or a 4xx of the API) exits 2; a failure exits 1.
+  const refused = error instanceof ConfigError || error instanceof UsageError || error instanceof HttpError || (error instanceof ApiError && error.status < 500)
+  process.exit(refused ? 2 : 1)
 })

@@ -34,11 +34,12 @@ export async function run(config: Config): Promise<void> {
   }
   process.once('SIGTERM', () => stop('SIGTERM'))
   process.once('SIGINT', () => stop('SIGINT'))
-  log.info(`listening on ${server.url} for sites: ${config.sites.join(', ')}`)
+  log.info(`listening on ${server.url} for sites: ${server.collector.sites.all().map((s) => s.site).join(", ")}`)
   background = (async () => {
     const admin = await ensureFirstAdmin(server.collector.access)
     if (admin) announceFirstAdmin(admin, config, log, server.url)
-    if (config.demo) await seedDemo(server.collector.storage, log, seeding.signal)
+    // Unless the demo site was removed in the settings.
+    if (config.demo && server.collector.sites.has(DEMO_SITE)) await seedDemo(server.collector.storage, log, seeding.signal)
   })().catch((error: Error) => log.error(`first-start work stopped: ${error.message}`))
 }
 

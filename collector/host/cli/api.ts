@@ -1,0 +1,113 @@
+/**
+ * How the commands reach Cairn: the admin API (docs/admin-api.md), through the running server's Unix
+ * socket when there is one, so nothing needs the server stopped; otherwise the same API served in this
+ * process on the data directory. Either way the request acts as the operator and the answers are the
+ * server's, in the terminal's language.
+ */
+import { request } from 'node:http'
+import { createCollector } from '../app.ts'
+import { operatorRequests } from '../app.ts'
+import type { Config } from '../config.ts'
+import { serverRunning, socketPath } from '../socket.ts'
+import { silentLog } from '../../ingest/log.ts'
+import { language, say } from './args.ts'
+
+/** A refusal from the API: its status and its `{error, errors?}`, already in the terminal's language. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { error?: string; errors?: Record<string, string> },
+  ) {
+    super(
+      body.errors
+        ? Object.entries(body.errors).map(([field, problem]) => say('cli.fieldError', { field, problem })).join('; ')
+        : (body.error ?? `HTTP ${status}`),
+    )
+  }
+}
+
+export interface Api {
+  /** The JSON answer of a route, or an ApiError. */
+  call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>
+  /** A route that answers JSON lines (progress, then `{result}` or `{error}`): each step to `onStep`, the result returned. */
+  steps<T>(path: string, body: unknown, onStep: (done: number, total: number) => void): Promise<T>
+}
+
+type Send = (method: string, path: string, body: unknown) => Promise<{ status: number; lines: AsyncIterable<string> }>
+
+export async function withApi<T>(config: Config, run: (api: Api) => Promise<T>): Promise<T> {
+  const path = socketPath(config.dataDir)
+  if (await serverRunning(path)) return run(api(viaSocket(path)))
+  const collector = await createCollector(config, { log: silentLog, serveFiles: false })
+  try {
+    return await run(api(inProcess(collector.app.fetch)))
+  } finally {
+    await collector.close()
+  }
+}
+
+const headers = { 'content-type': 'application/json', 'accept-language': language }
+
+function viaSocket(socketPath: string): Send {
+  return (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const text = body === undefined ? '' : JSON.stringify(body)
+      // Node frames no body on a DELETE unless told its length.
+      const req = request({ socketPath, path, method, headers: { ...headers, 'content-length': Buffer.byteLength(text) } }, (res) => resolve({ status: res.statusCode ?? 500, lines: lines(res) }))
+      req.once('error', reject)
+      req.end(text)
+    })
+}
+
+function inProcess(fetch: (request: Request, env: unknown) => Response | Promise<Response>): Send {
+  return async (method, path, body) => {
+    // The marker object stands for a socket request: what makes this request the operator's.
+    const incoming = {}
+    operatorRequests.add(incoming)
+    const response = await fetch(new Request(`http://cairn.invalid${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), { incoming })
+    // Node's web streams are async iterable; the DOM types do not say so.
+    return { status: response.status, lines: lines((response.body ?? []) as unknown as AsyncIterable<Uint8Array>) }
+  }
+}
+
+/** A body's text, line by line. */
+async function* lines(body: AsyncIterable<Uint8Array | string>): AsyncIterable<string> {
+  const decoder = new TextDecoder()
+  let rest = ''
+  for await (const chunk of body) {
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
+    const parts = rest.split('\n')
+    rest = parts.pop()!
+    yield* parts
+  }
+  if (rest) yield rest
+}
+
+function api(send: Send): Api {
+  return {
+    async call(method, path, body) {
+      const { status, lines: body_ } = await send(method, path, body)
+      let text = ''
+      for await (const line of body_) text += line + '\n'
+      const json = text.trim() ? JSON.parse(text) : {}
+      if (status >= 400) throw new ApiError(status, json)
+      return json
+    },
+    async steps(path, body, onStep) {
+      const { status, lines: body_ } = await send('POST', path, body)
+      if (status >= 400) {
+        let text = ''
+        for await (const line of body_) text += line
+        throw new ApiError(status, JSON.parse(text))
+      }
+      for await (const line of body_) {
+        if (!line.trim()) continue
+        const step = JSON.parse(line) as { done?: number; total?: number; result?: unknown; error?: string }
+        if (step.error !== undefined) throw new Error(step.error)
+        if ('result' in step) return step.result as never
+        onStep(step.done!, step.total!)
+      }
+      throw new Error(say('cli.api.cutOff'))
+    },
+  }
+}
