@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import type { Config } from '../config.ts'
 import { withApi } from './api.ts'
 import { UsageError, language, parse, say, type Usage } from './args.ts'
-import { progress } from './storage.ts'
+import { progress } from './progress.ts'
 
 export const usage: Usage = [['backup --to DIR', 'cli.usage.backup']]
 

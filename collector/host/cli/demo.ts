@@ -2,7 +2,7 @@
 import type { Config } from '../config.ts'
 import { withApi } from './api.ts'
 import { UsageError, integerFlag, language, parse, say, type Usage } from './args.ts'
-import { progress } from './storage.ts'
+import { progress } from './progress.ts'
 
 export const usage: Usage = [['demo --site SITE [--events N] [--days D] [--seed S]', 'cli.usage.demo', { events: 100_000, days: 365, seed: 42 }]]
 

@@ -7,7 +7,7 @@ import { clickhouseOptions, type Config } from '../config.ts'
 import { serverRunning, socketPath } from '../socket.ts'
 import { UsageError, language, parse, say, type Usage } from './args.ts'
 import { summary } from './backup.ts'
-import { progress } from './storage.ts'
+import { progress } from './progress.ts'
 
 export const usage: Usage = [['restore --from DIR', 'cli.usage.restore']]
 
