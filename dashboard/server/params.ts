@@ -1,6 +1,6 @@
 /**
- * Query-string validation for the stats API. Every value is checked against what it may be and leaves
- * here typed; an invalid one is a 400 naming the parameter.
+ * Request parameters: the stats API's query string, and the admin API's JSON bodies. Every value is
+ * checked against what it may be and leaves here typed; an invalid one is a 400 naming the parameter.
  */
 import { FILTER_NAMES, type Filters } from './filters.ts'
 import { anyOf } from '../i18n/translate.ts'
@@ -66,4 +66,10 @@ export function integer(raw: string | undefined, fallback: number, min: number, 
     return fallback
   }
   return n
+}
+
+/** A request's JSON object body; anything else (no body, bad JSON, an array) reads as {} and fails the fields' checks. */
+export async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<Record<string, unknown>> {
+  const body = await c.req.json().catch(() => null)
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {}
 }

@@ -10,6 +10,7 @@ import type { Storage } from '../../../sql/client.ts'
 import { backup } from '../../../sql/backup.ts'
 import type { SiteList } from '../../../sql/sites.ts'
 import { HttpError, invalid, notFound } from '../../../dashboard/server/http-error.ts'
+import { jsonBody } from '../../../dashboard/server/params.ts'
 import { generateDemo } from '../demo/generate.ts'
 
 export interface OperatorRouteDeps {
@@ -52,7 +53,7 @@ export function operatorRoute({ storage, sites, operator, flush }: OperatorRoute
   app.post('/api/sites/:site/demo', async (c) => {
     const site = c.req.param('site')
     if (!sites.has(site)) throw notFound(['api.notFound.site', { site }])
-    const input = ((await c.req.json().catch(() => null)) ?? {}) as Record<string, unknown>
+    const input = await jsonBody(c)
     const events = integer(input.events, 'events', 100_000, 1, 1_000_000_000)
     const days = integer(input.days, 'days', 365, 1, 3660)
     const seed = integer(input.seed, 'seed', 42, 0, 2 ** 31 - 1)
@@ -60,7 +61,7 @@ export function operatorRoute({ storage, sites, operator, flush }: OperatorRoute
   })
 
   app.post('/api/backup', async (c) => {
-    const input = ((await c.req.json().catch(() => null)) ?? {}) as Record<string, unknown>
+    const input = await jsonBody(c)
     if (typeof input.to !== 'string' || !isAbsolute(input.to)) throw invalid({ to: ['api.field.absolutePath'] })
     const to = input.to
     return steps(c, async (step) => {

@@ -14,6 +14,7 @@ import { authorize, canAdmin, type Access } from '../../../dashboard/server/auth
 import { forbidden, HttpError, invalid } from '../../../dashboard/server/http-error.ts'
 import { anyOf } from '../../../dashboard/i18n/translate.ts'
 import { FIRST_DAY, LAST_DAY, isDay } from '../../../dashboard/server/range.ts'
+import { jsonBody } from '../../../dashboard/server/params.ts'
 import { COOKIE_NAME, cookieVisitorId, expiredCookie, parseCookie } from '../../ingest/visitor.ts'
 
 export interface PrivacyRouteDeps {
@@ -71,10 +72,10 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
   app.post('/api/sites/:site/privacy', async (c) => {
     const site = c.req.param('site')
     const principal = await admin(c, site)
-    const body = (await c.req.json().catch(() => null)) as { action?: unknown; visitor_id?: unknown; cookie?: unknown; before?: unknown; by?: unknown } | null
+    const body = await jsonBody(c)
     // The operator (the CLI) names who asked (`--by`); a person is who they are.
-    const by = principal.kind === 'user' ? principal.email : typeof body?.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 200) : 'operator'
-    if (body?.action === 'anonymize') {
+    const by = principal.kind === 'user' ? principal.email : typeof body.by === 'string' && body.by.trim() ? body.by.trim().slice(0, 200) : 'operator'
+    if (body.action === 'anonymize') {
       if (!canAdmin(principal, '*')) throw forbidden(['api.privacy.anonymizeAdmin'])
       if (typeof body.before !== 'string' || !isDay(body.before)) throw invalid({ before: ['api.field.day', { first: FIRST_DAY, last: LAST_DAY }] })
       const monthStart = new Date(deps.now()).toISOString().slice(0, 8) + '01'
@@ -82,7 +83,7 @@ export function privacyRoute(deps: PrivacyRouteDeps): Hono {
       const months = await anonymizeBefore(deps.storage, `${body.before} 00:00:00`, by, deps.cluster, deps.now())
       return c.json({ anonymized: body.before, months })
     }
-    if (body?.action !== 'export' && body?.action !== 'erase' && body?.action !== 'restrict') throw invalid({ action: ['api.field.oneOf', { choices: anyOf(['export', 'erase', 'restrict', 'anonymize']) }] })
+    if (body.action !== 'export' && body.action !== 'erase' && body.action !== 'restrict') throw invalid({ action: ['api.field.oneOf', { choices: anyOf(['export', 'erase', 'restrict', 'anonymize']) }] })
     let visitorId: string
     if (body.cookie !== undefined) {
       // The cookie's id, even from an expired cookie: the visitor asks about data already stored.

@@ -13,6 +13,7 @@ import { hashPassword, verifyPassword } from '../auth/secrets.ts'
 import { LANGUAGES } from '../../i18n/languages.ts'
 import { anyOf } from '../../i18n/translate.ts'
 import { HttpError, forbidden, invalid, tooMany, unauthenticated } from '../http-error.ts'
+import { jsonBody as body } from '../params.ts'
 
 /** What the account routes need of the second factor (dashboard/server/auth/second-factor.ts). */
 export interface SecondFactors {
@@ -36,7 +37,6 @@ type Env = { Variables: { principal: Principal | undefined } }
 export function accountRoute({ access, secondFactors, attempts, addressOf, isSecure }: AccountRouteOptions): Hono<Env> {
   const app = new Hono<Env>()
   const secure = (c: Context) => isSecure(c.req.url, c.req.header('x-forwarded-proto'))
-  const body = async (c: Context) => ((await c.req.json().catch(() => null)) ?? {}) as Record<string, unknown>
   const startLogin = async (c: Context, email: string) => {
     const token = await access.startLogin(email)
     setCookie(c, LOGIN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', secure: secure(c), path: '/', maxAge: LOGIN_DAYS * 86_400 })

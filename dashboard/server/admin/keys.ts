@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import { canAdmin, type Access, type Principal } from '../auth/access.ts'
 import { prefixOf } from '../auth/secrets.ts'
 import { HttpError, invalid, notFound, unauthenticated } from '../http-error.ts'
+import { jsonBody } from '../params.ts'
 
 type Env = { Variables: { principal: Principal | undefined } }
 
@@ -27,7 +28,7 @@ export function keysRoute(access: Access): Hono<Env> {
 
   app.post('/api/keys', async (c) => {
     const { everyone, email } = holder(c)
-    const input = ((await c.req.json().catch(() => null)) ?? {}) as Record<string, unknown>
+    const input = await jsonBody(c)
     const name = input.name === undefined ? 'api' : input.name
     if (typeof name !== 'string' || name.trim() === '' || name.length > 100) throw invalid({ name: ['api.field.name', { max: 100 }] })
     const owner = input.email === undefined ? email : input.email

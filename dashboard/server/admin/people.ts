@@ -9,6 +9,7 @@ import { authorize, canAdmin, type Access, type Principal, type Role } from '../
 import { addUser, checkEmail, checkPassword, generatePassword } from '../auth/users.ts'
 import { hashPassword } from '../auth/secrets.ts'
 import { HttpError, invalid, notFound, unauthenticated } from '../http-error.ts'
+import { jsonBody as body } from '../params.ts'
 
 export interface PeopleRouteOptions {
   access: Access
@@ -23,7 +24,6 @@ const ROLES: readonly Role[] = ['viewer', 'admin']
 
 export function peopleRoute({ access, sites, twoFactor }: PeopleRouteOptions): Hono<Env> {
   const app = new Hono<Env>()
-  const body = async (c: { req: { json(): Promise<unknown> } }) => ((await c.req.json().catch(() => null)) ?? {}) as Record<string, unknown>
   const everySite = (c: { get(key: 'principal'): Principal | undefined }) => {
     const principal = c.get('principal')
     if (!principal) throw unauthenticated()

@@ -7,6 +7,7 @@ import type { Storage } from '../../../sql/client.ts'
 import { eraseSiteData, isDomain, isPathPattern, normalizeDomain, parseRange, type Site, type SiteList } from '../../../sql/sites.ts'
 import { authorize, canAdmin, canRead, type Principal } from '../auth/access.ts'
 import { HttpError, invalid, unauthenticated, type Said } from '../http-error.ts'
+import { jsonBody as body } from '../params.ts'
 import { isTimeZone } from '../range.ts'
 
 export interface SitesRouteOptions {
@@ -35,7 +36,6 @@ export const siteJson = (s: Site, admin: boolean) => ({
 export function sitesRoute(options: SitesRouteOptions): Hono<Env> {
   const { sites } = options
   const app = new Hono<Env>()
-  const body = async (c: { req: { json(): Promise<unknown> } }) => ((await c.req.json().catch(() => null)) ?? {}) as Record<string, unknown>
 
   /** The fields of a site given in a body, checked; every field at fault is named at once. */
   const fields = (input: Record<string, unknown>, site: string): Partial<Site> => {
