@@ -143,6 +143,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     truncation: { ipv4: config.ipv4Prefix, ipv6: config.ipv6Prefix },
     cluster: config.clickhouseCluster,
     operator: isOperator,
+    flush: () => writer.flush(),
   })
   const userAgents = new UserAgentParser()
   const ingest = eventRoute({ settings: config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log, sites,

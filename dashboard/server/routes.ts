@@ -41,6 +41,8 @@ export interface DashboardOptions {
   cluster: string | undefined
   /** Whether a request came through the server's Unix socket: then it acts as the operator. */
   operator: (c: Context) => boolean
+  /** Writes the events accepted so far to ClickHouse (before a site's data is erased). */
+  flush: () => Promise<void>
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
@@ -57,8 +59,8 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   })
 
   app.route('/', accountRoute({ access, secondFactors, attempts: options.attempts, addressOf: options.addressOf, isSecure: options.isSecure }))
-  app.route('/', sitesRoute({ storage: options.storage, sites, truncation: options.truncation, cookieDays: options.cookieDays, retentionMonths: options.retentionMonths, cluster: options.cluster, now: options.now }))
-  app.route('/', peopleRoute({ access, sites, twoFactor: (email) => secondFactors.enabled(email) }))
+  app.route('/', sitesRoute({ storage: options.storage, sites, truncation: options.truncation, cookieDays: options.cookieDays, retentionMonths: options.retentionMonths, cluster: options.cluster, now: options.now, flush: options.flush }))
+  app.route('/', peopleRoute({ access, sites, secondFactors }))
   app.route('/', keysRoute(access))
   app.route('/', linksRoute(access, sites))
 

@@ -42,10 +42,8 @@ export function keysRoute(access: Access): Hono<Env> {
   app.delete('/api/keys/:prefix', async (c) => {
     const { everyone, email } = holder(c)
     const prefix = c.req.param('prefix').replace(/…$/, '')
-    const mine = (await access.apiKeys(everyone ? undefined : email)).filter((k) => k.prefix === prefix)
     // Someone else's key answers as no key at all: its existence is not theirs to learn.
-    if (mine.length === 0) throw notFound(['api.notFound.key', { prefix }])
-    await access.revokeKey(prefix)
+    if ((await access.revokeKey(prefix, everyone ? undefined : email)) === 0) throw notFound(['api.notFound.key', { prefix }])
     return c.body(null, 204)
   })
 

@@ -8,21 +8,23 @@ import type { SiteList } from '../../../sql/sites.ts'
 import { authorize, canAdmin, type Access, type Principal, type Role } from '../auth/access.ts'
 import { addUser, checkEmail, checkPassword, generatePassword } from '../auth/users.ts'
 import { hashPassword } from '../auth/secrets.ts'
+import type { SecondFactors } from './account.ts'
 import { HttpError, invalid, notFound, unauthenticated } from '../http-error.ts'
 import { jsonBody as body } from '../params.ts'
 
 export interface PeopleRouteOptions {
   access: Access
   sites: SiteList
-  /** Who has a second factor (shown beside each person). */
-  twoFactor: (email: string) => Promise<boolean>
+  /** Who has a second factor (shown beside each person); removed with the person. */
+  secondFactors: Pick<SecondFactors, 'enabled' | 'disable'>
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
 
 const ROLES: readonly Role[] = ['viewer', 'admin']
 
-export function peopleRoute({ access, sites, twoFactor }: PeopleRouteOptions): Hono<Env> {
+export function peopleRoute({ access, sites, secondFactors }: PeopleRouteOptions): Hono<Env> {
+  const twoFactor = (email: string) => secondFactors.enabled(email)
   const app = new Hono<Env>()
   const everySite = (c: { get(key: 'principal'): Principal | undefined }) => {
     const principal = c.get('principal')
@@ -37,11 +39,14 @@ export function peopleRoute({ access, sites, twoFactor }: PeopleRouteOptions): H
     if (!ROLES.includes(value as Role)) throw invalid({ role: ['api.field.oneOf', { choices: ROLES.join(', ') }] })
     return value as Role
   }
-  /** Someone who may not touch a role on every site cannot change the role of someone who has one. */
-  const mayChange = async (principal: Principal, email: string, site: string) => {
+  /**
+   * A person with a role on every site is only changed by an admin of every site: a site's admin could
+   * otherwise demote them on that site or end their logins at will.
+   */
+  const mayChange = async (principal: Principal, email: string, site: string, mustHaveRole = true) => {
     const roles = await access.roles(email)
-    if (!roles.has(site) && !roles.has('*')) throw notFound(['api.notFound.person', { email, site }])
-    if (!roles.has(site) && !canAdmin(principal, '*')) throw new HttpError(403, ['api.forbidden.everySite'])
+    if (mustHaveRole && !roles.has(site) && !roles.has('*')) throw notFound(['api.notFound.person', { email, site }])
+    if ((roles.has('*') || (mustHaveRole && !roles.has(site))) && !canAdmin(principal, '*')) throw new HttpError(403, ['api.forbidden.everySite'])
   }
 
   app.get('/api/sites/:site/people', async (c) => {
@@ -56,10 +61,11 @@ export function peopleRoute({ access, sites, twoFactor }: PeopleRouteOptions): H
 
   app.post('/api/sites/:site/people', async (c) => {
     const site = c.req.param('site')
-    guard(c, site)
+    const principal = guard(c, site)
     const input = await body(c)
     const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : ''
     checkEmail(email)
+    await mayChange(principal, email, site, false)
     const given = input.password === undefined || input.password === null ? undefined : String(input.password)
     const chosen = role(input.role ?? 'viewer')
     // A site's admin gives an existing person a role, never a password: resets are for admins of every site.
@@ -112,6 +118,7 @@ export function peopleRoute({ access, sites, twoFactor }: PeopleRouteOptions): H
     const email = c.req.param('email')
     if (principal.kind === 'user' && principal.email === email) throw new HttpError(409, ['api.conflict.removeSelf'])
     if (!(await access.removeUser(email))) throw notFound(['api.notFound.user', { email }])
+    await secondFactors.disable(email)
     return c.body(null, 204)
   })
 

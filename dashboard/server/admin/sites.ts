@@ -19,6 +19,8 @@ export interface SitesRouteOptions {
   retentionMonths: number
   cluster: string | undefined
   now: () => number
+  /** Writes the events accepted so far, so an erasure reaches those still queued. */
+  flush: () => Promise<void>
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
@@ -38,8 +40,7 @@ export function sitesRoute(options: SitesRouteOptions): Hono<Env> {
   const app = new Hono<Env>()
 
   /** The fields of a site given in a body, checked; every field at fault is named at once. */
-  const fields = (input: Record<string, unknown>, site: string): Partial<Site> => {
-    const errors: Record<string, Said> = {}
+  const fields = (input: Record<string, unknown>, site: string, errors: Record<string, Said> = {}): Partial<Site> => {
     const out: Partial<Site> = {}
     if ('timezone' in input) {
       if (typeof input.timezone === 'string' && isTimeZone(input.timezone)) out.timeZone = input.timezone
@@ -103,9 +104,11 @@ export function sitesRoute(options: SitesRouteOptions): Hono<Env> {
     if (!canAdmin(principal, '*')) throw new HttpError(403, ['api.forbidden.addSite'])
     const input = await body(c)
     const site = typeof input.site === 'string' ? normalizeDomain(input.site) : ''
-    if (!isDomain(site)) throw invalid({ site: ['api.field.domain', { value: String(input.site ?? '') }] })
+    // Every field at fault is named at once, the domain with the others.
+    const errors: Record<string, Said> = isDomain(site) ? {} : { site: ['api.field.domain', { value: String(input.site ?? '') }] }
+    const given = fields(input, site, errors)
     if (sites.siteOf(site)) throw new HttpError(409, ['api.conflict.site', { site, owner: sites.siteOf(site)! }])
-    const created: Site = { site, timeZone: 'UTC', domains: [], excludePaths: [], excludeRanges: [], ...fields(input, site) }
+    const created: Site = { site, timeZone: 'UTC', domains: [], excludePaths: [], excludeRanges: [], ...given }
     await sites.save(created)
     return c.json(siteJson(created, true), 201)
   })
@@ -127,7 +130,11 @@ export function sitesRoute(options: SitesRouteOptions): Hono<Env> {
     if (input.confirm !== name) throw invalid({ confirm: ['api.field.confirm', { site: name }] })
     if ('erase' in input && typeof input.erase !== 'boolean') throw invalid({ erase: ['api.field.boolean'] })
     await sites.remove(name)
-    if (input.erase === true) await eraseSiteData(options.storage, name, options.cluster)
+    if (input.erase === true) {
+      // Ingest has stopped for the site; what it accepted before is written, then erased with the rest.
+      await options.flush()
+      await eraseSiteData(options.storage, name, options.cluster)
+    }
     return c.json({ removed: name, erased: input.erase === true })
   })
 

@@ -178,18 +178,18 @@ export class Access {
     )
   }
 
-  /** Revokes the keys whose secret starts with `prefix`; returns how many. */
-  async revokeKey(prefix: string): Promise<number> {
+  /** Revokes the keys whose secret starts with `prefix` (only `email`'s, when given); returns how many. */
+  async revokeKey(prefix: string, email?: string): Promise<number> {
     const rows = await this.rows<{ key_hash: string; email: string; name: string }>(
-      'SELECT key_hash, email, name FROM cairn.api_keys FINAL WHERE prefix = {prefix:String} AND NOT revoked',
-      { prefix },
+      "SELECT key_hash, email, name FROM cairn.api_keys FINAL WHERE prefix = {prefix:String} AND NOT revoked AND (email = {email:String} OR {email:String} = '')",
+      { prefix, email: email ?? '' },
     )
     for (const r of rows) await this.insert('api_keys', { key_hash: r.key_hash, prefix, email: r.email, name: r.name, revoked: true })
     return rows.length
   }
 
   private async revokeKeys(email: string): Promise<void> {
-    for (const key of await this.apiKeys(email)) await this.revokeKey(key.prefix)
+    for (const key of await this.apiKeys(email)) await this.revokeKey(key.prefix, email)
   }
 
   async createShare(site: string, createdBy: string): Promise<{ secret: string; prefix: string }> {
