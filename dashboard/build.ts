@@ -1,5 +1,6 @@
 /**
  * Builds dashboard/dist: one content-hashed bundle of the Lit app (uPlot and its CSS included, no CDN),
+ * chunks for what only some screens use (the settings), loaded when they open,
  * one content-hashed module per language (its messages compiled to functions by messageformat, so no
  * message parser or formatter is in the bundle and a page loads only its own language), the country
  * flags (SVG, from flag-icons: no emoji font needed), and the index.html that loads the app.
@@ -41,7 +42,7 @@ export async function browserCatalogue(language: Language): Promise<Uint8Array> 
   return result.outputFiles[0]!.contents
 }
 
-export async function buildDashboard(): Promise<{ bundle: string; bytes: number; catalogues: Record<Language, { file: string; bytes: number }> }> {
+export async function buildDashboard(): Promise<{ bundle: string; bytes: number; chunks: { file: string; bytes: number }[]; catalogues: Record<Language, { file: string; bytes: number }> }> {
   rmSync(DASHBOARD_DIST, { recursive: true, force: true })
   mkdirSync(DASHBOARD_DIST + 'assets', { recursive: true })
   const catalogues = Object.fromEntries(
@@ -63,6 +64,9 @@ export async function buildDashboard(): Promise<{ bundle: string; bytes: number;
     entryPoints: [here + 'ui/main.ts'],
     outdir: DASHBOARD_DIST + 'assets',
     entryNames: 'app.[hash]',
+    // The settings' screens (and what only they use) become chunks loaded on first use.
+    splitting: true,
+    chunkNames: 'chunk.[hash]',
     bundle: true,
     minify: true,
     format: 'esm',
@@ -73,7 +77,11 @@ export async function buildDashboard(): Promise<{ bundle: string; bytes: number;
     legalComments: 'none',
     logLevel: 'warning',
   })
-  const [output, meta] = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.js'))!
+  const outputs = Object.entries(result.metafile.outputs)
+  const [output, meta] = outputs.find(([, out]) => out.entryPoint?.endsWith('ui/main.ts'))!
+  const chunks = outputs.filter(([file]) => file !== output && file.endsWith('.js')).map(([file, out]) => ({ file: basename(file), bytes: out.bytes }))
+  // The chunks the app imports at once are fetched beside it, not after it has been parsed.
+  const preload = meta.imports.filter((i) => i.kind === 'import-statement').map((i) => `<link rel="modulepreload" href="/assets/${basename(i.path)}">\n`).join('')
   const bundle = basename(output)
   writeFileSync(
     DASHBOARD_DIST + 'index.html',
@@ -87,17 +95,18 @@ export async function buildDashboard(): Promise<{ bundle: string; bytes: number;
 <title>Cairn</title>
 <link rel="icon" href="data:,">
 <script type="module" src="/assets/${bundle}"></script>
-<style>html,body{margin:0;background:#f6f7f9}@media (prefers-color-scheme:dark){html,body{background:#0f1419}}</style>
+${preload}<style>html,body{margin:0;background:#f6f7f9}@media (prefers-color-scheme:dark){html,body{background:#0f1419}}</style>
 </head>
 <body><cairn-app></cairn-app></body>
 </html>
 `,
   )
-  return { bundle, bytes: meta.bytes, catalogues }
+  return { bundle, bytes: meta.bytes, chunks, catalogues }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { bundle, bytes, catalogues } = await buildDashboard()
+  const { bundle, bytes, chunks, catalogues } = await buildDashboard()
   console.log(`dashboard/dist/assets/${bundle}: ${bytes} bytes`)
+  for (const { file, bytes } of chunks) console.log(`dashboard/dist/assets/${file}: ${bytes} bytes`)
   for (const { file, bytes } of Object.values(catalogues)) console.log(`dashboard/dist/assets/${file}: ${bytes} bytes`)
 }

@@ -26,6 +26,7 @@ beforeAll(async () => {
   await addUser(access, 'marie@example.fr', 'mot de passe de Marie', 'viewer', SITE)
   await addUser(access, 'john@example.com', 'password of John 1', 'viewer', SITE)
   await addUser(access, 'pseudo@example.com', 'pseudo password 12', 'viewer', SITE)
+  await addUser(access, 'pseudo-admin@example.com', 'pseudo admin password', 'admin', '*')
   await addUser(access, 'nobody@example.com', 'no sites password 1', 'viewer', 'other.example')
   await access.removeRole('nobody@example.com', 'other.example')
   browser = await launchChromium()
@@ -317,5 +318,23 @@ describe('a pseudo-locale run', { timeout: 90_000 }, () => {
     await empty.locator('cairn-app [role=alert]').waitFor()
     expect(await unmarked(empty)).toEqual(clean)
     await nobody.close()
+
+    // Every settings screen, with the add-site form open and a refusal in it.
+    const admin = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const settings = await admin.newPage()
+    await login(settings, 'pseudo-admin@example.com', 'pseudo admin password', '/?lang=en-XA&view=settings&tab=sites')
+    await settings.locator('cairn-settings-sites table').waitFor({ timeout: 15_000 })
+    await settings.locator('cairn-settings-sites header button').click()
+    await settings.fill('#add-site', 'not a domain')
+    await settings.locator('form.add button[type=submit]').click()
+    await settings.locator('#add-site-error').waitFor()
+    expect(await unmarked(settings)).toEqual({ ...clean, title: '⟦⟦Sites⟧ – Cairn settings⟧' })
+    for (const tab of ['people', 'keys', 'links', 'requests', 'retention', 'account']) {
+      await settings.locator(`cairn-settings nav a[data-tab="${tab}"]`).click()
+      await expect.poll(() => settings.locator('cairn-settings .loading').count(), { timeout: 15_000 }).toBe(0)
+      await expect.poll(() => settings.locator('cairn-settings .screen > *:last-child').evaluate((e) => e.shadowRoot?.querySelector('h2') !== null), { timeout: 15_000 }).toBe(true)
+      expect((await unmarked(settings)).outside, tab).toEqual([])
+    }
+    await admin.close()
   })
 })

@@ -6,9 +6,20 @@ import { currentLanguage, t } from './i18n.ts'
 
 const shareToken = location.pathname.startsWith('/share/') ? decodeURIComponent(location.pathname.slice('/share/'.length)) : undefined
 
+/** A refusal, as the server said it: its sentence, each field's problem (already in the page's language), and the whole body. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: Record<string, string> = {},
+    readonly body: Record<string, unknown> = {},
+  ) {
     super(message)
+  }
+
+  /** The server's own summary (its `error`), said above a form whose fields carry the details. */
+  get summary(): string {
+    return typeof this.body.error === 'string' && this.body.error ? this.body.error : this.message
   }
 }
 
@@ -25,9 +36,17 @@ export function authorizedFetch(path: string, init: RequestInit = {}): Promise<R
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await authorizedFetch(path, init)
   if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { error?: string; errors?: Record<string, string> }
+    const body = (await response.json().catch(() => ({}))) as { error?: string; errors?: Record<string, string> } & Record<string, unknown>
     const message = body.errors ? Object.entries(body.errors).map(([field, problem]) => t('ui.fieldError', { field, problem })).join('; ') : body.error
-    throw new ApiError(response.status, message || t('ui.serverAnswered', { status: response.status }))
+    throw new ApiError(response.status, message || t('ui.serverAnswered', { status: response.status }), body.errors ?? {}, body)
   }
   return response.status === 204 ? (undefined as T) : ((await response.json()) as T)
 }
+
+/** A state change: `body` as JSON (the server accepts changes only as JSON, from this origin). */
+export function send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return api<T>(path, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) })
+}
+
+/** A site's part of an API path. */
+export const sitePath = (site: string): string => `/api/sites/${encodeURIComponent(site)}`

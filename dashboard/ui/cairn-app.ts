@@ -7,19 +7,24 @@ import { ApiError, api, isShared } from './api.ts'
 import { DIMENSIONS, PANELS } from '../../sql/dimensions.ts'
 import { describeValue, showValue, type Tab } from './cairn-breakdown.ts'
 import { LANGUAGE_CHOICES, Localized, currentLanguage, t, tt, useLanguage } from './i18n.ts'
-import { PERIODS, readState, writeState, type Metric, type ViewState } from './state.ts'
+import { PERIODS, readState, settingsTabs, writeState, type Metric, type ViewState } from './state.ts'
 import './cairn-breakdown.ts'
 import './cairn-consent.ts'
 import './cairn-graph.ts'
 import './cairn-login.ts'
 import './cairn-realtime.ts'
+import type { SiteInfo } from './settings/common.ts'
 import './cairn-sessions.ts'
 import './cairn-top-stats.ts'
 
-interface Site {
-  site: string
-  timezone: string
-  admin: boolean
+type Site = SiteInfo
+
+/** GET /api/sites: the sites this user reads, and the operator's settings the screens quote. */
+interface SitesAnswer {
+  sites: Site[]
+  cookie_days: number
+  retention_months?: number
+  can_add_sites?: boolean
 }
 
 /** The panels and their tabs, from the one declaration of dimensions. */
@@ -48,8 +53,12 @@ export class CairnApp extends Localized {
     main { max-width: 1180px; margin: 0 auto; padding: 16px; display: grid; gap: 14px; }
     .bar { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; }
     .bar h1 { font-size: 18px; margin: 0 12px 0 0; }
-    select, input[type='date'], button.tool { font: inherit; color: var(--text); background: var(--panel); border: 1px solid var(--border); border-radius: 8px; padding: 6px 10px; }
+    select, input[type='date'], button.tool, a.tool { font: inherit; color: var(--text); background: var(--panel); border: 1px solid var(--border); border-radius: 8px; padding: 6px 10px; }
     button.tool { cursor: pointer; }
+    a.tool { text-decoration: none; display: inline-block; }
+    a.tool[aria-current='page'] { border-color: var(--accent); box-shadow: inset 0 -2px 0 var(--accent); }
+    .bar a.back { color: var(--accent); font-weight: 600; }
+    main.login { display: block; padding-top: 0; }
     .spacer { flex: 1; }
     .chips { display: flex; flex-wrap: wrap; gap: 6px; }
     .chip { display: inline-flex; align-items: center; gap: 6px; background: var(--chip); border: 1px solid var(--border); border-radius: 999px; padding: 3px 4px 3px 10px; font-size: 13px; }
@@ -67,6 +76,8 @@ export class CairnApp extends Localized {
     view: { state: true },
     sites: { state: true },
     cookieDays: { state: true },
+    retentionMonths: { state: true },
+    canAddSites: { state: true },
     user: { state: true },
     problem: { state: true },
     ready: { state: true },
@@ -78,8 +89,12 @@ export class CairnApp extends Localized {
   declare sites: Site[] | undefined
   /** How long a consenting visitor's cookie lives (the server's CAIRN_COOKIE_DAYS). */
   declare cookieDays: number
+  /** How long events are kept (the server's CAIRN_RETENTION_MONTHS). */
+  declare retentionMonths: number
+  /** An admin of every site: may add sites. */
+  declare canAddSites: boolean
   /** Undefined while asking the server; null when nobody is logged in. */
-  declare user: { email?: string; share?: boolean; language?: string | null } | null | undefined
+  declare user: { email?: string; share?: boolean; language?: string | null; two_factor?: boolean } | null | undefined
   /** What went wrong, as a function so that it is said again in a newly chosen language. */
   declare problem: (() => unknown) | undefined
   /** The catalogue is loaded: nothing is drawn before, since every word comes from it. */
@@ -91,6 +106,8 @@ export class CairnApp extends Localized {
     super()
     this.view = readState(location.search)
     this.ready = false
+    this.canAddSites = false
+    this.retentionMonths = 0
     this.theme = this.view.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')
     addEventListener('popstate', () => {
       this.view = readState(location.search)
@@ -130,17 +147,56 @@ export class CairnApp extends Localized {
     await this.speak()
     if (this.user === null && isShared) this.problem = () => t('ui.shareExpired')
     if (!this.user) return
+    await this._loadSites()
+  }
+
+  /** The sites, again after the settings changed them. */
+  private async _loadSites(): Promise<void> {
     try {
-      const answer = await api<{ sites: Site[]; cookie_days: number }>('/api/sites')
+      const answer = await api<SitesAnswer>('/api/sites')
       this.sites = answer.sites
       this.cookieDays = answer.cookie_days
+      this.retentionMonths = answer.retention_months ?? 0
+      this.canAddSites = answer.can_add_sites ?? false
       if (!this.view.site || !this.sites.some((s) => s.site === this.view.site)) {
-        if (this.sites[0]) this.setView({ site: this.sites[0].site }, true)
+        if (this.sites[0] || this.view.site) this.setView({ site: this.sites[0]?.site ?? '' }, true)
       }
       this.problem = undefined
     } catch (error) {
       this.problem = () => t('ui.unreachable', { error: (error as Error).message })
     }
+  }
+
+  /** Who sees the settings: an admin of a site, or who may add sites (not a shared link's viewer). */
+  private get administers(): boolean {
+    return Boolean(this.user?.email) && (this.canAddSites || (this.sites ?? []).some((s) => s.admin))
+  }
+
+  private get inSettings(): boolean {
+    return this.view.screen === 'settings' && Boolean(this.user?.email) && this.sites !== undefined
+  }
+
+  /** The settings' screens are a chunk of their own, fetched the first time they open: readers of the numbers do not pay for them. */
+  private settingsModule: Promise<unknown> | undefined
+
+  override willUpdate(): void {
+    if (this.inSettings) {
+      this.settingsModule ??= import('./cairn-settings.ts').catch((error: Error) => {
+        this.settingsModule = undefined
+        this.problem = () => t('ui.unreachable', { error: error.message })
+      })
+    }
+  }
+
+  override updated(): void {
+    if (!this.ready || this.problem) return
+    // The page's title says where the reader is (WCAG 2.4.2).
+    document.title = this.inSettings ? t('ui.settings.pageTitle', { screen: t(`ui.settings.tab.${this._settingsTab}`) }) : t('ui.brand')
+  }
+
+  private get _settingsTab() {
+    const tabs = settingsTabs(this.sites ?? [], this.canAddSites)
+    return tabs.includes(this.view.tab) ? this.view.tab : 'account'
   }
 
   private setView(change: Partial<ViewState>, replace = false): void {
@@ -153,8 +209,14 @@ export class CairnApp extends Localized {
     if (!this.ready) return html`<main aria-busy="true"></main>`
     if (this.problem) return html`<main><p class="notice error" role="alert">${this.problem()}</p></main>`
     if (this.user === undefined) return html`<main><p class="notice">${t('ui.loading')}</p></main>`
-    if (this.user === null) return html`<cairn-login @cairn-login=${() => this.start()}>${this._languageMenu()}</cairn-login>`
-    if (this.sites && this.sites.length === 0) return html`<main><p class="notice">${tt('ui.noSites', { command: html`<code>cairn users add</code>` })}</p></main>`
+    if (this.user === null) return html`<main class="login"><cairn-login @cairn-login=${() => this.start()}>${this._languageMenu()}</cairn-login></main>`
+    if (this.inSettings) return this._settings()
+    if (this.sites && this.sites.length === 0) {
+      return html`<main>
+        <div class="bar"><h1>${t('ui.brand')}</h1><span class="spacer"></span>${this._tools()}</div>
+        <p class="notice">${this.canAddSites ? t('ui.settings.noSitesYet') : tt('ui.noSites', { command: html`<code>cairn users add</code>` })}</p>
+      </main>`
+    }
     const v = this.view
     return html`
       <main @cairn-filter=${this._onFilter} @cairn-metric=${(e: CustomEvent<{ metric: Metric }>) => this.setView({ metric: e.detail.metric })}>
@@ -173,9 +235,7 @@ export class CairnApp extends Localized {
                 <input type="date" aria-label=${t('ui.to')} .value=${v.to} @change=${(e: Event) => this.setView({ to: (e.target as HTMLInputElement).value })} />`
             : nothing}
           <label class="compare"><input type="checkbox" .checked=${v.compare} @change=${(e: Event) => this.setView({ compare: (e.target as HTMLInputElement).checked })} /> ${t('ui.compare')}</label>
-          ${this._languageMenu()}
-          <button class="tool" aria-label=${t(this.theme === 'dark' ? 'ui.themeLight' : 'ui.themeDark')} @click=${this._toggleTheme}><span aria-hidden="true">${this.theme === 'dark' ? '☀' : '☾'}</span></button>
-          ${this.user.email ? html`<button class="tool" @click=${this._logout}>${t('ui.logout')}</button>` : nothing}
+          ${this._tools()}
         </div>
         ${Object.keys(v.filters).length
           ? html`<div class="chips" role="group" aria-label=${t('ui.filters')}>
@@ -194,6 +254,54 @@ export class CairnApp extends Localized {
     `
   }
 
+  /** The end of the header: language, theme, the settings and the account, logging out. */
+  private _tools() {
+    const settings = this.view.screen === 'settings'
+    const tab = this._settingsTab
+    return html`${this._languageMenu()}
+      <button class="tool" aria-label=${t(this.theme === 'dark' ? 'ui.themeLight' : 'ui.themeDark')} @click=${this._toggleTheme}><span aria-hidden="true">${this.theme === 'dark' ? '☀' : '☾'}</span></button>
+      ${this.administers ? this._link('settings', { screen: 'settings', tab: settings && tab !== 'account' ? tab : 'sites' }, 'ui.settings.open', settings && tab !== 'account') : nothing}
+      ${this.user?.email ? this._link('account', { screen: 'settings', tab: 'account' }, 'ui.settings.account.open', settings && tab === 'account') : nothing}
+      ${this.user?.email ? html`<button class="tool" @click=${this._logout}>${t('ui.logout')}</button>` : nothing}`
+  }
+
+  /** A link to another view of the app, followed in the page. */
+  private _link(name: string, change: Partial<ViewState>, key: string, current = false, className = 'tool') {
+    return html`<a class=${className} data-link=${name} href=${writeState({ ...this.view, ...change })} aria-current=${current ? 'page' : 'false'} @click=${(e: MouseEvent) => this._follow(e, change)}>${t(key)}</a>`
+  }
+
+  private _follow(event: MouseEvent, change: Partial<ViewState>): void {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
+    event.preventDefault()
+    this.setView(change)
+  }
+
+  /** The settings: a header to go back to the dashboard as it was, then the screens. */
+  private _settings() {
+    return html`<main
+      @cairn-navigate=${(e: CustomEvent<{ change: Partial<ViewState> }>) => this.setView(e.detail.change)}
+      @cairn-manage=${(e: CustomEvent<{ site: string }>) => this.setView({ manage: e.detail.site })}
+      @cairn-sites-changed=${(e: CustomEvent<{ reloaded?: Promise<void> }>) => (e.detail.reloaded = this._loadSites())}
+      @cairn-language=${(e: CustomEvent<{ language: string }>) => this._chooseLanguage(e.detail.language)}
+    >
+      <div class="bar">
+        <h1>${t('ui.brand')}</h1>
+        ${(this.sites ?? []).length ? this._link('dashboard', { screen: 'dashboard' }, 'ui.settings.back', false, 'tool back') : nothing}
+        <span class="spacer"></span>
+        ${this._tools()}
+      </div>
+      <cairn-settings
+        .view=${this.view}
+        .sites=${this.sites ?? []}
+        ?canAddSites=${this.canAddSites}
+        .retentionMonths=${this.retentionMonths}
+        .cookieDays=${this.cookieDays}
+        .email=${this.user?.email ?? ''}
+        .twoFactor=${this.user?.two_factor}
+      ></cairn-settings>
+    </main>`
+  }
+
   /** The language menu: each language named in itself. */
   private _languageMenu() {
     return html`<select class="language" slot="language" aria-label=${t('ui.language')} @change=${this._onLanguage}>
@@ -202,8 +310,11 @@ export class CairnApp extends Localized {
   }
 
   /** A choice from the menu goes in the URL, and is stored for a logged-in user (a shared link's viewer has nothing to store it in). */
-  private async _onLanguage(event: Event): Promise<void> {
-    const language = (event.target as HTMLSelectElement).value
+  private _onLanguage(event: Event): Promise<void> {
+    return this._chooseLanguage((event.target as HTMLSelectElement).value)
+  }
+
+  private async _chooseLanguage(language: string): Promise<void> {
     this.setView({ lang: language }, true)
     await this.speak()
     if (this.user?.email) {
@@ -240,6 +351,7 @@ export class CairnApp extends Localized {
     await api('/api/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json' } })
     this.user = null
     this.sites = undefined
+    this.canAddSites = false
   }
 }
 

@@ -11,6 +11,17 @@ export const PERIODS: readonly Period[] = ['today', 'yesterday', '7d', '30d', 'm
 
 export type Metric = 'visitors' | 'visits' | 'pageviews' | 'downloads' | 'bounce_rate' | 'visit_duration'
 
+/** The settings' screens, in the order of their menu; each is named by `ui.settings.tab.<id>`. */
+export const SETTINGS_TABS = ['sites', 'people', 'keys', 'links', 'requests', 'retention', 'account'] as const
+export type SettingsTab = (typeof SETTINGS_TABS)[number]
+
+/** The screens a person sees: all for an admin of a site (or one who may add sites), else their own keys, the retention and their account. */
+export function settingsTabs(sites: readonly { admin: boolean }[], canAddSites: boolean): SettingsTab[] {
+  const admin = canAddSites || sites.some((s) => s.admin)
+  return SETTINGS_TABS.filter((tab) => admin || tab === 'keys' || tab === 'retention' || tab === 'account')
+}
+
+
 export interface ViewState {
   site: string
   period: string
@@ -22,6 +33,12 @@ export interface ViewState {
   /** The language chosen in the URL ('' when the stored or the browser's choice applies). */
   lang: string
   filters: Record<string, string>
+  /** The dashboard, or the settings (`view=settings`): the dashboard's own state stays in the URL meanwhile. */
+  screen: 'dashboard' | 'settings'
+  /** The settings' screen shown. */
+  tab: SettingsTab
+  /** The site the settings' per-site screens (people, links, requests) are about; '' for the first one. */
+  manage: string
 }
 
 export function readState(search: string): ViewState {
@@ -32,6 +49,7 @@ export function readState(search: string): ViewState {
     if (value !== null) filters[name] = value
   }
   const theme = q.get('theme')
+  const tab = q.get('tab') as SettingsTab
   return {
     site: q.get('site') ?? '',
     period: q.get('period') ?? '30d',
@@ -43,6 +61,9 @@ export function readState(search: string): ViewState {
     theme: theme === 'dark' || theme === 'light' ? theme : '',
     lang: q.get('lang') ?? '',
     filters,
+    screen: q.get('view') === 'settings' ? 'settings' : 'dashboard',
+    tab: SETTINGS_TABS.includes(tab) ? tab : 'sites',
+    manage: q.get('manage') ?? '',
   }
 }
 
@@ -59,6 +80,11 @@ export function writeState(state: ViewState): string {
   if (state.theme) q.set('theme', state.theme)
   if (state.lang) q.set('lang', state.lang)
   for (const [k, v] of Object.entries(state.filters)) q.set(k, v)
+  if (state.screen === 'settings') {
+    q.set('view', 'settings')
+    q.set('tab', state.tab)
+    if (state.manage) q.set('manage', state.manage)
+  }
   return `?${q}`
 }
 

@@ -19,7 +19,7 @@ const PAGE_HEADERS = {
 
 export function dashboardRoute(dir = DASHBOARD_DIST): Hono {
   const page = loadBuiltFiles(dir, /^index\.html$/, 'index.html').get('index.html')!
-  const assets = loadBuiltFiles(dir + 'assets/', /^(app|i18n\.[a-z]{2})\.[\w-]+\.js$/, '')
+  const assets = loadBuiltFiles(dir + 'assets/', /^(app|chunk|i18n\.[a-z]{2})\.[\w-]+\.js$/, '')
   const flags = lazyBuiltFiles(dir + 'assets/flags/', /^[a-z]{2}\.svg$/)
   const app = new Hono()
   app.get('/', (c) => sendBuiltFile(c, page, PAGE_HEADERS))

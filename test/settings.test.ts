@@ -1,0 +1,386 @@
+/**
+ * The settings in Chromium, against the real server and its storage: an admin of every site adds a site
+ * and sees its first event arrive, invites a viewer (who then sees that site and no other), creates and
+ * revokes an API key and a shared link (each works, then is refused), answers an erasure request (the
+ * rows leave the storage), turns on two-factor authentication and logs in again with a code. Then every
+ * screen, light, dark and on a phone, is photographed into test/artifacts/ and checked by axe-core
+ * (WCAG 2.1 A and AA), and once more in French.
+ */
+import { mkdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Secret, TOTP } from 'otpauth'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { addUser } from '../dashboard/server/auth/users.ts'
+import { SETTINGS_TABS, type SettingsTab } from '../dashboard/ui/state.ts'
+import { launchChromium } from './helpers/browser.ts'
+import { TestServer, pageview, uniqueSite } from './helpers/server.ts'
+
+const SITE = 'settings.example'
+const ADDED = uniqueSite('added')
+const ADMIN = { email: 'root@example.com', password: 'root password 123' }
+const VIEWER = 'viewer@example.com'
+const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+const DESKTOP = { width: 1280, height: 900 }
+const PHONE = { width: 375, height: 812 }
+
+let server: TestServer
+let browser: Browser
+/** The admin's TOTP, known once enrolled: every later login needs a code. */
+let totp: TOTP | undefined
+/** The admin's logged-in browser state (its login cookie), for the later contexts: a code is good only once. */
+let adminState: Awaited<ReturnType<BrowserContext['storageState']>> | undefined
+
+beforeAll(async () => {
+  server = await TestServer.start({ sites: [`${SITE}=Europe/Paris`] })
+  await addUser(server.server.collector.access, ADMIN.email, ADMIN.password, 'admin', '*')
+  browser = await launchChromium()
+  mkdirSync(ARTIFACTS, { recursive: true })
+}, 60_000)
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+/** A code of the step after the current one: a code is accepted once, and the server allows a step of drift. */
+const nextCode = () => totp!.generate({ timestamp: Date.now() + 30_000 })
+
+async function login(page: Page, email: string, password: string, path = '/'): Promise<void> {
+  await page.goto(server.url + path)
+  await page.fill('#email', email)
+  await page.fill('#password', password)
+  await page.click('button[type=submit]')
+  await page.locator('cairn-app div.bar').waitFor({ timeout: 15_000 })
+}
+
+/** A browser context logged in as the admin (with the cookie of the login that used a code). */
+async function asAdmin(options: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> {
+  expect(adminState, 'the admin logged in with two factors').toBeDefined()
+  return browser.newContext({ ...options, storageState: adminState })
+}
+
+/** What shows that a screen has its data: a table, its empty state, or its form. */
+const READY: Record<SettingsTab, string> = {
+  sites: 'cairn-settings-sites table',
+  people: 'cairn-settings-people table, cairn-settings-people p.none',
+  keys: 'cairn-settings-keys table, cairn-settings-keys p.none',
+  links: 'cairn-settings-links table, cairn-settings-links p.none',
+  requests: 'cairn-settings-requests table, cairn-settings-requests p.none',
+  retention: 'cairn-settings-retention .figure',
+  account: 'cairn-settings-account #current',
+}
+
+async function openScreen(page: Page, tab: SettingsTab, query = ''): Promise<void> {
+  await page.goto(`${server.url}/?view=settings&tab=${tab}&manage=${ADDED}${query}`)
+  await page.locator(READY[tab]).first().waitFor({ timeout: 15_000 })
+  await expect.poll(() => page.locator('cairn-settings .loading').count(), { timeout: 15_000 }).toBe(0)
+}
+
+/** Moves to a screen through the settings' menu, as a reader does. */
+async function goTo(page: Page, tab: SettingsTab): Promise<void> {
+  await page.locator(`cairn-settings nav a[data-tab="${tab}"]`).click()
+  await expect.poll(() => new URL(page.url()).searchParams.get('tab')).toBe(tab)
+  await page.locator(READY[tab]).first().waitFor({ timeout: 15_000 })
+}
+
+/** axe-core's WCAG 2.0/2.1 A and AA rules: the serious and critical violations, each as "rule: targets". */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE)
+  const result = (await page.evaluate(() =>
+    (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<unknown> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  )) as { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`)
+}
+
+/** The element that has the focus, inside shadow roots. */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    let active = document.activeElement
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement
+    return active ? `${active.localName}${active.id ? '#' + active.id : ''}${active.closest('dialog') ? ' in dialog' : ''}` : ''
+  })
+
+const stats = (site: string, headers: Record<string, string>) => fetch(`${server.url}/api/stats/${site}/aggregate?period=7d`, { headers })
+
+describe('the settings, for an admin of every site', { timeout: 90_000 }, () => {
+  let context: BrowserContext
+  let page: Page
+  beforeAll(async () => {
+    context = await browser.newContext({ viewport: DESKTOP })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+    page = await context.newPage()
+  })
+  afterAll(() => context?.close())
+
+  it('adds a site, refusing a bad time zone next to its field, then sees its first event arrive', async () => {
+    await login(page, ADMIN.email, ADMIN.password, '/?period=7d')
+    // The header leads to the settings; the dashboard's state stays in the URL.
+    await page.locator('cairn-app a[data-link="settings"]').click()
+    await page.locator(READY.sites).waitFor()
+    const url = new URL(page.url())
+    expect([url.searchParams.get('view'), url.searchParams.get('tab'), url.searchParams.get('period')]).toEqual(['settings', 'sites', '7d'])
+    expect(await page.title()).toBe('Sites – Cairn settings')
+
+    await page.locator('cairn-settings-sites header button.primary').click()
+    expect(await focused(page)).toBe('input#add-site')
+    await page.fill('#add-site', ADDED)
+    await page.fill('#add-timezone', 'Mars/Olympus')
+    await page.fill('#add-exclude_paths', '/admin/**')
+    await page.locator('form.add button[type=submit]').click()
+    // The server's words, next to the field, which says it is invalid and points at them.
+    const zone = page.locator('#add-timezone')
+    await expect.poll(() => zone.getAttribute('aria-invalid')).toBe('true')
+    expect(await zone.getAttribute('aria-describedby')).toContain('add-timezone-error')
+    expect(await page.locator('#add-timezone-error').textContent()).toContain('Mars/Olympus')
+    expect(await page.locator('form.add [role=alert]').count()).toBe(1)
+
+    await page.fill('#add-timezone', 'Europe/Berlin')
+    await page.locator('form.add button[type=submit]').click()
+    await expect.poll(() => page.locator('#detail-heading').textContent()).toBe(ADDED)
+    expect(await focused(page)).toBe('h3#detail-heading')
+    expect(new URL(page.url()).searchParams.get('manage')).toBe(ADDED)
+    await expect.poll(() => page.locator('.installation').getAttribute('data-state'), { timeout: 15_000 }).toBe('none')
+    const snippet = `<script defer data-site="${ADDED}" src="${server.url}/cairn.js"></script>`
+    expect(await page.locator('#snippet').inputValue()).toBe(snippet)
+    expect(await page.locator('#edit-exclude_paths').inputValue()).toBe('/admin/**')
+    // The row in the list, and the dashboard's menu of sites (from the same GET /api/sites).
+    await expect.poll(() => page.locator('cairn-settings-sites tbody tr').count()).toBe(2)
+
+    // Copy: the clipboard holds the snippet, and a status says so.
+    await page.locator('cairn-settings-sites .detail cairn-copy button').click()
+    await expect.poll(() => page.locator('.detail cairn-copy [role=status]').textContent()).toBe('Copied to the clipboard.')
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(snippet)
+
+    // An event for it, then the check again.
+    expect((await server.post(pageview(ADDED, '/first'))).status).toBe(202)
+    await server.flush()
+    await page.locator('.check button').click()
+    await expect.poll(() => page.locator('.installation').getAttribute('data-state'), { timeout: 15_000 }).toBe('received')
+    expect(await page.locator('.installation').textContent()).toMatch(/Last event received (now|\d+ seconds? ago)\.\s+1 event in the last 24 hours\./)
+
+    // Back to the dashboard as it was left: same period, now with the new site in its menu.
+    await page.locator('cairn-app a[data-link="dashboard"]').click()
+    await expect.poll(() => page.locator('cairn-app #site option').allTextContents()).toContain(ADDED)
+    expect(new URL(page.url()).searchParams.get('view')).toBe(null)
+    expect(new URL(page.url()).searchParams.get('period')).toBe('7d')
+    await page.goBack()
+    await page.locator(READY.sites).waitFor()
+  })
+
+  it('invites a viewer with a generated password, who then logs in and sees only that site', async () => {
+    await goTo(page, 'people')
+    expect(await page.locator('cairn-settings #site').inputValue()).toBe(ADDED)
+    // The admin of every site is listed, by their role on every site.
+    await expect.poll(() => page.locator('cairn-settings-people tbody tr').count()).toBe(1)
+    await page.fill('#add-email', VIEWER)
+    await page.selectOption('#add-role', 'viewer')
+    await page.locator('cairn-settings-people').getByRole('button', { name: 'Add', exact: true }).click()
+    const password = await (async () => {
+      await page.locator('#password-once').waitFor()
+      return page.locator('#password-once').inputValue()
+    })()
+    expect(password.length).toBeGreaterThanOrEqual(10)
+    expect(await page.locator('cairn-settings-people .once').textContent()).toContain('it will not be shown again')
+    const row = page.locator(`cairn-settings-people tr[data-email="${VIEWER}"]`)
+    await row.waitFor()
+    expect(await row.locator('td').nth(2).textContent()).toBe('No')
+
+    const other = await browser.newContext({ viewport: DESKTOP })
+    const viewer = await other.newPage()
+    await login(viewer, VIEWER, password)
+    await expect.poll(() => viewer.locator('cairn-app #site option').allTextContents(), { timeout: 15_000 }).toEqual([ADDED])
+    expect(await viewer.locator('cairn-app a[data-link="settings"]').count()).toBe(0)
+    expect(await viewer.locator('cairn-app a[data-link="account"]').count()).toBe(1)
+    await other.close()
+  })
+
+  it('creates an API key that works, and revokes it after a confirmation: then it is refused', async () => {
+    await goTo(page, 'keys')
+    await page.fill('#key-name', 'weekly report')
+    await page.locator('#key-name').press('Enter')
+    await page.locator('#key-once').waitFor()
+    const key = await page.locator('#key-once').inputValue()
+    expect((await stats(ADDED, { authorization: `Bearer ${key}` })).status).toBe(200)
+
+    const revoke = page.locator('cairn-settings-keys tbody tr button.danger')
+    await expect.poll(() => revoke.count()).toBe(1)
+    // The dialog takes the focus, Escape closes it, and the focus comes back.
+    await revoke.click()
+    await expect.poll(() => focused(page)).toMatch(/in dialog$/)
+    await page.keyboard.press('Escape')
+    await expect.poll(() => focused(page)).toBe('button')
+    expect(await page.locator('#revoke-key').evaluate((d) => (d as HTMLDialogElement).open)).toBe(false)
+    expect((await stats(ADDED, { authorization: `Bearer ${key}` })).status).toBe(200)
+
+    await revoke.click()
+    await page.locator('#revoke-key button[type=submit]').click()
+    await expect.poll(() => page.locator('cairn-settings-keys p.none').count()).toBe(1)
+    expect(await page.locator('cairn-settings-keys [role=status]').first().textContent()).toContain('is revoked')
+    expect((await stats(ADDED, { authorization: `Bearer ${key}` })).status).toBe(401)
+  })
+
+  it('creates a shared link that opens the dashboard, and revokes it: then it does not', async () => {
+    await goTo(page, 'links')
+    await page.locator('cairn-settings-links').getByRole('button', { name: 'Create a shared link' }).click()
+    await page.locator('#link-once').waitFor()
+    const link = await page.locator('#link-once').inputValue()
+    expect(link.startsWith(`${server.url}/share/`)).toBe(true)
+    const token = decodeURIComponent(new URL(link).pathname.slice('/share/'.length))
+    expect((await stats(ADDED, { 'x-cairn-share': token })).status).toBe(200)
+
+    await page.locator('cairn-settings-links tbody tr button.danger').click()
+    await page.locator('#revoke-link button[type=submit]').click()
+    await expect.poll(() => page.locator('cairn-settings-links p.none').count()).toBe(1)
+    expect((await stats(ADDED, { 'x-cairn-share': token })).status).toBe(401)
+    // Opened in a browser, it says so.
+    const visitor = await browser.newContext()
+    const shared = await visitor.newPage()
+    await shared.goto(link)
+    await shared.locator('cairn-app [role=alert]').waitFor({ timeout: 15_000 })
+    await visitor.close()
+  })
+
+  it('exports a visitor’s data as a file, then erases it after a confirmation: the rows leave the storage', async () => {
+    expect((await server.post(pageview(ADDED, '/second'))).status).toBe(202)
+    await server.flush()
+    const [visitor] = await server.rows<{ id: string; n: string }>('SELECT toString(visitor_id) AS id, count() AS n FROM cairn.events WHERE site = {site:String} GROUP BY visitor_id', { site: ADDED })
+    expect(Number(visitor!.n)).toBe(2)
+
+    await goTo(page, 'requests')
+    // An empty field is refused next to it.
+    await page.locator('cairn-settings-requests button[data-action="erase"]').click()
+    await expect.poll(() => page.locator('cairn-settings-requests #visitor').getAttribute('aria-invalid')).toBe('true')
+
+    await page.fill('cairn-settings-requests #visitor', visitor!.id)
+    const downloading = page.waitForEvent('download')
+    await page.locator('cairn-settings-requests button[data-action="export"]').click()
+    const file = await downloading
+    expect(file.suggestedFilename()).toBe(`${ADDED}-visitor-${visitor!.id}.json`)
+    const exported = JSON.parse(readFileSync((await file.path())!, 'utf8')) as { events: { pathname?: string }[] }
+    expect(exported.events).toHaveLength(2)
+
+    await page.locator('cairn-settings-requests button[data-action="erase"]').click()
+    await page.locator('#erase-visitor button[type=submit]').click()
+    await expect.poll(() => page.locator('cairn-settings-requests p.status').textContent(), { timeout: 30_000 }).toContain(`visitor ${visitor!.id}`)
+    const [left] = await server.rows<{ n: string }>('SELECT count() AS n FROM cairn.events WHERE site = {site:String} AND visitor_id = {id:UInt64}', { site: ADDED, id: visitor!.id })
+    expect(Number(left!.n)).toBe(0)
+    // The log below, newest first: the erasure, then the export.
+    await expect.poll(async () => (await page.locator('cairn-settings-requests tbody tr td:nth-child(2)').allTextContents()).sort(), { timeout: 15_000 }).toEqual(['Erasure', 'Export'])
+  })
+
+  it('turns on two-factor authentication with the key shown, and logs in again with a code', async () => {
+    await page.locator('cairn-app a[data-link="account"]').click()
+    await page.locator(READY.account).waitFor()
+    await page.locator('cairn-settings-account button.primary', { hasText: 'Set up two-factor authentication' }).click()
+    await page.locator('#totp-secret').waitFor()
+    expect(await page.locator('cairn-settings-account .qr').getAttribute('role')).toBe('img')
+    expect(await page.locator('cairn-settings-account .qr svg').count()).toBe(1)
+    const secret = (await page.locator('#totp-secret').inputValue()).replace(/\s/g, '')
+    totp = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 })
+
+    // A wrong code first: refused next to the field.
+    await page.fill('#totp-code', '000000' === totp.generate() ? '111111' : '000000')
+    await page.locator('#totp-code').press('Enter')
+    await expect.poll(() => page.locator('#totp-code').getAttribute('aria-invalid')).toBe('true')
+
+    await page.fill('#totp-code', totp.generate())
+    await page.locator('cairn-settings-account').getByRole('button', { name: 'Turn on' }).click()
+    await page.locator('#recovery-codes').waitFor()
+    const codes = (await page.locator('#recovery-codes').inputValue()).split('\n')
+    expect(codes).toHaveLength(10)
+
+    await page.locator('cairn-app button.tool', { hasText: 'Log out' }).click()
+    await page.locator('cairn-login #email').waitFor()
+    await page.fill('#email', ADMIN.email)
+    await page.fill('#password', ADMIN.password)
+    await page.click('button[type=submit]')
+    const code = page.locator('cairn-login #code')
+    await code.waitFor()
+    expect([await code.getAttribute('autocomplete'), await code.getAttribute('inputmode')]).toEqual(['one-time-code', 'numeric'])
+    expect(await focused(page)).toBe('input#code')
+    await page.fill('#code', nextCode())
+    await page.click('cairn-login button[type=submit]')
+    // Back where the reader was: the account screen, now saying two-factor is on.
+    await page.locator(READY.account).waitFor({ timeout: 15_000 })
+    expect(await page.locator('cairn-settings-account #two-factor-heading + p').textContent()).toContain('is on')
+    adminState = await context.storageState()
+  })
+})
+
+describe('every settings screen', { timeout: 90_000 }, () => {
+  it.each([
+    ['light', { viewport: DESKTOP, colorScheme: 'light' }],
+    ['dark', { viewport: DESKTOP, colorScheme: 'dark' }],
+    ['phone', { viewport: PHONE, isMobile: true, hasTouch: true, colorScheme: 'light' }],
+  ] as const)('is drawn %s, photographed, and has no serious or critical WCAG 2.1 AA violation', async (name, options) => {
+    const context = await asAdmin(options)
+    const page = await context.newPage()
+    const problems: string[] = []
+    for (const tab of SETTINGS_TABS) {
+      await openScreen(page, tab)
+      if (name === 'dark') expect(await page.locator('cairn-app').getAttribute('theme')).toBe('dark')
+      await page.screenshot({ path: `${ARTIFACTS}settings-${tab}-${name}.png`, fullPage: true })
+      problems.push(...(await seriousViolations(page)).map((v) => `${tab}: ${v}`))
+      if (name === 'phone') expect(await page.evaluate(() => document.documentElement.scrollWidth), tab).toBeLessThanOrEqual(PHONE.width)
+    }
+    // A dialog, too.
+    await openScreen(page, 'sites')
+    await page.locator(`cairn-settings-sites button[data-remove="${ADDED}"]`).click()
+    await page.locator('#remove-site[open]').waitFor()
+    problems.push(...(await seriousViolations(page)).map((v) => `dialog: ${v}`))
+    expect(problems).toEqual([])
+    await context.close()
+  })
+
+  it('removes a site once its domain is typed, erasing its data when asked', async () => {
+    const context = await asAdmin({ viewport: DESKTOP })
+    const page = await context.newPage()
+    const doomed = uniqueSite('doomed')
+    await openScreen(page, 'sites')
+    const added = await page.evaluate((site) => fetch('/api/sites', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ site, timezone: 'UTC' }) }).then((r) => r.status), doomed)
+    expect(added).toBe(201)
+    expect((await server.post(pageview(doomed))).status).toBe(202)
+    await server.flush()
+    await openScreen(page, 'sites')
+    const remove = page.locator(`cairn-settings-sites button[data-remove="${doomed}"]`)
+    await remove.click()
+    // A slip is refused next to the field, and nothing is removed.
+    await page.fill('#remove-confirm', 'doomed')
+    await page.locator('#remove-site button[type=submit]').click()
+    await expect.poll(() => page.locator('#remove-confirm').getAttribute('aria-invalid')).toBe('true')
+    await page.fill('#remove-confirm', doomed)
+    await page.locator('#remove-site input[name=erase]').check()
+    await page.locator('#remove-site button[type=submit]').click()
+    await expect.poll(() => page.locator('cairn-settings-sites header + [role=status]').textContent(), { timeout: 30_000 }).toBe(`${doomed} was removed; its data was erased.`)
+    expect(await remove.count()).toBe(0)
+    // The focus, its button gone, is on the screen's heading.
+    expect(await focused(page)).toBe('h2')
+    const [left] = await server.rows<{ n: string }>('SELECT count() AS n FROM cairn.events WHERE site = {site:String}', { site: doomed })
+    expect(Number(left!.n)).toBe(0)
+    await context.close()
+  })
+
+  it('is in French with lang=fr, French typography included, without violations', async () => {
+    const context = await asAdmin({ locale: 'fr-FR', viewport: DESKTOP })
+    const page = await context.newPage()
+    const problems: string[] = []
+    for (const tab of SETTINGS_TABS) {
+      await openScreen(page, tab, '&lang=fr')
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr')
+      problems.push(...(await seriousViolations(page)).map((v) => `${tab}: ${v}`))
+    }
+    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Conservation', 'Votre compte'])
+    await page.screenshot({ path: `${ARTIFACTS}settings-account-fr-light.png`, fullPage: true })
+    expect(problems).toEqual([])
+
+    // A refusal in French, next to its field: the server speaks the page's language.
+    await openScreen(page, 'sites', '&lang=fr')
+    await page.locator('cairn-settings-sites header button.primary').click()
+    await page.fill('#add-site', 'pas un domaine')
+    await page.locator('form.add button[type=submit]').click()
+    await expect.poll(() => page.locator('#add-site').getAttribute('aria-invalid')).toBe('true')
+    expect(await page.locator('#add-site-error').textContent()).toMatch(/nom de domaine/)
+    await context.close()
+  })
+})
