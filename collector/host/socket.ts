@@ -28,14 +28,18 @@ export function serverRunning(path: string): Promise<boolean> {
   })
 }
 
-/** Listens on the socket; undefined (and `warn` says why) where a socket cannot be made. */
+/** Listens on the socket; undefined (and `warn` says why) where there can be none: a path too long, or another server on it. */
 export async function listenOnSocket(dataDir: string, listener: RequestListener, warn: (message: string) => void): Promise<Server | undefined> {
   const path = socketPath(dataDir)
   if (path.length > MAX_PATH) {
     warn(`no operator socket: ${path} is longer than ${MAX_PATH} characters; cairn commands will need the server stopped`)
     return undefined
   }
-  if (await serverRunning(path)) throw new Error(`another Cairn server runs on ${dataDir} (its socket ${path} answers); stop it first`)
+  // The commands keep reaching the server that answers there; this one serves without a socket.
+  if (await serverRunning(path)) {
+    warn(`no operator socket: another Cairn server answers on ${path}; cairn commands will reach that one`)
+    return undefined
+  }
   if (existsSync(path)) unlinkSync(path)
   const server = createServer({ headersTimeout: 10_000 }, (req, res) => {
     operatorRequests.add(req)
