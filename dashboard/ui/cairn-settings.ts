@@ -6,7 +6,7 @@
  */
 import { css, html, nothing } from 'lit'
 import { Localized, t } from './i18n.ts'
-import { SETTINGS_TABS, settingsTabs, writeState, type SettingsTab, type ViewState } from './state.ts'
+import { settingsTabs, writeState, type SettingsTab, type ViewState } from './state.ts'
 import { chooseSite, type SiteInfo } from './settings/common.ts'
 import './settings/account.ts'
 import './settings/keys.ts'
