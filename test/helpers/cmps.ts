@@ -2,6 +2,8 @@
  * Each supported consent banner's documented API surface (shared/reference/consent-apis.md), as a
  * page script. `answered` starts it as a returning visitor who already granted; otherwise it starts
  * unanswered. Every fake exposes `grant()` and `withdraw()`, which act as the visitor clicking the banner.
+ * A banner that finishes loading late announces the choice in force then, as real ones do: a visitor
+ * who withdrew meanwhile is not granted again by the late announcement.
  */
 import { adapters } from '../../tracker/build.ts'
 
@@ -36,9 +38,10 @@ export function cmpScript(cmp: Cmp, answered: boolean): string {
         window.dataLayer = window.dataLayer || [];
         function gtag() { dataLayer.push(arguments) }
         gtag('consent', 'default', { ad_storage: 'denied', analytics_storage: 'denied', wait_for_update: 500 });
-        if (${g}) setTimeout(function () { gtag('consent', 'update', { analytics_storage: 'granted' }) }, 100);
-        window.grant = function () { gtag('consent', 'update', { ad_storage: 'denied', analytics_storage: 'granted' }) };
-        window.withdraw = function () { gtag('consent', 'update', { analytics_storage: 'denied' }) };`
+        var granted = ${g};
+        if (${g}) setTimeout(function () { if (granted) gtag('consent', 'update', { analytics_storage: 'granted' }) }, 100);
+        window.grant = function () { granted = true; gtag('consent', 'update', { ad_storage: 'denied', analytics_storage: 'granted' }) };
+        window.withdraw = function () { granted = false; gtag('consent', 'update', { analytics_storage: 'denied' }) };`
     case 'hubspot':
       return `
         (function () {
@@ -57,7 +60,7 @@ export function cmpScript(cmp: Cmp, answered: boolean): string {
     case 'cookiebot':
       return `
         window.Cookiebot = { consent: { necessary: true, preferences: false, statistics: ${g}, marketing: false, method: ${answered ? "'explicit'" : 'null'} }, hasResponse: ${g} };
-        if (${g}) setTimeout(function () { dispatchEvent(new Event('CookiebotOnConsentReady')); dispatchEvent(new Event('CookiebotOnAccept')) }, 100);
+        if (${g}) setTimeout(function () { dispatchEvent(new Event('CookiebotOnConsentReady')); if (Cookiebot.consent.statistics) dispatchEvent(new Event('CookiebotOnAccept')) }, 100);
         window.grant = function () { Cookiebot.consent.statistics = true; Cookiebot.hasResponse = true; dispatchEvent(new Event('CookiebotOnAccept')) };
         window.withdraw = function () { Cookiebot.consent.statistics = false; Cookiebot.hasResponse = true; dispatchEvent(new Event('CookiebotOnDecline')) };`
     case 'onetrust':
@@ -91,7 +94,7 @@ export function cmpScript(cmp: Cmp, answered: boolean): string {
     case 'tarteaucitron':
       return `
         window.tarteaucitron = { state: { cairn: ${answered ? 'true' : "'wait'"} }, job: ['cairn'] };
-        if (${g}) setTimeout(function () { document.dispatchEvent(new Event('cairn_allowed')) }, 100);
+        if (${g}) setTimeout(function () { if (tarteaucitron.state.cairn === true) document.dispatchEvent(new Event('cairn_allowed')) }, 100);
         window.grant = function () { tarteaucitron.state.cairn = true; document.dispatchEvent(new Event('cairn_allowed')) };
         window.withdraw = function () { tarteaucitron.state.cairn = false; document.dispatchEvent(new Event('cairn_disallowed')) };`
     default:
