@@ -35,6 +35,16 @@ export function eventConditions(filters: Filters): string {
   return conditions.map((c) => ` AND ${c}`).join('')
 }
 
+/**
+ * Conditions for cairn.events rows that keep whole visits: a visit's attributes directly, an event's own
+ * attribute (a page, an event name) and the entry page by the visits that have one. Conversions count
+ * this way: "visitors of /pricing who converted" converted anywhere in a visit that saw /pricing.
+ */
+export function wholeVisitConditions(filters: Filters): string {
+  const entry = filters.entry_page === undefined ? '' : eventConditions({ entry_page: filters.entry_page })
+  return visitConditions(filters) + entry
+}
+
 /** Conditions for cairn.sessions_data rows (before the merge) of visits started in the range. */
 export function visitConditions(filters: Filters): string {
   const conditions = VISIT.filter(given(filters)).map(condition)

@@ -11,6 +11,7 @@ import type { SiteList } from '../../sql/sites.ts'
 import { Access, authorize, type Principal } from './auth/access.ts'
 import { SecondFactors } from './auth/second-factor.ts'
 import { accountRoute } from './admin/account.ts'
+import { goalsRoute } from './admin/goals.ts'
 import { keysRoute } from './admin/keys.ts'
 import { linksRoute } from './admin/links.ts'
 import { peopleRoute } from './admin/people.ts'
@@ -19,6 +20,8 @@ import { anyOf, translator } from '../i18n/translate.ts'
 import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
+import { conversions } from './conversions.ts'
+import { readGoals } from '../../sql/goals.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { previousRange } from './range.ts'
 import { BREAKDOWN_NAMES, aggregate, breakdown, breakdownOf, realtime, recentSessions, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
@@ -63,6 +66,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   app.route('/', peopleRoute({ access, sites, secondFactors }))
   app.route('/', keysRoute(access))
   app.route('/', linksRoute(access, sites))
+  app.route('/', goalsRoute(options.storage, sites))
 
   const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))
 
@@ -111,6 +115,12 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
       return c.body(toCsv(rows, ['value', ...metrics], [say(`dimension.${name}.label`), ...metrics.map((m) => say(`metric.${m}`))]))
     }
     return c.json({ range: query.range, metrics, rows })
+  })
+
+  stats('goals', async (c, site) => {
+    const { query } = statsQuery(c, site)
+    const result = await conversions(options.storage, query, await readGoals(options.storage, site))
+    return c.json({ range: query.range, ...result })
   })
 
   stats('realtime', async (c, site) => c.json({ visitors: await realtime(options.storage, site, options.now()) }))

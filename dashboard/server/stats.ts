@@ -31,20 +31,28 @@ export interface Aggregate {
 /** Parameters and the WHERE clause every events query of `q` shares. */
 function scope(q: StatsQuery): { where: string; params: Record<string, unknown> } {
   return {
-    where: `site = {site:String} AND timestamp >= toDateTime64({from_incl:String}, 3, {tz:String}) AND timestamp < toDateTime64({to_excl:String}, 3, {tz:String})
-            AND name != 'engagement'${eventConditions(q.filters)}`,
-    params: {
-      site: q.site,
-      tz: q.timeZone,
-      ...filterParams(q.filters),
-      // Local midnights, read as instants in the site's time zone by toDateTime64(…, tz).
-      from_incl: `${q.range.from} 00:00:00`,
-      to_excl: `${addDays(q.range.to, 1)} 00:00:00`,
-      // An event counted in the range may belong to a visit that started the evening before.
-      sessions_from: `${addDays(q.range.from, -1)} 00:00:00`,
-      // The pages of a visit started in the range may come after its last day.
-      events_to: `${addDays(q.range.to, 2)} 00:00:00`,
-    },
+    where: `${IN_RANGE} AND name != 'engagement'${eventConditions(q.filters)}`,
+    params: rangeParams(q),
+  }
+}
+
+/** cairn.events rows of the site in the range (local days read as instants in the site's zone). */
+export const IN_RANGE =
+  'site = {site:String} AND timestamp >= toDateTime64({from_incl:String}, 3, {tz:String}) AND timestamp < toDateTime64({to_excl:String}, 3, {tz:String})'
+
+/** The range's and the filters' bound parameters. */
+export function rangeParams(q: StatsQuery): Record<string, unknown> {
+  return {
+    site: q.site,
+    tz: q.timeZone,
+    ...filterParams(q.filters),
+    // Local midnights, read as instants in the site's time zone by toDateTime64(…, tz).
+    from_incl: `${q.range.from} 00:00:00`,
+    to_excl: `${addDays(q.range.to, 1)} 00:00:00`,
+    // An event counted in the range may belong to a visit that started the evening before.
+    sessions_from: `${addDays(q.range.from, -1)} 00:00:00`,
+    // The pages of a visit started in the range may come after its last day.
+    events_to: `${addDays(q.range.to, 2)} 00:00:00`,
   }
 }
 
@@ -54,7 +62,7 @@ function scope(q: StatsQuery): { where: string; params: Record<string, unknown> 
  */
 const SETTINGS = { do_not_merge_across_partitions_select_final: 1 } as const
 
-async function rows<T>(storage: Storage, query: string, params: Record<string, unknown>): Promise<T[]> {
+export async function rows<T>(storage: Storage, query: string, params: Record<string, unknown>): Promise<T[]> {
   const result = await storage.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: SETTINGS })
   return result.json<T>()
 }
