@@ -16,6 +16,8 @@ import { keysRoute } from './admin/keys.ts'
 import { linksRoute } from './admin/links.ts'
 import { peopleRoute } from './admin/people.ts'
 import { sitesRoute } from './admin/sites.ts'
+import { segmentsRoute } from './admin/segments.ts'
+import { annotationsRoute } from './admin/annotations.ts'
 import { anyOf, translator } from '../i18n/translate.ts'
 import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
@@ -66,6 +68,8 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   app.route('/', peopleRoute({ access, sites, secondFactors }))
   app.route('/', keysRoute(access))
   app.route('/', linksRoute(access, sites))
+  app.route('/', segmentsRoute({ storage: options.storage, sites, now: options.now }))
+  app.route('/', annotationsRoute({ storage: options.storage, sites, now: options.now }))
   app.route('/', goalsRoute(options.storage, sites))
 
   const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))
