@@ -23,7 +23,8 @@ import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
 import { conversions } from './conversions.ts'
-import { readGoals } from '../../sql/goals.ts'
+import { readGoals, type Goal } from '../../sql/goals.ts'
+import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { previousRange } from './range.ts'
 import { BREAKDOWN_NAMES, aggregate, breakdown, breakdownOf, realtime, recentSessions, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
@@ -125,6 +126,22 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const { query } = statsQuery(c, site)
     const result = await conversions(options.storage, query, await readGoals(options.storage, site))
     return c.json({ range: query.range, ...result })
+  })
+
+  stats('funnel', async (c, site) => {
+    const { query } = statsQuery(c, site)
+    const goals = await readGoals(options.storage, site)
+    const ids = (c.req.query('steps') ?? '').split(',').filter(Boolean)
+    const steps = ids.map((id) => goals.find((g) => g.id === id))
+    const errors: Record<string, Said> = {}
+    if (ids.length < 2 || ids.length > 8 || steps.some((g) => !g)) errors.steps = ['api.field.funnelSteps', { min: 2, max: 8 }]
+    else if (steps.some((g) => g!.kind === 'engagement')) errors.steps = ['api.field.funnelEngagement']
+    const within = (c.req.query('within') ?? 'visit') as FunnelWithin
+    if (!FUNNEL_WITHIN.includes(within)) errors.within = ['api.field.oneOf', { choices: anyOf(FUNNEL_WITHIN) }]
+    const by = c.req.query('by') as FunnelBreakdown | undefined
+    if (by !== undefined && !FUNNEL_BREAKDOWNS.includes(by)) errors.by = ['api.field.oneOf', { choices: anyOf(FUNNEL_BREAKDOWNS) }]
+    if (Object.keys(errors).length > 0) throw invalid(errors)
+    return c.json({ range: query.range, within, ...(await funnel(options.storage, query, steps as Goal[], within, by)) })
   })
 
   stats('realtime', async (c, site) => c.json({ visitors: await realtime(options.storage, site, options.now()) }))
