@@ -8,7 +8,11 @@
 import { DIMENSIONS, FILTERS, type FilterName } from '../../sql/dimensions.ts'
 
 export { FILTERS as FILTER_NAMES, type FilterName }
-export type Filters = Partial<Record<FilterName, string>>
+/** The dimensions' filters, and custom properties' (`prop.plan=pro`: events whose property has that value). */
+export type Filters = Partial<Record<FilterName, string>> & { props?: Record<string, string> }
+
+/** An event's custom properties, each a condition like an event attribute's, key and value bound. */
+const propConditions = (filters: Filters) => Object.keys(filters.props ?? {}).map((_, i) => `props[{p_key_${i}:String}] = {p_value_${i}:String}`)
 
 const filterable = DIMENSIONS.filter((d) => d.filter)
 const VISIT = filterable.filter((d) => d.kind === 'visit')
@@ -18,14 +22,15 @@ const condition = (d: (typeof filterable)[number]) => `${d.column} = {f_${d.name
 const given = (filters: Filters) => (d: (typeof filterable)[number]) => filters[d.name as FilterName] !== undefined
 
 export function filterParams(filters: Filters): Record<string, unknown> {
-  return Object.fromEntries(
-    filterable.filter(given(filters)).map((d) => [`f_${d.name}`, d.type === 'Bool' ? filters[d.name as FilterName] === 'true' : filters[d.name as FilterName]]),
-  )
+  return Object.fromEntries([
+    ...filterable.filter(given(filters)).map((d) => [`f_${d.name}`, d.type === 'Bool' ? filters[d.name as FilterName] === 'true' : filters[d.name as FilterName]]),
+    ...Object.entries(filters.props ?? {}).flatMap(([key, value], i) => [[`p_key_${i}`, key], [`p_value_${i}`, value]]),
+  ])
 }
 
 /** Conditions for cairn.events rows in the range. */
 export function eventConditions(filters: Filters): string {
-  const conditions = [...VISIT, ...EVENT].filter(given(filters)).map(condition)
+  const conditions = [...[...VISIT, ...EVENT].filter(given(filters)).map(condition), ...propConditions(filters)]
   if (filters.entry_page !== undefined) {
     conditions.push(`session_id IN (
       SELECT session_id FROM cairn.sessions_data
@@ -48,12 +53,12 @@ export function wholeVisitConditions(filters: Filters): string {
 /** Conditions for cairn.sessions_data rows (before the merge) of visits started in the range. */
 export function visitConditions(filters: Filters): string {
   const conditions = VISIT.filter(given(filters)).map(condition)
-  const onEvents = EVENT.filter(given(filters))
+  const onEvents = [...EVENT.filter(given(filters)).map(condition), ...propConditions(filters)]
   if (onEvents.length > 0) {
     conditions.push(`session_id IN (
       SELECT session_id FROM cairn.events
       WHERE site = {site:String} AND timestamp >= toDateTime64({from_incl:String}, 3, {tz:String}) AND timestamp < toDateTime64({events_to:String}, 3, {tz:String})
-        AND ${onEvents.map(condition).join(' AND ')})`)
+        AND ${onEvents.join(' AND ')})`)
   }
   return conditions.map((c) => ` AND ${c}`).join('')
 }

@@ -6,9 +6,10 @@ import { FILTER_NAMES, type Filters } from './filters.ts'
 import { anyOf } from '../i18n/translate.ts'
 import { invalid, type Said } from './http-error.ts'
 import { FIRST_DAY, LAST_DAY, PERIODS, isDay, localDate, resolveRange, daysBetween, type DateRange, type Period } from './range.ts'
-import { breakdownOf, type BreakdownName, type BreakdownOptions } from './stats.ts'
+import type { BreakdownOptions } from './stats.ts'
 
 const MAX_FILTER_CHARS = 2000
+const MAX_PROPS = 5
 
 export interface RangeQuery {
   range: DateRange
@@ -42,13 +43,21 @@ export function parseRangeQuery(query: Record<string, string>, timeZone: string,
     else if (name === 'consent' && value !== 'true' && value !== 'false') errors[name] = ['api.field.oneOf', { choices: anyOf(['true', 'false']) }]
     else filters[name] = value
   }
+  // Custom properties: `prop.<key>=<value>`, at most MAX_PROPS.
+  for (const [name, value] of Object.entries(query).filter(([name]) => name.startsWith('prop.'))) {
+    const key = name.slice('prop.'.length)
+    if (!key || key.length > 100) errors[name] = ['api.field.propKey', { max: 100 }]
+    else if (value.length > MAX_FILTER_CHARS) errors[name] = ['api.field.maxChars', { max: MAX_FILTER_CHARS }]
+    else if (Object.keys(filters.props ?? {}).length >= MAX_PROPS) errors[name] = ['api.field.maxProps', { max: MAX_PROPS }]
+    else (filters.props ??= {})[key] = value
+  }
   if (Object.keys(errors).length > 0) throw invalid(errors)
   return { range: resolveRange(period, localDate(nowMs, timeZone), custom), compare: compare === 'previous', filters }
 }
 
-export function parseBreakdownOptions(query: Record<string, string>, name: BreakdownName): BreakdownOptions {
+/** Sorting and paging of a breakdown whose rows have `metrics`. */
+export function parseBreakdownOptions(query: Record<string, string>, metrics: readonly string[]): BreakdownOptions {
   const errors: Record<string, Said> = {}
-  const metrics: readonly string[] = breakdownOf(name).breakdown.metrics
   const [metric = metrics[0]!, direction = 'desc'] = (query.sort ?? '').split(':').filter(Boolean)
   if (metric !== 'value' && !metrics.includes(metric)) errors.sort = ['api.field.sort', { choices: anyOf([...metrics, 'value']) }]
   if (direction !== 'asc' && direction !== 'desc') errors.sort = ['api.field.sortDirection']

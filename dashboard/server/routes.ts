@@ -23,6 +23,7 @@ import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
 import { conversions } from './conversions.ts'
+import { PROPERTY_METRICS, propertyBreakdown, propertyKeys } from './properties.ts'
 import { readGoals, type Goal } from '../../sql/goals.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
@@ -107,7 +108,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const { query } = statsQuery(c, site)
     const format = c.req.query('format') ?? 'json'
     if (format !== 'json' && format !== 'csv') throw invalid({ format: ['api.field.oneOf', { choices: anyOf(['json', 'csv']) }] })
-    const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), name))
+    const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), breakdownOf(name).breakdown.metrics))
     const metrics = breakdownOf(name).breakdown.metrics
     if (format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8')
@@ -142,6 +143,29 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     if (by !== undefined && !FUNNEL_BREAKDOWNS.includes(by)) errors.by = ['api.field.oneOf', { choices: anyOf(FUNNEL_BREAKDOWNS) }]
     if (Object.keys(errors).length > 0) throw invalid(errors)
     return c.json({ range: query.range, within, ...(await funnel(options.storage, query, steps as Goal[], within, by)) })
+  })
+
+  stats('properties', async (c, site) => {
+    const { query } = statsQuery(c, site)
+    return c.json({ range: query.range, properties: await propertyKeys(options.storage, query) })
+  })
+
+  stats('properties/:key', async (c, site) => {
+    const { query } = statsQuery(c, site)
+    const key = c.req.param('key')!
+    const format = c.req.query('format') ?? 'json'
+    if (format !== 'json' && format !== 'csv') throw invalid({ format: ['api.field.oneOf', { choices: anyOf(['json', 'csv']) }] })
+    const rows = await propertyBreakdown(options.storage, query, key, parseBreakdownOptions(c.req.query(), PROPERTY_METRICS))
+    if (format === 'csv') {
+      c.header('Content-Type', 'text/csv; charset=utf-8')
+      c.header('Content-Disposition', `attachment; filename="${site}-property-${key.replace(/[^\w.-]/g, '_')}-${query.range.from}-${query.range.to}.csv"`)
+      const language = requestLanguage(c)
+      const say = translator(language)
+      c.header('Content-Language', language)
+      // The value's column is named by the property's own key.
+      return c.body(toCsv(rows, ['value', ...PROPERTY_METRICS], [key, ...PROPERTY_METRICS.map((m) => say(`metric.${m}`))]))
+    }
+    return c.json({ range: query.range, key, metrics: PROPERTY_METRICS, rows })
   })
 
   stats('realtime', async (c, site) => c.json({ visitors: await realtime(options.storage, site, options.now()) }))

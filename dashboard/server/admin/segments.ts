@@ -114,7 +114,8 @@ export function segmentsRoute(options: SegmentsRouteOptions): Hono<Env> {
       if (filters === null || typeof filters !== 'object' || Array.isArray(filters)) errors.filters = shape
       else {
         const entries = Object.entries(filters as Record<string, unknown>)
-        const unknown = entries.find(([name]) => !names.includes(name))
+        // A custom property's filter is `prop.<key>`, as in the stats API's query string.
+        const unknown = entries.find(([name]) => !names.includes(name) && !name.startsWith('prop.'))
         if (entries.length === 0 || entries.some(([, value]) => typeof value !== 'string')) errors.filters = shape
         else if (unknown) errors.filters = ['api.field.filterName', { value: unknown[0], choices: anyOf(FILTER_NAMES) }]
         else {
