@@ -15,6 +15,7 @@ import { Access } from '../dashboard/server/auth/access.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { openStorage } from '../sql/client.ts'
 import { migrate } from '../sql/migrate.ts'
+import { newGoalId, readGoals, saveGoal, type Goal } from '../sql/goals.ts'
 import { startCairn } from './cairn-process.ts'
 
 const SITE = 'bench.example'
@@ -45,6 +46,14 @@ if (fresh || (await count('1')) < EVENTS) {
 const access = new Access(storage)
 await addUser(access, 'bench@example.com', 'bench password', 'viewer', SITE)
 const key = await access.createApiKey('bench@example.com', 'bench')
+// Goals for the conversions and the funnel: the pricing page, then a signup, then a demo request.
+const GOALS: Omit<Goal, 'id'>[] = [
+  { name: 'Pricing', kind: 'page', eventName: '', propKey: '', propValue: '', pattern: '/pricing', threshold: 0 },
+  { name: 'Signup', kind: 'event', eventName: 'Signup', propKey: '', propValue: '', pattern: '', threshold: 0 },
+  { name: 'Demo', kind: 'event', eventName: 'Demo Request', propKey: '', propValue: '', pattern: '', threshold: 0 },
+]
+if ((await readGoals(storage, SITE)).length === 0) for (const goal of GOALS) await saveGoal(storage, SITE, { id: newGoalId(), ...goal })
+const steps = (await readGoals(storage, SITE)).slice(0, 3).map((g) => g.id).join(',')
 const inRange = 'timestamp >= now() - INTERVAL 30 DAY'
 const rows = await count(inRange)
 const total = await count('1')
@@ -81,6 +90,8 @@ const get = async (target: string) => {
 }
 
 const loadTimes = await timed(() => Promise.all(LOAD.map(get)))
+const goalTimes = await timed(() => get(`${url}/api/stats/${SITE}/goals?${q}`))
+const funnelTimes = await timed(() => get(`${url}/api/stats/${SITE}/funnel?${q}&steps=${steps}`))
 // The floor: one count() over the same rows, through the same server and the same door as the load.
 const floorTimes = await timed(() => get(`${url}/api/stats/${SITE}/realtime`))
 await server.stop()
@@ -102,3 +113,5 @@ console.log(`  whole load              median ${median(loadTimes).toFixed(1)} ms
 console.log(`  SELECT count() (floor)  median ${median(floorSql).toFixed(1)} ms   p95 ${p95(floorSql).toFixed(1)} ms`)
 console.log(`  one small API request   median ${median(floorTimes).toFixed(1)} ms   (realtime: HTTP + auth + a tiny query)`)
 console.log(`  load / floor            ${(median(loadTimes) / median(floorSql)).toFixed(1)}x`)
+console.log(`  goals panel (3 goals)   median ${median(goalTimes).toFixed(1)} ms   p95 ${p95(goalTimes).toFixed(1)} ms`)
+console.log(`  3-step funnel, 30 days  median ${median(funnelTimes).toFixed(1)} ms   p95 ${p95(funnelTimes).toFixed(1)} ms   (target: median ≤ 500 ms)`)
