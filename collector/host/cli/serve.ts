@@ -6,6 +6,7 @@ import { ensureFirstAdmin } from '../../../dashboard/server/auth/users.ts'
 import { consoleLog, type Log } from '../../ingest/log.ts'
 import { clickhouseOptions, DEMO_SITE, type Config } from '../config.ts'
 import { generateDemo } from '../demo/generate.ts'
+import { seedDefinitions } from '../demo/definitions.ts'
 import { startServer } from '../server.ts'
 import { say, type Usage } from './args.ts'
 
@@ -59,12 +60,13 @@ function announceFirstAdmin(admin: { email: string; password: string }, config: 
   log.info(`first start: created the admin ${admin.email}; the password is in ${file}, readable by this user only (log in at ${url}/, ${change}, then delete the file)`)
 }
 
-/** Without CAIRN_SITES, a first start fills demo.example with 30 days of traffic so the dashboard has something to show. */
+/** Without CAIRN_SITES, a first start fills demo.example with 30 days of traffic, goals and annotations, so the dashboard has something to show. */
 async function seedDemo(storage: Storage, log: Log, signal: AbortSignal): Promise<void> {
   const result = await storage.query({ query: 'SELECT count() AS n FROM cairn.events WHERE site = {site:String}', query_params: { site: DEMO_SITE }, format: 'JSONEachRow' })
   const [row] = await result.json<{ n: string }>()
   if (Number(row?.n) > 0) return
   log.info(`seeding ${DEMO_SITE} with demo traffic (30 days, 50,000 events)`)
   const written = await generateDemo(storage, { site: DEMO_SITE, events: 50_000, days: 30, signal })
+  if (!signal.aborted) await seedDefinitions(storage, DEMO_SITE)
   log.info(signal.aborted ? `demo seeding interrupted after ${written} events` : `demo data ready: ${DEMO_SITE} is on the dashboard`)
 }

@@ -131,6 +131,8 @@ export async function generateDemo(storage: Storage, options: DemoOptions): Prom
       else if (roll < 0.13) {
         const custom = pick.custom()
         batch.push(event(custom.name, at + dwell / 3, path, { props: custom.props[Math.floor(random() * custom.props.length)]! }))
+        // A quarter of signups ask for a demo right after: the demo's funnel (pricing → signup → demo) goes through.
+        if (custom.name === 'Signup' && random() < 0.25) batch.push(event('Demo Request', at + (dwell * 2) / 3, path, { props: { size: '11-50' } }))
       }
       if (random() < 0.7) batch.push(event('engagement', at + dwell, path, { engagement_ms: dwell, scroll_depth: Math.floor(20 + random() * 81) }))
       at += dwell + Math.floor(random() * 20_000)
