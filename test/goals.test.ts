@@ -146,6 +146,33 @@ describe('goals', () => {
     expect(recompute(raw, () => true).goals.every((g) => g.visitors > 0)).toBe(true)
   })
 
+  it('filter every panel to the visitors who converted, with their rate beside each row, and add conversions to the cards', async () => {
+    const raw = await server.rows<Raw>(
+      `SELECT toString(visitor_id) AS visitor_id, toString(session_id) AS session_id, name, pathname, link_url, props, scroll_depth, engagement_ms, referrer_source
+       FROM cairn.events WHERE site = {site:String}`,
+      { site: SITE },
+    )
+    const { goals } = (await (await fetch(`${server.url}/api/sites/${SITE}/goals`, { headers: viewer })).json()) as { goals: { id: string; name: string }[] }
+    const thanked = goals.find((g) => g.name === 'Thanked')!
+    const converted = new Set(raw.filter(MATCHES.Thanked!.row).map((r) => r.visitor_id))
+    const bySource = new Map<string, Set<string>>()
+    for (const r of raw.filter((r) => r.name === 'pageview')) bySource.set(r.referrer_source, (bySource.get(r.referrer_source) ?? new Set()).add(r.visitor_id))
+    const expected = [...bySource]
+      .map(([value, visitors]) => ({ value, visitors: [...visitors].filter((v) => converted.has(v)).length, conversion_rate: Math.round(([...visitors].filter((v) => converted.has(v)).length / visitors.size) * 1000) / 10 }))
+      .filter((r) => r.visitors > 0)
+      .sort((a, b) => b.visitors - a.visitors || (a.value < b.value ? -1 : 1))
+    const got = (await (await fetch(`${server.url}/api/stats/${SITE}/breakdown/source?period=7d&goal=${thanked.id}&limit=100`, { headers: viewer })).json()) as { metrics: string[]; rows: unknown[] }
+    expect(got.metrics).toEqual(['visitors', 'conversion_rate'])
+    expect(got.rows).toEqual(expected)
+    const cards = (await (await fetch(`${server.url}/api/stats/${SITE}/aggregate?period=7d&goal=${thanked.id}`, { headers: viewer })).json()) as { results: Record<string, number> }
+    const all = recompute(raw, () => true)
+    const goal = all.goals.find((g) => g.name === 'Thanked')!
+    expect([cards.results.conversions, cards.results.conversion_events, cards.results.conversion_rate]).toEqual([goal.visitors, goal.events, goal.conversion_rate])
+    const unknown = await fetch(`${server.url}/api/stats/${SITE}/aggregate?period=7d&goal=nope`, { headers: viewer })
+    expect(unknown.status).toBe(400)
+    expect(Object.keys(((await unknown.json()) as { errors: object }).errors)).toEqual(['goal'])
+  })
+
   it('apply to the past at once when changed, and disappear when removed', async () => {
     const { goals } = (await (await fetch(`${server.url}/api/sites/${SITE}/goals`, { headers: viewer })).json()) as { goals: { id: string; name: string }[] }
     const docs = goals.find((g) => g.name === 'Read the docs')!

@@ -6,6 +6,7 @@
  * one; an entry page, the events of visits that began there.
  */
 import { DIMENSIONS, FILTERS, type FilterName } from '../../sql/dimensions.ts'
+import { goalCondition, type Goal } from '../../sql/goals.ts'
 
 export { FILTERS as FILTER_NAMES, type FilterName }
 /** The dimensions' filters, and custom properties' (`prop.plan=pro`: events whose property has that value). */
@@ -61,4 +62,18 @@ export function visitConditions(filters: Filters): string {
         AND ${onEvents.join(' AND ')})`)
   }
   return conditions.map((c) => ` AND ${c}`).join('')
+}
+
+/**
+ * The goal filter: the visitors who converted `goal` in the range and the filters, as a condition on
+ * `visitor_id` of events or visits. With it, a panel's rows count the visitors who converted.
+ */
+export function convertedVisitors(goal: Goal, filters: Filters): { sql: string; params: Record<string, unknown> } {
+  const c = goalCondition(goal, 'goal')
+  const events = `SELECT visitor_id FROM cairn.events
+    WHERE site = {site:String} AND timestamp >= toDateTime64({from_incl:String}, 3, {tz:String}) AND timestamp < toDateTime64({to_excl:String}, 3, {tz:String})
+      ${wholeVisitConditions(filters)} AND ${c.sql}`
+  // An engaged-time goal is a visit's sum.
+  const inner = goal.kind === 'engagement' ? `${events} GROUP BY visitor_id, session_id HAVING sum(engagement_ms) >= {goal_ms:UInt64}` : events
+  return { sql: `visitor_id IN (${inner})`, params: { ...c.params, goal_ms: goal.threshold * 1000 } }
 }

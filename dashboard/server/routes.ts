@@ -28,7 +28,7 @@ import { readGoals, type Goal } from '../../sql/goals.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { previousRange } from './range.ts'
-import { BREAKDOWN_NAMES, aggregate, breakdown, breakdownOf, realtime, recentSessions, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
+import { BREAKDOWN_NAMES, GOAL_METRICS, aggregate, breakdown, breakdownOf, realtime, recentSessions, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
 
 export interface DashboardOptions {
   storage: Storage
@@ -76,6 +76,15 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))
 
+  /** The goal filter (`goal=<id>`): one of the site's goals, or a 400 naming it. */
+  const goalOf = async (c: Context<Env>, site: string): Promise<Goal | undefined> => {
+    const id = c.req.query('goal')
+    if (id === undefined) return undefined
+    const goal = (await readGoals(options.storage, site)).find((g) => g.id === id)
+    if (!goal) throw invalid({ goal: ['api.field.goal'] })
+    return goal
+  }
+
   const statsQuery = (c: Context<Env>, site: string) => {
     const { range, compare, filters } = parseRangeQuery(c.req.query(), sites.get(site)!.timeZone, options.now())
     const query: StatsQuery = { site, timeZone: sites.get(site)!.timeZone, range, filters }
@@ -92,7 +101,14 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   stats('aggregate', async (c, site) => {
     const { query, previous } = statsQuery(c, site)
-    const [results, before] = await Promise.all([aggregate(options.storage, query), previous && aggregate(options.storage, previous)])
+    const goal = await goalOf(c, site)
+    // With a goal filter, the conversions beside the usual numbers: unique, total, and the rate.
+    const withConversions = async (q: StatsQuery) => {
+      const [results, converted] = await Promise.all([aggregate(options.storage, q), goal && conversions(options.storage, q, [goal])])
+      const g = converted?.goals[0]
+      return { ...results, ...(g && { conversions: g.visitors, conversion_events: g.events, conversion_rate: g.conversion_rate }) }
+    }
+    const [results, before] = await Promise.all([withConversions(query), previous && withConversions(previous)])
     return c.json({ range: query.range, results, ...(before && { previous: { range: previous!.range, results: before } }) })
   })
 
@@ -108,8 +124,9 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const { query } = statsQuery(c, site)
     const format = c.req.query('format') ?? 'json'
     if (format !== 'json' && format !== 'csv') throw invalid({ format: ['api.field.oneOf', { choices: anyOf(['json', 'csv']) }] })
-    const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), breakdownOf(name).breakdown.metrics))
-    const metrics = breakdownOf(name).breakdown.metrics
+    const goal = await goalOf(c, site)
+    const metrics = goal ? GOAL_METRICS : breakdownOf(name).breakdown.metrics
+    const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), metrics), goal)
     if (format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8')
       c.header('Content-Disposition', `attachment; filename="${site}-${name}-${query.range.from}-${query.range.to}.csv"`)

@@ -6,7 +6,8 @@
  */
 import type { Storage } from '../../sql/client.ts'
 import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName, type Metric } from '../../sql/dimensions.ts'
-import { eventConditions, filterParams, visitConditions, type Filters } from './filters.ts'
+import { convertedVisitors, eventConditions, filterParams, visitConditions, type Filters } from './filters.ts'
+import type { Goal } from '../../sql/goals.ts'
 import { addDays, buckets, type DateRange } from './range.ts'
 
 export interface StatsQuery {
@@ -204,17 +205,27 @@ export interface BreakdownOptions {
 
 export type BreakdownRow = { value: string } & Record<string, number>
 
-export async function breakdown(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions): Promise<BreakdownRow[]> {
+/** A breakdown's metrics while a goal filters: the visitors who converted, and their share of the row's visitors. */
+export const GOAL_METRICS = ['visitors', 'conversion_rate'] as const
+
+export async function breakdown(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions, goal?: Goal): Promise<BreakdownRow[]> {
   const { column, breakdown: def } = breakdownOf(name)
   const { where, params } = scope(q)
-  const metrics = def.metrics.map((m) => `${METRIC_SQL[def.from][m]} AS ${m}`).join(', ')
+  let metrics = def.metrics.map((m) => `${METRIC_SQL[def.from][m]} AS ${m}`).join(', ')
+  let having = ''
+  if (goal) {
+    const converted = convertedVisitors(goal, q.filters)
+    Object.assign(params, converted.params)
+    metrics = `uniqExactIf(visitor_id, ${converted.sql}) AS visitors, round(visitors / uniqExact(visitor_id) * 100, 1) AS conversion_rate`
+    having = ' HAVING visitors > 0'
+  }
   const extra = def.where ? ` AND ${def.where}` : ''
   const source = def.from === 'events' ? `FROM cairn.events WHERE ${where}${extra}` : `FROM ${visits(q, [column])} WHERE 1${extra}`
   // The sort column is one of this breakdown's own metric names (validated by the caller), or the value.
   const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `${options.sort.metric} ${options.sort.direction}, value`
   const result = await rows<Record<string, string>>(storage, `
     SELECT toString(${column}) AS value, ${metrics} ${source}
-    GROUP BY value ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    GROUP BY value${having} ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     { ...params, limit: options.limit, offset: options.offset })
   return result.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'value' ? v : Number(v)])) as BreakdownRow)
 }
