@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { gunzipSync, brotliDecompressSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { adapters, gzipSize } from '../tracker/build.ts'
+import { adapters, extensions, gzipSize } from '../tracker/build.ts'
 import { TRACKER_DIST as distDir } from '../tracker/dist.ts'
 import { TestServer, uniqueSite } from './helpers/server.ts'
 
@@ -15,9 +15,15 @@ describe('size budget (gzip -9)', () => {
     expect(gzipSize(readFileSync(`${distDir}cairn.consent.${name}.js`))).toBeLessThanOrEqual(350)
   })
 
-  it('builds one adapter per supported banner, plus auto', () => {
+  it.each(extensions)('keeps the %s extension within 400 bytes', (name) => {
+    expect(gzipSize(readFileSync(`${distDir}cairn.ext.${name}.js`))).toBeLessThanOrEqual(400)
+  })
+
+  it('builds one adapter per supported banner, plus auto, and one module per extension', () => {
     expect(adapters).toEqual(expect.arrayContaining(['auto', 'tcf', 'gcm', 'onetrust', 'tarteaucitron']))
-    expect(readdirSync(distDir).sort()).toEqual(['cairn.js', ...adapters.map((n) => `cairn.consent.${n}.js`)].sort())
+    expect([...extensions].sort()).toEqual(['404', 'forms', 'tagged'])
+    const modules = [...adapters.map((n) => `cairn.consent.${n}.js`), ...extensions.map((n) => `cairn.ext.${n}.js`)]
+    expect(readdirSync(distDir).sort()).toEqual(['cairn.js', ...modules].sort())
   })
 })
 

@@ -1,7 +1,7 @@
 /**
- * Builds tracker/dist: cairn.js (the core) and one cairn.consent.<cmp>.js per banner adapter. esbuild
- * bundles each for browsers from 2020 on (ES2020); terser's repeated passes and top-level mangling then
- * shave the last bytes off. Prints each file's gzip -9 size.
+ * Builds tracker/dist: cairn.js (the core), one cairn.consent.<cmp>.js per banner adapter and one
+ * cairn.ext.<name>.js per extension. esbuild bundles each for browsers from 2020 on (ES2020); terser's
+ * repeated passes and top-level mangling then shave the last bytes off. Prints each file's gzip -9 size.
  */
 import { build } from 'esbuild'
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
@@ -12,23 +12,35 @@ import { TRACKER_DIST } from './dist.ts'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
-/** Every file in src/consent/ but the shared helper is a banner adapter with `start()`. */
-export const adapters = readdirSync(here + 'src/consent')
-  .filter((f) => f.endsWith('.ts') && f != 'report.ts')
-  .map((f) => f.replace(/\.ts$/, ''))
+/** The modules of a folder of src/: every file but the shared helper, each with `start()`. */
+const modules = (folder: string, helper: string) =>
+  readdirSync(here + 'src/' + folder)
+    .filter((f) => f.endsWith('.ts') && f != helper)
+    .map((f) => f.replace(/\.ts$/, ''))
+
+/** The banner adapters (src/consent/, `report.ts` shared), loaded by the core when data-consent names one. */
+export const adapters = modules('consent', 'report.ts')
+
+/** The extensions (src/ext/, `event.ts` shared), loaded by the core when data-extensions names them. */
+export const extensions = modules('ext', 'event.ts')
+
+/** Size budgets, gzip -9 bytes: asserted by test/tracker-script.test.ts, printed by bench/tracker-size.ts. */
+export const BUDGET = { core: 1400, adapter: 350, extension: 400 }
 
 export async function buildTracker(): Promise<Record<string, number>> {
   const common = { bundle: true, format: 'iife', target: 'es2020', legalComments: 'none', logLevel: 'warning', write: false } as const
   const outputs: Record<string, string> = {}
   const core = await build({ ...common, entryPoints: [here + 'src/cairn.ts'] })
   outputs['cairn.js'] = core.outputFiles[0]!.text
-  // An adapter runs its start() and nothing else; the core loads it with import().
-  for (const name of adapters) {
-    const adapter = await build({
-      ...common,
-      stdin: { contents: `import { start } from './${name}.ts'; start()`, resolveDir: here + 'src/consent', loader: 'ts' },
-    })
-    outputs[`cairn.consent.${name}.js`] = adapter.outputFiles[0]!.text
+  // An adapter or an extension runs its start() and nothing else; the core loads it with import().
+  for (const [folder, names] of [['consent', adapters], ['ext', extensions]] as const) {
+    for (const name of names) {
+      const module = await build({
+        ...common,
+        stdin: { contents: `import { start } from './${name}.ts'; start()`, resolveDir: here + 'src/' + folder, loader: 'ts' },
+      })
+      outputs[`cairn.${folder}.${name}.js`] = module.outputFiles[0]!.text
+    }
   }
   mkdirSync(TRACKER_DIST, { recursive: true })
   const sizes: Record<string, number> = {}

@@ -4,13 +4,15 @@ import { doc, on, visible } from './dom.ts'
 import { flushEngagement, initEngagement, updateEngagement } from './engagement.ts'
 import { initLinks } from './links.ts'
 import { firstPageview, initPageviews } from './pageviews.ts'
-import { consentSetting, scriptSrc } from './state.ts'
+import { consentSetting, extensions, scriptSrc } from './state.ts'
 
-// A banner adapter is its own small module beside this script, loaded only by the sites that name it in
-// data-consent; it reads its key (`onetrust:C0004`) from data-consent itself. The URL must be absolute: a
-// cross-origin classic script has no base URL for import(). A wrong name shows in the console as a
-// failed module load, which says what to fix.
+// A banner adapter, and each extension, is its own small module beside this script, loaded only by the
+// sites that name it in data-consent or data-extensions (src/ext/: forms, 404, tagged); an adapter reads
+// its key (`onetrust:C0004`) from data-consent itself. The URL must be absolute: a cross-origin classic
+// script has no base URL for import(). A wrong name shows in the console as a failed module load, which
+// says what to fix.
 if (consentSetting && consentSetting != 'manual') import(new URL('cairn.consent.' + consentSetting.split(':')[0] + '.js', scriptSrc) as any)
+extensions?.split(/, */).map((name) => import(new URL('cairn.ext.' + name + '.js', scriptSrc) as any))
 initApi()
 initEngagement()
 initLinks()

@@ -20,11 +20,8 @@ export function setConsent(statistics: boolean): void {
 /** Runs `send` now, or once consent is known (or the wait is over). */
 export const whenAnswered = (send: () => void) => (held ? held.push(send) : send())
 
-function release(): void {
-  const sends = held
-  held = undefined
-  sends?.forEach((f) => f())
-}
+// forEach answers undefined: the queue is run and gone in one statement (what it runs never queues more).
+const release = () => (held = held?.forEach((f) => f()) as undefined)
 
 if (held) {
   setTimeout(release, WAIT_MS)
