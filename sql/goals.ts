@@ -1,6 +1,7 @@
 /**
  * Goals: what a site counts as a conversion, kept in `cairn.goals`, and each goal as a condition on
- * cairn.events. Goals are queries, not counters, so a goal defined today counts past events too.
+ * cairn.events. Goals are queries, not counters, so a goal defined today counts past events too. Saved
+ * funnels (`cairn.funnels`) are goals in order.
  */
 import { randomBytes } from 'node:crypto'
 import type { Storage } from './client.ts'
@@ -104,4 +105,29 @@ export async function saveGoal(storage: Storage, site: string, goal: Goal): Prom
 
 export async function deleteGoal(storage: Storage, site: string, id: string): Promise<void> {
   await storage.insert({ table: 'cairn.goals', values: [{ site, id, name: '', kind: 'event', event_name: '', prop_key: '', prop_value: '', pattern: '', threshold: 0, deleted: true, version: version() }], format: 'JSONEachRow' })
+}
+
+/** A saved funnel: goal ids in order, and where the order must hold. */
+export interface SavedFunnel {
+  id: string
+  name: string
+  steps: string[]
+  within: 'visit' | 'range'
+}
+
+export async function readFunnels(storage: Storage, site: string): Promise<SavedFunnel[]> {
+  const result = await storage.query({
+    query: 'SELECT id, name, steps, within FROM cairn.funnels FINAL WHERE site = {site:String} AND NOT deleted ORDER BY id',
+    query_params: { site },
+    format: 'JSONEachRow',
+  })
+  return result.json<SavedFunnel>()
+}
+
+export async function saveFunnel(storage: Storage, site: string, funnel: SavedFunnel): Promise<void> {
+  await storage.insert({ table: 'cairn.funnels', values: [{ site, ...funnel, version: version() }], format: 'JSONEachRow' })
+}
+
+export async function deleteFunnel(storage: Storage, site: string, id: string): Promise<void> {
+  await storage.insert({ table: 'cairn.funnels', values: [{ site, id, name: '', steps: [], within: 'visit', deleted: true, version: version() }], format: 'JSONEachRow' })
 }

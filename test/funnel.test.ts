@@ -167,6 +167,20 @@ describe('a funnel', () => {
     for (const row of got.breakdown!) expect(numbers(row.steps), row.value).toEqual(expected.bySource[row.value])
   })
 
+  it('is saved by a site’s admin and counted by its id as by its steps', async () => {
+    const json = { ...key, 'content-type': 'application/json' }
+    const saved = await fetch(`${server.url}/api/sites/${SITE}/funnels`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'Price to thanks', steps, within: 'range' }) })
+    expect(saved.status).toBe(201)
+    const { id } = (await saved.json()) as { id: string }
+    const bad = await fetch(`${server.url}/api/sites/${SITE}/funnels`, { method: 'POST', headers: json, body: JSON.stringify({ name: '', steps: [steps[0]] }) })
+    expect(Object.keys(((await bad.json()) as { errors: object }).errors).sort()).toEqual(['name', 'steps'])
+    const byId = await fetch(`${server.url}/api/stats/${SITE}/funnel?funnel=${id}&period=custom&from=${DAY0}&to=${DAY1}`, { headers: key })
+    const bySteps = await get(`period=custom&from=${DAY0}&to=${DAY1}&within=range`)
+    expect(((await byId.json()) as { steps: unknown }).steps).toEqual(bySteps.steps)
+    expect(((await (await fetch(`${server.url}/api/sites/${SITE}/funnels`, { headers: key })).json()) as { funnels: { name: string }[] }).funnels.map((f) => f.name)).toEqual(['Price to thanks'])
+    expect((await fetch(`${server.url}/api/sites/${SITE}/funnels/${id}`, { method: 'DELETE', headers: key })).status).toBe(204)
+  })
+
   it('refuses steps that are not 2 to 8 of the site’s goals, naming the parameter', async () => {
     const response = await fetch(`${server.url}/api/stats/${SITE}/funnel?steps=${steps[0]}&period=7d&within=forever`, { headers: key })
     expect(response.status).toBe(400)

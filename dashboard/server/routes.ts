@@ -24,7 +24,7 @@ import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
 import { conversions } from './conversions.ts'
 import { PROPERTY_METRICS, propertyBreakdown, propertyKeys } from './properties.ts'
-import { readGoals, type Goal } from '../../sql/goals.ts'
+import { readFunnels, readGoals, type Goal } from '../../sql/goals.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { previousRange } from './range.ts'
@@ -149,12 +149,15 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   stats('funnel', async (c, site) => {
     const { query } = statsQuery(c, site)
     const goals = await readGoals(options.storage, site)
-    const ids = (c.req.query('steps') ?? '').split(',').filter(Boolean)
+    // A saved funnel (`funnel=<id>`), or steps given in the query.
+    const saved = c.req.query('funnel') === undefined ? undefined : (await readFunnels(options.storage, site)).find((f) => f.id === c.req.query('funnel'))
+    if (c.req.query('funnel') !== undefined && !saved) throw invalid({ funnel: ['api.field.funnel'] })
+    const ids = saved?.steps ?? (c.req.query('steps') ?? '').split(',').filter(Boolean)
     const steps = ids.map((id) => goals.find((g) => g.id === id))
     const errors: Record<string, Said> = {}
     if (ids.length < 2 || ids.length > 8 || steps.some((g) => !g)) errors.steps = ['api.field.funnelSteps', { min: 2, max: 8 }]
     else if (steps.some((g) => g!.kind === 'engagement')) errors.steps = ['api.field.funnelEngagement']
-    const within = (c.req.query('within') ?? 'visit') as FunnelWithin
+    const within = (c.req.query('within') ?? saved?.within ?? 'visit') as FunnelWithin
     if (!FUNNEL_WITHIN.includes(within)) errors.within = ['api.field.oneOf', { choices: anyOf(FUNNEL_WITHIN) }]
     const by = c.req.query('by') as FunnelBreakdown | undefined
     if (by !== undefined && !FUNNEL_BREAKDOWNS.includes(by)) errors.by = ['api.field.oneOf', { choices: anyOf(FUNNEL_BREAKDOWNS) }]

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { openStorage } from '../../../sql/client.ts'
-import { readGoals } from '../../../sql/goals.ts'
+import { readFunnels, readGoals } from '../../../sql/goals.ts'
 import { migrate } from '../../../sql/migrate.ts'
 import { conversions } from '../../../dashboard/server/conversions.ts'
 import { funnel } from '../../../dashboard/server/funnel.ts'
@@ -27,7 +27,8 @@ it('gives the demo site goals that all convert, a funnel that goes through, and 
   const q = { site: SITE, timeZone: 'UTC', range: { period: '30d', from: localDate(end - 29 * 86_400_000, 'UTC'), to: localDate(end, 'UTC'), interval: 'day' }, filters: {} } as never
   const { goals: counted } = await conversions(storage, q, goals)
   for (const c of counted) expect(c.visitors, c.name).toBeGreaterThan(0)
-  const { steps } = await funnel(storage, q, goals.slice(0, 3), 'visit')
+  const [saved] = await readFunnels(storage, SITE)
+  const { steps } = await funnel(storage, q, saved!.steps.map((id) => goals.find((g) => g.id === id)!), saved!.within)
   expect(steps.map((s) => s.visitors > 0), JSON.stringify(steps)).toEqual([true, true, true])
   const [row] = await (await storage.query({ query: 'SELECT count() AS n FROM cairn.annotations FINAL WHERE site = {site:String}', query_params: { site: SITE }, format: 'JSONEachRow' })).json<{ n: string }>()
   expect(Number(row!.n)).toBe(3)

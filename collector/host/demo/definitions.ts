@@ -1,11 +1,11 @@
 /**
  * What the demo site shows besides traffic, so a first start shows every feature on the first screen:
- * goals on the demo's own events and pages (a funnel is any 2–8 of them: pricing → signup → demo request)
+ * goals on the demo's own events and pages, a saved funnel (pricing → signup → demo request)
  * and a few annotations on the graph.
  */
 import { randomBytes } from 'node:crypto'
 import type { Storage } from '../../../sql/client.ts'
-import { newGoalId, readGoals, saveGoal, type Goal } from '../../../sql/goals.ts'
+import { newGoalId, readGoals, saveFunnel, saveGoal, type Goal } from '../../../sql/goals.ts'
 
 const blank = { eventName: '', propKey: '', propValue: '', pattern: '', threshold: 0 }
 
@@ -30,7 +30,12 @@ const DEMO_ANNOTATIONS: [daysAgo: number, text: string][] = [
 /** Goals and annotations for `site`, once (a site that already has goals keeps its own). */
 export async function seedDefinitions(storage: Storage, site: string, endMs = Date.now()): Promise<void> {
   if ((await readGoals(storage, site)).length > 0) return
-  for (const goal of DEMO_GOALS) await saveGoal(storage, site, { id: newGoalId(), ...goal })
+  const ids: string[] = []
+  for (const goal of DEMO_GOALS) {
+    ids.push(newGoalId())
+    await saveGoal(storage, site, { id: ids[ids.length - 1]!, ...goal })
+  }
+  await saveFunnel(storage, site, { id: newGoalId(), name: 'Pricing to demo request', steps: ids.slice(0, 3), within: 'visit' })
   await storage.insert({
     table: 'cairn.annotations',
     values: DEMO_ANNOTATIONS.map(([daysAgo, text], i) => ({

@@ -1,10 +1,10 @@
 /**
- * Goals (docs/admin-api.md): whoever reads a site lists its goals; its admins define, change and remove
- * them. A goal is a query, so a change applies to past data at once.
+ * Goals and saved funnels (docs/admin-api.md): whoever reads a site lists them; its admins define,
+ * change and remove them. A goal is a query, so a change applies to past data at once.
  */
 import { Hono } from 'hono'
 import type { Storage } from '../../../sql/client.ts'
-import { GOAL_KINDS, deleteGoal, newGoalId, readGoals, saveGoal, type Goal, type GoalKind } from '../../../sql/goals.ts'
+import { GOAL_KINDS, deleteFunnel, deleteGoal, newGoalId, readFunnels, readGoals, saveFunnel, saveGoal, type Goal, type GoalKind, type SavedFunnel } from '../../../sql/goals.ts'
 import { isPathPattern, type SiteList } from '../../../sql/sites.ts'
 import { authorize, type Principal } from '../auth/access.ts'
 import { anyOf } from '../../i18n/translate.ts'
@@ -104,6 +104,58 @@ export function goalsRoute(storage: Storage, sites: SiteList): Hono<Env> {
     guard(c, site, 'admin')
     await find(site, c.req.param('id'))
     await deleteGoal(storage, site, c.req.param('id'))
+    return c.body(null, 204)
+  })
+
+  /** A saved funnel from a body (over `base` when changing one): 2–8 of the site's goals, no engaged-time one. */
+  const funnelFields = async (site: string, input: Record<string, unknown>, base?: SavedFunnel): Promise<SavedFunnel> => {
+    const errors: Record<string, Said> = {}
+    const goals = await readGoals(storage, site)
+    const name = input.name ?? base?.name ?? ''
+    if (typeof name !== 'string' || name.trim() === '' || name.length > 100) errors.name = ['api.field.name', { max: 100 }]
+    const steps = input.steps ?? base?.steps
+    const valid = Array.isArray(steps) && steps.length >= 2 && steps.length <= 8 && steps.every((id) => goals.some((g) => g.id === id))
+    if (!valid) errors.steps = ['api.field.funnelSteps', { min: 2, max: 8 }]
+    else if (steps.some((id) => goals.find((g) => g.id === id)!.kind === 'engagement')) errors.steps = ['api.field.funnelEngagement']
+    const within = input.within ?? base?.within ?? 'visit'
+    if (within !== 'visit' && within !== 'range') errors.within = ['api.field.oneOf', { choices: anyOf(['visit', 'range']) }]
+    if (Object.keys(errors).length > 0) throw invalid(errors)
+    return { id: base?.id ?? newGoalId(), name: (name as string).trim(), steps: steps as string[], within: within as SavedFunnel['within'] }
+  }
+  const findFunnel = async (site: string, id: string) => {
+    const funnel = (await readFunnels(storage, site)).find((f) => f.id === id)
+    if (!funnel) throw notFound(['api.notFound.funnel', { id }])
+    return funnel
+  }
+
+  app.get('/api/sites/:site/funnels', async (c) => {
+    const site = c.req.param('site')
+    guard(c, site, 'read')
+    return c.json({ funnels: await readFunnels(storage, site) })
+  })
+
+  app.post('/api/sites/:site/funnels', async (c) => {
+    const site = c.req.param('site')
+    guard(c, site, 'admin')
+    if ((await readFunnels(storage, site)).length >= MAX_GOALS) throw new HttpError(409, ['api.conflict.funnels', { max: MAX_GOALS }])
+    const funnel = await funnelFields(site, await jsonBody(c))
+    await saveFunnel(storage, site, funnel)
+    return c.json(funnel, 201)
+  })
+
+  app.patch('/api/sites/:site/funnels/:id', async (c) => {
+    const site = c.req.param('site')
+    guard(c, site, 'admin')
+    const funnel = await funnelFields(site, await jsonBody(c), await findFunnel(site, c.req.param('id')))
+    await saveFunnel(storage, site, funnel)
+    return c.json(funnel)
+  })
+
+  app.delete('/api/sites/:site/funnels/:id', async (c) => {
+    const site = c.req.param('site')
+    guard(c, site, 'admin')
+    await findFunnel(site, c.req.param('id'))
+    await deleteFunnel(storage, site, c.req.param('id'))
     return c.body(null, 204)
   })
 
