@@ -329,12 +329,58 @@ describe('a pseudo-locale run', { timeout: 90_000 }, () => {
     await settings.locator('form.add button[type=submit]').click()
     await settings.locator('#add-site-error').waitFor()
     expect(await unmarked(settings)).toEqual({ ...clean, title: '⟦⟦Sites⟧ – Cairn settings⟧' })
-    for (const tab of ['people', 'keys', 'links', 'requests', 'retention', 'account']) {
+    for (const tab of ['goals', 'people', 'keys', 'links', 'requests', 'retention', 'account']) {
       await settings.locator(`cairn-settings nav a[data-tab="${tab}"]`).click()
       await expect.poll(() => settings.locator('cairn-settings .loading').count(), { timeout: 15_000 }).toBe(0)
       await expect.poll(() => settings.locator('cairn-settings .screen > *:last-child').evaluate((e) => e.shadowRoot?.querySelector('h2') !== null), { timeout: 15_000 }).toBe(true)
       expect((await unmarked(settings)).outside, tab).toEqual([])
     }
+
+    // The goals' screen with a goal of each kind listed, and its form open on a refusal.
+    const goals = [
+      { kind: 'page', pattern: '/thank-you' },
+      { kind: 'event', event_name: 'Signup', prop_key: 'plan', prop_value: 'pro' },
+      { kind: 'download' },
+      { kind: 'outbound', pattern: 'https://github.com/**' },
+      { kind: 'scroll', pattern: '/pricing', threshold: 75 },
+      { kind: 'engagement', pattern: '/pricing', threshold: 30, name: 'Pricing studied' },
+    ]
+    for (const goal of goals) {
+      const status = await settings.evaluate((body) => fetch('/api/sites/demo.example/goals', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status), goal)
+      expect(status).toBe(201)
+    }
+    await settings.goto(`${server.url}/?lang=en-XA&view=settings&tab=goals&manage=${SITE}`)
+    await expect.poll(() => settings.locator('cairn-settings-goals tbody tr').count(), { timeout: 15_000 }).toBe(goals.length)
+    await settings.locator('cairn-settings-goals header button.add').click()
+    await settings.selectOption('#goal-kind', 'event')
+    await settings.locator('form.goal button[type=submit]').click()
+    await settings.locator('#goal-event_name-error').waitFor()
+    expect(await unmarked(settings)).toEqual({ ...clean, title: '⟦⟦Goals⟧ – Cairn settings⟧' })
+    await settings.selectOption('#goal-kind', 'scroll')
+    expect((await unmarked(settings)).outside).toEqual([])
+
+    // The dashboard of an admin: the goals panel, the segments' menu open with its form, an annotation
+    // listed and the form to add one.
+    const annotated = await settings.evaluate(() => fetch('/api/sites/demo.example/annotations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ day: new Date().toISOString().slice(0, 10), text: 'Campaign launched' }) }).then((r) => r.status))
+    expect(annotated).toBe(201)
+    await settings.goto(`${server.url}/?lang=en-XA&source=Google`)
+    await loaded(settings)
+    await expect.poll(() => settings.locator('cairn-goals tbody tr').count(), { timeout: 15_000 }).toBe(goals.length)
+    await settings.locator('cairn-graph .notes li').waitFor({ timeout: 15_000 })
+    await settings.locator('cairn-graph .notes button.add').click()
+    await settings.locator('cairn-segments button.toggle').click()
+    await settings.locator('#segment-name').press('Enter')
+    await settings.locator('#segment-name-error').waitFor({ timeout: 15_000 })
+    expect(await settings.locator('#annotation-text').count()).toBe(1)
+    expect(await unmarked(settings)).toEqual(clean)
+    // A saved segment in force, and the goals panel's empty state for an admin.
+    await settings.fill('#segment-name', 'From Google')
+    await settings.locator('#segment-name').press('Enter')
+    await settings.locator('cairn-segments li').waitFor({ timeout: 15_000 })
+    expect(await unmarked(settings)).toEqual(clean)
+    await settings.goto(`${server.url}/?lang=en-XA&site=other.example`)
+    await settings.locator('cairn-goals a.define').waitFor({ timeout: 15_000 })
+    expect(await unmarked(settings)).toEqual(clean)
     await admin.close()
   })
 })

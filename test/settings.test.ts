@@ -63,6 +63,7 @@ async function asAdmin(options: Parameters<Browser['newContext']>[0]): Promise<B
 /** What shows that a screen has its data: a table, its empty state, or its form. */
 const READY: Record<SettingsTab, string> = {
   sites: 'cairn-settings-sites table',
+  goals: 'cairn-settings-goals table, cairn-settings-goals p.none',
   people: 'cairn-settings-people table, cairn-settings-people p.none',
   keys: 'cairn-settings-keys table, cairn-settings-keys p.none',
   links: 'cairn-settings-links table, cairn-settings-links p.none',
@@ -370,7 +371,7 @@ describe('every settings screen', { timeout: 90_000 }, () => {
       expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr')
       problems.push(...(await seriousViolations(page)).map((v) => `${tab}: ${v}`))
     }
-    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Conservation', 'Votre compte'])
+    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Objectifs', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Conservation', 'Votre compte'])
     await page.screenshot({ path: `${ARTIFACTS}settings-account-fr-light.png`, fullPage: true })
     expect(problems).toEqual([])
 

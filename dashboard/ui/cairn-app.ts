@@ -10,9 +10,11 @@ import { LANGUAGE_CHOICES, Localized, currentLanguage, t, tt, useLanguage } from
 import { PERIODS, readState, settingsTabs, writeState, type Metric, type ViewState } from './state.ts'
 import './cairn-breakdown.ts'
 import './cairn-consent.ts'
+import './cairn-goals.ts'
 import './cairn-graph.ts'
 import './cairn-login.ts'
 import './cairn-realtime.ts'
+import './cairn-segments.ts'
 import type { SiteInfo } from './settings/common.ts'
 import './cairn-sessions.ts'
 import './cairn-top-stats.ts'
@@ -60,6 +62,7 @@ export class CairnApp extends Localized {
     .bar a.back { color: var(--accent); font-weight: 600; }
     main.login { display: block; padding-top: 0; }
     .spacer { flex: 1; }
+    .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
     .chips { display: flex; flex-wrap: wrap; gap: 6px; }
     .chip { display: inline-flex; align-items: center; gap: 6px; background: var(--chip); border: 1px solid var(--border); border-radius: 999px; padding: 3px 4px 3px 10px; font-size: 13px; }
     .chip button { border: 0; background: none; cursor: pointer; color: var(--muted); font-size: 15px; line-height: 1; padding: 2px 6px; border-radius: 999px; }
@@ -172,6 +175,11 @@ export class CairnApp extends Localized {
     return Boolean(this.user?.email) && (this.canAddSites || (this.sites ?? []).some((s) => s.admin))
   }
 
+  /** Whether the reader administers `site` (defines its goals, shares its segments); never a shared link's viewer. */
+  private _adminOf(site: string): boolean {
+    return Boolean(this.user?.email) && (this.sites ?? []).some((s) => s.site === site && s.admin)
+  }
+
   private get inSettings(): boolean {
     return this.view.screen === 'settings' && Boolean(this.user?.email) && this.sites !== undefined
   }
@@ -219,7 +227,12 @@ export class CairnApp extends Localized {
     }
     const v = this.view
     return html`
-      <main @cairn-filter=${this._onFilter} @cairn-metric=${(e: CustomEvent<{ metric: Metric }>) => this.setView({ metric: e.detail.metric })}>
+      <main
+        @cairn-filter=${this._onFilter}
+        @cairn-metric=${(e: CustomEvent<{ metric: Metric }>) => this.setView({ metric: e.detail.metric })}
+        @cairn-navigate=${(e: CustomEvent<{ change: Partial<ViewState> }>) => this.setView(e.detail.change)}
+        @cairn-segment=${(e: CustomEvent<{ filters: Record<string, string> }>) => this.setView({ filters: e.detail.filters })}
+      >
         <div class="bar">
           <h1>${t('ui.brand')}</h1>
           <select id="site" aria-label=${t('ui.site')} @change=${(e: Event) => this.setView({ site: (e.target as HTMLSelectElement).value })}>
@@ -237,16 +250,20 @@ export class CairnApp extends Localized {
           <label class="compare"><input type="checkbox" .checked=${v.compare} @change=${(e: Event) => this.setView({ compare: (e.target as HTMLInputElement).checked })} /> ${t('ui.compare')}</label>
           ${this._tools()}
         </div>
-        ${Object.keys(v.filters).length
-          ? html`<div class="chips" role="group" aria-label=${t('ui.filters')}>
-              ${Object.entries(v.filters).map(([name, value]) => html`<span class="chip">${tt('ui.filterChip', { name: t(`dimension.${name}.label`), value: html`<strong>${showValue(name, value)}</strong>` })}
-                <button aria-label=${t('ui.removeFilter', { name: t(`dimension.${name}.label`), value: describeValue(name, value) })} @click=${() => this._removeFilter(name)}><span aria-hidden="true">×</span></button></span>`)}
-            </div>`
-          : nothing}
+        <div class="filters">
+          <cairn-segments .view=${v} ?canSave=${Boolean(this.user?.email)} ?admin=${this._adminOf(v.site)}></cairn-segments>
+          ${Object.keys(v.filters).length
+            ? html`<div class="chips" role="group" aria-label=${t('ui.filters')}>
+                ${Object.entries(v.filters).map(([name, value]) => html`<span class="chip">${tt('ui.filterChip', { name: t(`dimension.${name}.label`), value: html`<strong>${showValue(name, value)}</strong>` })}
+                  <button aria-label=${t('ui.removeFilter', { name: t(`dimension.${name}.label`), value: describeValue(name, value) })} @click=${() => this._removeFilter(name)}><span aria-hidden="true">×</span></button></span>`)}
+              </div>`
+            : nothing}
+        </div>
         <cairn-top-stats .view=${v}></cairn-top-stats>
-        <cairn-graph .view=${v}></cairn-graph>
+        <cairn-graph .view=${v} ?canWrite=${Boolean(this.user?.email)}></cairn-graph>
         <div class="grid">
           ${PANEL_TABS.map((p) => html`<cairn-breakdown .panel=${p.panel} .tabs=${p.tabs} .view=${v}></cairn-breakdown>`)}
+          <cairn-goals .view=${v} ?admin=${this._adminOf(v.site)}></cairn-goals>
           <cairn-consent .view=${v} .cookieDays=${this.cookieDays}></cairn-consent>
           <cairn-sessions class="wide" .view=${v}></cairn-sessions>
         </div>

@@ -1,5 +1,5 @@
 /**
- * The settings, for site admins (sites, people, API keys, shared links, data-subject requests, retention)
+ * The settings, for site admins (sites, goals, people, API keys, shared links, data-subject requests, retention)
  * and for every user (their account, their API keys). Each screen is an element of `settings/`; the screen
  * and the site it is about are in the URL (`view=settings&tab=…&manage=…`), next to the dashboard's own
  * state, which is there again when the reader goes back.
@@ -9,6 +9,7 @@ import { Localized, t } from './i18n.ts'
 import { settingsTabs, writeState, type SettingsTab, type ViewState } from './state.ts'
 import { chooseSite, type SiteInfo } from './settings/common.ts'
 import './settings/account.ts'
+import './settings/goals.ts'
 import './settings/keys.ts'
 import './settings/links.ts'
 import './settings/people.ts'
@@ -17,7 +18,7 @@ import './settings/retention.ts'
 import './settings/sites.ts'
 
 /** The screens about one site, chosen above them. */
-const PER_SITE: readonly SettingsTab[] = ['people', 'links', 'requests']
+const PER_SITE: readonly SettingsTab[] = ['goals', 'people', 'links', 'requests']
 
 /** The screens a user reads: an admin (of a site, or who may add sites) all; anyone else their keys, the retention and their account. */
 /**
@@ -126,6 +127,8 @@ export class CairnSettings extends Localized {
     switch (tab) {
       case 'sites':
         return html`<cairn-settings-sites .sites=${this.sites} ?canAdd=${this.canAddSites} .selected=${this.view.manage}></cairn-settings-sites>`
+      case 'goals':
+        return html`<cairn-settings-goals .site=${site}></cairn-settings-goals>`
       case 'people':
         return html`<cairn-settings-people .site=${site} ?everySite=${this.canAddSites}></cairn-settings-people>`
       case 'keys':

@@ -84,8 +84,8 @@ const dateFormat = (options: Intl.DateTimeFormatOptions) => cached('d', options,
 export const formatCount = (n: number): string => numberFormat(n >= 10_000 ? { notation: 'compact', maximumFractionDigits: 1 } : {}).format(n)
 /** A number with up to `digits` decimals (1,234.5 / 1 234,5). */
 export const formatDecimal = (n: number, digits = 2): string => numberFormat({ maximumFractionDigits: digits }).format(n)
-/** A percentage given out of 100 (42 → 42%, 42 %). */
-export const formatPercent = (n: number): string => numberFormat({ style: 'percent', maximumFractionDigits: 0 }).format(n / 100)
+/** A percentage given out of 100 (42 → 42%, 42 %), with up to `digits` decimals (7.2 → 7.2%, 7,2 %). */
+export const formatPercent = (n: number, digits = 0): string => numberFormat({ style: 'percent', maximumFractionDigits: digits }).format(n / 100)
 
 interface DurationFormat {
   format(duration: { hours?: number; minutes?: number; seconds?: number }): string

@@ -12,7 +12,7 @@ export const PERIODS: readonly Period[] = ['today', 'yesterday', '7d', '30d', 'm
 export type Metric = 'visitors' | 'visits' | 'pageviews' | 'downloads' | 'bounce_rate' | 'visit_duration'
 
 /** The settings' screens, in the order of their menu; each is named by `ui.settings.tab.<id>`. */
-export const SETTINGS_TABS = ['sites', 'people', 'keys', 'links', 'requests', 'retention', 'account'] as const
+export const SETTINGS_TABS = ['sites', 'goals', 'people', 'keys', 'links', 'requests', 'retention', 'account'] as const
 export type SettingsTab = (typeof SETTINGS_TABS)[number]
 
 /** The screens a person sees: all for an admin of a site (or one who may add sites), else their own keys, the retention and their account. */
@@ -37,7 +37,7 @@ export interface ViewState {
   screen: 'dashboard' | 'settings'
   /** The settings' screen shown. */
   tab: SettingsTab
-  /** The site the settings' per-site screens (people, links, requests) are about; '' for the first one. */
+  /** The site the settings' per-site screens (goals, people, links, requests) are about; '' for the first one. */
   manage: string
 }
 
