@@ -92,7 +92,9 @@ const get = async (target: string) => {
 const loadTimes = await timed(() => Promise.all(LOAD.map(get)))
 // The same load with a goal filter set, as the dashboard asks for it when a goal is clicked.
 const pricing = steps.split(',')[0]!
-const goalLoadTimes = await timed(() => Promise.all(LOAD.map((target) => get(target.includes('?') ? `${target}&goal=${pricing}` : target))))
+// With a goal, breakdowns sort by their own metrics (converted visitors), so the plain load's sort goes.
+const withGoal = (target: string) => (target.includes('?') ? `${target.replace(/&sort=[^&]*/, '')}&goal=${pricing}` : target)
+const goalLoadTimes = await timed(() => Promise.all(LOAD.map((target) => get(withGoal(target)))))
 const goalTimes = await timed(() => get(`${url}/api/stats/${SITE}/goals?${q}`))
 const funnelTimes = await timed(() => get(`${url}/api/stats/${SITE}/funnel?${q}&steps=${steps}`))
 // The floor: one count() over the same rows, through the same server and the same door as the load.
