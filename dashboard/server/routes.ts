@@ -76,6 +76,23 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))
 
+  /** `format=json|csv`, checked before any query runs. */
+  const formatOf = (c: Context<Env>): 'json' | 'csv' => {
+    const format = c.req.query('format') ?? 'json'
+    if (format !== 'json' && format !== 'csv') throw invalid({ format: ['api.field.oneOf', { choices: anyOf(['json', 'csv']) }] })
+    return format
+  }
+
+  /** Rows as a CSV download for people: headers in the request's language, the value's column first. */
+  const csv = (c: Context<Env>, file: string, valueHeader: (say: ReturnType<typeof translator>) => string, metrics: readonly string[], rows: Record<string, unknown>[]) => {
+    const language = requestLanguage(c)
+    const say = translator(language)
+    c.header('Content-Type', 'text/csv; charset=utf-8')
+    c.header('Content-Disposition', `attachment; filename="${file}.csv"`)
+    c.header('Content-Language', language)
+    return c.body(toCsv(rows, ['value', ...metrics], [valueHeader(say), ...metrics.map((m) => say(`metric.${m}`))]))
+  }
+
   /** The goal filter (`goal=<id>`): one of the site's goals, or a 400 naming it. */
   const goalOf = async (c: Context<Env>, site: string): Promise<Goal | undefined> => {
     const id = c.req.query('goal')
@@ -122,21 +139,12 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const name = c.req.param('name') as BreakdownName
     if (!BREAKDOWN_NAMES.includes(name)) throw invalid({ breakdown: ['api.field.oneOf', { choices: anyOf(BREAKDOWN_NAMES) }] })
     const { query } = statsQuery(c, site)
-    const format = c.req.query('format') ?? 'json'
-    if (format !== 'json' && format !== 'csv') throw invalid({ format: ['api.field.oneOf', { choices: anyOf(['json', 'csv']) }] })
+    const format = formatOf(c)
     const goal = await goalOf(c, site)
     const metrics = goal ? GOAL_METRICS : breakdownOf(name).breakdown.metrics
     const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), metrics), goal)
-    if (format === 'csv') {
-      c.header('Content-Type', 'text/csv; charset=utf-8')
-      c.header('Content-Disposition', `attachment; filename="${site}-${name}-${query.range.from}-${query.range.to}.csv"`)
-      // Headers for people, in the request's language: the dimension's label ("Source", "Pays"), then the
-      // metrics'. The value's column is named by the dimension, so a sheet of several exports says what each is.
-      const language = requestLanguage(c)
-      const say = translator(language)
-      c.header('Content-Language', language)
-      return c.body(toCsv(rows, ['value', ...metrics], [say(`dimension.${name}.label`), ...metrics.map((m) => say(`metric.${m}`))]))
-    }
+    // The value's column is named by the dimension ("Source", "Pays"), so a sheet of several exports says what each is.
+    if (format === 'csv') return csv(c, `${site}-${name}-${query.range.from}-${query.range.to}`, (say) => say(`dimension.${name}.label`), metrics, rows)
     return c.json({ range: query.range, metrics, rows })
   })
 
@@ -173,18 +181,10 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   stats('properties/:key', async (c, site) => {
     const { query } = statsQuery(c, site)
     const key = c.req.param('key')!
-    const format = c.req.query('format') ?? 'json'
-    if (format !== 'json' && format !== 'csv') throw invalid({ format: ['api.field.oneOf', { choices: anyOf(['json', 'csv']) }] })
+    const format = formatOf(c)
     const rows = await propertyBreakdown(options.storage, query, key, parseBreakdownOptions(c.req.query(), PROPERTY_METRICS))
-    if (format === 'csv') {
-      c.header('Content-Type', 'text/csv; charset=utf-8')
-      c.header('Content-Disposition', `attachment; filename="${site}-property-${key.replace(/[^\w.-]/g, '_')}-${query.range.from}-${query.range.to}.csv"`)
-      const language = requestLanguage(c)
-      const say = translator(language)
-      c.header('Content-Language', language)
-      // The value's column is named by the property's own key.
-      return c.body(toCsv(rows, ['value', ...PROPERTY_METRICS], [key, ...PROPERTY_METRICS.map((m) => say(`metric.${m}`))]))
-    }
+    // The value's column is named by the property's own key.
+    if (format === 'csv') return csv(c, `${site}-property-${key.replace(/[^\w.-]/g, '_')}-${query.range.from}-${query.range.to}`, () => key, PROPERTY_METRICS, rows)
     return c.json({ range: query.range, key, metrics: PROPERTY_METRICS, rows })
   })
 
