@@ -249,7 +249,7 @@ describe('the choice of language', { timeout: 60_000 }, () => {
  */
 function unmarked(page: Page): Promise<{ outside: string[]; balanced: boolean; title: string }> {
   return page.evaluate(() => {
-    const skip = 'bdi, data, time, script, style, [aria-hidden="true"], option[lang], #site option, .u-value'
+    const skip = 'bdi, data, time, script, style, [aria-hidden="true"], option[lang], #site option, option.data, .u-value'
     const outside: string[] = []
     let depth = 0
     const walk = (node: Node) => {
@@ -377,6 +377,23 @@ describe('a pseudo-locale run', { timeout: 90_000 }, () => {
     await settings.fill('#segment-name', 'From Google')
     await settings.locator('#segment-name').press('Enter')
     await settings.locator('cairn-segments li').waitFor({ timeout: 15_000 })
+    expect(await unmarked(settings)).toEqual(clean)
+    // The goal filter (a goal clicked), a property's filter, the custom properties and a funnel with its form open.
+    const funnel = await settings.evaluate(async () => {
+      const { goals } = (await fetch('/api/sites/demo.example/goals').then((r) => r.json())) as { goals: { id: string; kind: string }[] }
+      const steps = goals.filter((g) => g.kind === 'page' || g.kind === 'event').map((g) => g.id)
+      return fetch('/api/sites/demo.example/funnels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Thanks then signup', steps }) }).then((r) => r.status)
+    })
+    expect(funnel).toBe(201)
+    await settings.goto(`${server.url}/?lang=en-XA&prop.plan=pro`)
+    await settings.locator('cairn-goals button.label', { hasText: 'Signup' }).click()
+    await expect.poll(() => settings.locator('.chip').count(), { timeout: 15_000 }).toBe(2)
+    await settings.locator('cairn-funnel ol.steps > li').nth(1).waitFor({ timeout: 15_000 })
+    await settings.locator('cairn-properties tbody tr').first().waitFor({ timeout: 15_000 })
+    await settings.locator('cairn-funnel header button.add').click()
+    await settings.locator('#funnel-step-1').waitFor({ timeout: 15_000 })
+    await expect.poll(() => settings.locator('cairn-breakdown th.conversion_rate').count(), { timeout: 15_000 }).toBeGreaterThan(0)
+    await expect.poll(() => settings.locator('cairn-top-stats .value[data-metric="conversion_rate"] data').count(), { timeout: 15_000 }).toBe(1)
     expect(await unmarked(settings)).toEqual(clean)
     await settings.goto(`${server.url}/?lang=en-XA&site=other.example`)
     await settings.locator('cairn-goals a.define').waitFor({ timeout: 15_000 })

@@ -3,18 +3,22 @@
  * the view as a property and fetch their own numbers; their events change the view.
  */
 import { css, html, nothing } from 'lit'
-import { ApiError, api, isShared } from './api.ts'
+import { Task } from '@lit/task'
+import { ApiError, api, isShared, sitePath } from './api.ts'
 import { DIMENSIONS, PANELS } from '../../sql/dimensions.ts'
 import { describeValue, showValue, type Tab } from './cairn-breakdown.ts'
 import { LANGUAGE_CHOICES, Localized, currentLanguage, t, tt, useLanguage } from './i18n.ts'
-import { PERIODS, readState, settingsTabs, writeState, type Metric, type ViewState } from './state.ts'
+import { PERIODS, isPropFilter, readState, settingsTabs, writeState, type Metric, type ViewState } from './state.ts'
+import { shown, visible } from './text.ts'
 import './cairn-breakdown.ts'
 import './cairn-consent.ts'
+import './cairn-funnel.ts'
 import './cairn-goals.ts'
 import './cairn-graph.ts'
 import './cairn-login.ts'
 import './cairn-realtime.ts'
 import './cairn-segments.ts'
+import './cairn-properties.ts'
 import type { SiteInfo } from './settings/common.ts'
 import './cairn-sessions.ts'
 import './cairn-top-stats.ts'
@@ -184,6 +188,13 @@ export class CairnApp extends Localized {
     return this.view.screen === 'settings' && Boolean(this.user?.email) && this.sites !== undefined
   }
 
+  /** The goal filter's goal, for its chip: its name (the view holds its id). */
+  private readonly filterGoal = new Task(this, {
+    args: () => [this.view.site, this.view.goal] as const,
+    task: async ([site, goal]) =>
+      site && goal ? (await api<{ goals: { id: string; name: string }[] }>(`${sitePath(site)}/goals`)).goals.find((g) => g.id === goal) : undefined,
+  })
+
   /** The settings' screens are a chunk of their own, fetched the first time they open: readers of the numbers do not pay for them. */
   private settingsModule: Promise<unknown> | undefined
 
@@ -235,7 +246,7 @@ export class CairnApp extends Localized {
       >
         <div class="bar">
           <h1>${t('ui.brand')}</h1>
-          <select id="site" aria-label=${t('ui.site')} @change=${(e: Event) => this.setView({ site: (e.target as HTMLSelectElement).value })}>
+          <select id="site" aria-label=${t('ui.site')} @change=${(e: Event) => this.setView({ site: (e.target as HTMLSelectElement).value, goal: '' })}>
             ${(this.sites ?? []).map((s) => html`<option value=${s.site} ?selected=${s.site === v.site}>${s.site}</option>`)}
           </select>
           <cairn-realtime .site=${v.site}></cairn-realtime>
@@ -252,10 +263,10 @@ export class CairnApp extends Localized {
         </div>
         <div class="filters">
           <cairn-segments .view=${v} ?canSave=${Boolean(this.user?.email)} ?admin=${this._adminOf(v.site)}></cairn-segments>
-          ${Object.keys(v.filters).length
+          ${Object.keys(v.filters).length || v.goal
             ? html`<div class="chips" role="group" aria-label=${t('ui.filters')}>
-                ${Object.entries(v.filters).map(([name, value]) => html`<span class="chip">${tt('ui.filterChip', { name: t(`dimension.${name}.label`), value: html`<strong>${showValue(name, value)}</strong>` })}
-                  <button aria-label=${t('ui.removeFilter', { name: t(`dimension.${name}.label`), value: describeValue(name, value) })} @click=${() => this._removeFilter(name)}><span aria-hidden="true">×</span></button></span>`)}
+                ${Object.entries(v.filters).map(([name, value]) => this._chip(name, value))}
+                ${v.goal ? this._goalChip() : nothing}
               </div>`
             : nothing}
         </div>
@@ -264,11 +275,30 @@ export class CairnApp extends Localized {
         <div class="grid">
           ${PANEL_TABS.map((p) => html`<cairn-breakdown .panel=${p.panel} .tabs=${p.tabs} .view=${v}></cairn-breakdown>`)}
           <cairn-goals .view=${v} ?admin=${this._adminOf(v.site)}></cairn-goals>
+          <cairn-funnel .view=${v} ?admin=${this._adminOf(v.site)}></cairn-funnel>
+          <cairn-properties .view=${v}></cairn-properties>
           <cairn-consent .view=${v} .cookieDays=${this.cookieDays}></cairn-consent>
           <cairn-sessions class="wide" .view=${v}></cairn-sessions>
         </div>
       </main>
     `
+  }
+
+  /** A filter's chip: the dimension (or custom property) and its value, and a button that removes it. */
+  private _chip(name: string, value: string) {
+    const prop = isPropFilter(name)
+    const key = name.slice('prop.'.length)
+    const label = prop ? tt('ui.properties.filterName', { key: shown(key) }) : t(`dimension.${name}.label`)
+    const said = prop ? t('ui.properties.filterName', { key: visible(key) }) : t(`dimension.${name}.label`)
+    return html`<span class="chip" data-filter=${name}>${tt('ui.filterChip', { name: label, value: html`<strong>${showValue(name, value)}</strong>` })}
+      <button aria-label=${t('ui.removeFilter', { name: said, value: describeValue(name, value) })} @click=${() => this._removeFilter(name)}><span aria-hidden="true">×</span></button></span>`
+  }
+
+  /** The goal filter's chip: the goal by its name (its id until the name is known). */
+  private _goalChip() {
+    const name = this.filterGoal.value?.name ?? this.view.goal
+    return html`<span class="chip" data-filter="goal">${tt('ui.filterChip', { name: t('ui.goalFilter.name'), value: html`<strong>${shown(name)}</strong>` })}
+      <button aria-label=${t('ui.removeFilter', { name: t('ui.goalFilter.name'), value: visible(name) })} @click=${() => this.setView({ goal: '' })}><span aria-hidden="true">×</span></button></span>`
   }
 
   /** The end of the header: language, theme, the settings and the account, logging out. */
@@ -342,6 +372,7 @@ export class CairnApp extends Localized {
   }
 
   private _onFilter(event: CustomEvent<{ name: string; value: string }>): void {
+    if (event.detail.name === 'goal') return this.setView({ goal: event.detail.value })
     this.setView({ filters: { ...this.view.filters, [event.detail.name]: event.detail.value } })
   }
 

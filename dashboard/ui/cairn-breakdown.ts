@@ -1,4 +1,8 @@
-/** One panel of ranked rows (pages, sources, countries …) with tabs; clicking a row filters the dashboard. */
+/**
+ * One panel of ranked rows (pages, sources, countries …) with tabs; clicking a row filters the dashboard.
+ * With the goal filter, every tab shows the API's goal metrics instead: each row's visitors who converted
+ * and their conversion rate (docs/stats-api.md, "The goal filter").
+ */
 import { css, html, nothing, type TemplateResult } from 'lit'
 import { Task, initialState } from '@lit/task'
 import { DIMENSION, type DimensionName } from '../../sql/dimensions.ts'
@@ -21,6 +25,9 @@ interface Row {
   value: string
   [metric: string]: number | string
 }
+
+/** The metrics every breakdown answers under the goal filter. */
+export const GOAL_METRICS = ['visitors', 'conversion_rate']
 
 const isCountry = (code: string) => /^[A-Z]{2}$/.test(code)
 
@@ -86,7 +93,7 @@ export class CairnBreakdown extends Localized {
   declare active: number
 
   private readonly rows = new Task(this, {
-    args: () => [this.view?.site, this.tab?.breakdown, this.view && this.tab && statsParams({ ...this.view, compare: false }, { limit: '10', sort: `${this.tab.metrics[0]}:desc` })] as const,
+    args: () => [this.view?.site, this.tab?.breakdown, this.view && this.tab && statsParams({ ...this.view, compare: false }, { limit: '10', sort: `${this.metrics[0]}:desc` })] as const,
     task: async ([site, breakdown, params]) =>
       site && breakdown ? (await api<{ rows: Row[] }>(`/api/stats/${encodeURIComponent(site)}/breakdown/${breakdown}?${params}`)).rows : initialState,
   })
@@ -100,6 +107,11 @@ export class CairnBreakdown extends Localized {
 
   private get tab(): Tab | undefined {
     return this.tabs[this.active]
+  }
+
+  /** The columns: the tab's metrics, or the goal's when the view has a goal filter. */
+  private get metrics(): string[] {
+    return this.view?.goal ? GOAL_METRICS : (this.tab?.metrics ?? [])
   }
 
   override render() {
@@ -118,26 +130,27 @@ export class CairnBreakdown extends Localized {
       ${this.rows.render({
         pending: () => html`<p class="muted">${t('ui.loading')}</p>`,
         error: (error) => html`<p class="error" role="alert">${t('ui.breakdownError', { what: t(`dimension.${tab.breakdown}.tab`), error: (error as Error).message })}</p>`,
-        complete: (rows) => (rows.length === 0 ? html`<p class="muted">${t('ui.nothing', { filtered: Object.keys(this.view.filters).length > 0 })}</p>` : this._table(tab, rows)),
+        complete: (rows) => (rows.length === 0 ? html`<p class="muted">${t('ui.nothing', { filtered: Object.keys(this.view.filters).length > 0 || Boolean(this.view.goal) })}</p>` : this._table(tab, rows)),
       })}
     `
   }
 
   private _table(tab: Tab, rows: Row[]) {
-    const max = Math.max(1, ...rows.map((r) => Number(r[tab.metrics[0]!])))
+    const metrics = this.metrics
+    const max = Math.max(1, ...rows.map((r) => Number(r[metrics[0]!])))
     return html`<table>
-      <thead><tr><th>${t(`dimension.${tab.breakdown}.label`)}</th>${tab.metrics.map((m) => html`<th>${t(`metric.${m}`)}</th>`)}</tr></thead>
+      <thead><tr><th>${t(`dimension.${tab.breakdown}.label`)}</th>${metrics.map((m) => html`<th class=${m}>${t(`metric.${m}`)}</th>`)}</tr></thead>
       <tbody>
         ${rows.map((row) => html`<tr>
           <td>
-            <span class="bar" style="width: ${(Number(row[tab.metrics[0]!]) / max) * 100}%"></span>
+            <span class="bar" style="width: ${(Number(row[metrics[0]!]) / max) * 100}%"></span>
             ${tab.filter
               ? html`<button class="label" title=${t('ui.filterBy', { value: describeValue(tab.breakdown, row.value) })} @click=${() => this._filter(row.value)}>${showValue(tab.breakdown, row.value)}</button>`
               : html`<span class="label" title=${visible(row.value)}>${showValue(tab.breakdown, row.value)}</span>`}
           </td>
-          ${tab.metrics.map((m) => {
+          ${metrics.map((m) => {
             const n = Number(row[m])
-            return html`<td>${number(n, m === 'bounce_rate' ? formatPercent(n) : formatCount(n))}</td>`
+            return html`<td class=${m}>${number(n, m === 'bounce_rate' ? formatPercent(n) : m === 'conversion_rate' ? formatPercent(n, 1) : formatCount(n))}</td>`
           })}
         </tr>`)}
       </tbody>

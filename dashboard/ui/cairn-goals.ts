@@ -1,7 +1,8 @@
 /**
  * The goals panel: each goal's unique conversions, total conversions and conversion rate in the view's
  * range and filters (docs/stats-api.md, "goals"), in the API's order. Shown when the site has goals; to a
- * site admin without any, an empty state that leads to the settings where goals are defined.
+ * site admin without any, an empty state that leads to the settings where goals are defined. Clicking a goal
+ * sets the goal filter (the dashboard then counts the visitors who converted it); clicking it again removes it.
  */
 import { css, html, nothing } from 'lit'
 import { Task, TaskStatus, initialState } from '@lit/task'
@@ -27,6 +28,7 @@ interface Answer {
 
 /**
  * @fires cairn-navigate - {change}: the reader follows the link to the goals' settings
+ * @fires cairn-filter - {name: 'goal', value}: the goal filter chosen ('' to remove it)
  */
 export class CairnGoals extends Localized {
   static override styles = [
@@ -40,6 +42,9 @@ export class CairnGoals extends Localized {
       td:first-child { text-align: left; padding-left: 0; position: relative; }
       .bar { position: absolute; inset: 1px auto 1px 0; background: var(--bar); border-radius: 4px; z-index: 0; }
       .label { position: relative; z-index: 1; display: block; padding: 2px 6px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      button.label { border: 0; background: none; cursor: pointer; width: 100%; text-align: left; min-height: 24px; border-radius: 4px; }
+      button.label:hover { text-decoration: underline; }
+      button.label[aria-pressed='true'] { font-weight: 600; box-shadow: inset 3px 0 0 var(--accent); }
       .note { font-size: 12px; margin: 10px 0 0; }
       a { color: var(--accent); font-weight: 600; }
       a.manage { font-size: 13px; font-weight: 500; }
@@ -106,7 +111,12 @@ export class CairnGoals extends Localized {
             (g) => html`<tr data-goal=${g.id}>
               <td>
                 <span class="bar" style="width: ${Math.min(100, Math.max(0, g.conversion_rate))}%"></span>
-                <span class="label" title=${visible(g.name)}>${shown(g.name)}</span>
+                <button
+                  class="label"
+                  aria-pressed=${this.view.goal === g.id ? 'true' : 'false'}
+                  title=${t(this.view.goal === g.id ? 'ui.goals.unfilter' : 'ui.goals.filterBy', { name: visible(g.name) })}
+                  @click=${() => this._filter(this.view.goal === g.id ? '' : g.id)}
+                >${shown(g.name)}</button>
               </td>
               <td class="visitors">${number(g.visitors, formatCount(g.visitors))}</td>
               <td class="events">${number(g.events, formatCount(g.events))}</td>
@@ -116,6 +126,10 @@ export class CairnGoals extends Localized {
         </tbody>
       </table>
       <p class="muted note">${tt('ui.goals.rateOf', { count: answer.visitors, visitors: number(answer.visitors, formatCount(answer.visitors)) })}</p>`
+  }
+
+  private _filter(id: string): void {
+    this.dispatchEvent(new CustomEvent('cairn-filter', { detail: { name: 'goal', value: id }, bubbles: true, composed: true }))
   }
 
   /** A link to the goals' settings for this site, followed in the page. */

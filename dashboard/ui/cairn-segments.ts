@@ -8,7 +8,7 @@ import { Task, initialState } from '@lit/task'
 import { FILTERS } from '../../sql/dimensions.ts'
 import { ApiError, api, send, sitePath } from './api.ts'
 import { Localized, t, tt } from './i18n.ts'
-import { type ViewState } from './state.ts'
+import { isPropFilter, type ViewState } from './state.ts'
 import { shown } from './text.ts'
 
 interface Segment {
@@ -202,7 +202,7 @@ export class CairnSegments extends Localized {
   }
 
   private _apply(segment: Segment): void {
-    const filters = Object.fromEntries(Object.entries(segment.filters).filter(([name]) => (FILTERS as readonly string[]).includes(name)))
+    const filters = Object.fromEntries(Object.entries(segment.filters).filter(([name]) => (FILTERS as readonly string[]).includes(name) || isPropFilter(name)))
     this.open = false
     this.dispatchEvent(new CustomEvent('cairn-segment', { detail: { filters }, bubbles: true, composed: true }))
     this.renderRoot.querySelector<HTMLElement>('button.toggle')?.focus()

@@ -1,4 +1,7 @@
-/** The headline numbers with their change against the previous period; a card picks the graph's metric. */
+/**
+ * The headline numbers with their change against the previous period; a card picks the graph's metric.
+ * With the goal filter, three cards more: unique and total conversions, and the conversion rate.
+ */
 import { css, html } from 'lit'
 import { Task, TaskStatus, initialState } from '@lit/task'
 import { api } from './api.ts'
@@ -18,6 +21,13 @@ const CARDS: { key: string; metric?: Metric; format: (n: number) => string; lowe
   { key: 'visit_duration', metric: 'visit_duration', format: formatDuration },
   { key: 'downloads', metric: 'downloads', format: formatCount },
   { key: 'downloaders', format: formatCount },
+]
+
+/** With the goal filter, the conversions the aggregate answers beside the usual numbers (docs/stats-api.md, "The goal filter"). */
+const GOAL_CARDS: typeof CARDS = [
+  { key: 'conversions', format: formatCount },
+  { key: 'conversion_events', format: formatCount },
+  { key: 'conversion_rate', format: (n) => formatPercent(n, 1) },
 ]
 
 /**
@@ -53,7 +63,7 @@ export class CairnTopStats extends Localized {
     if (this.totals.status === TaskStatus.ERROR) return html`<p class="error" role="alert">${t('ui.totalsError', { error: (this.totals.error as Error).message })}</p>`
     const data = this.totals.value
     return html`<div class="cards">
-      ${CARDS.map((card) => {
+      ${(this.view?.goal ? [...CARDS, ...GOAL_CARDS] : CARDS).map((card) => {
         const value = data?.results[card.key]
         const before = data?.previous?.results[card.key]
         const change = value !== undefined && before ? Math.round(((value - before) / before) * 100) : undefined

@@ -32,7 +32,10 @@ export interface ViewState {
   theme: 'light' | 'dark' | ''
   /** The language chosen in the URL ('' when the stored or the browser's choice applies). */
   lang: string
+  /** The dimensions' filters by name, and custom properties' as `prop.<key>` (as the stats API takes them). */
   filters: Record<string, string>
+  /** The goal filter: the id of the goal whose converted visitors are counted ('' for none). */
+  goal: string
   /** The dashboard, or the settings (`view=settings`): the dashboard's own state stays in the URL meanwhile. */
   screen: 'dashboard' | 'settings'
   /** The settings' screen shown. */
@@ -48,6 +51,7 @@ export function readState(search: string): ViewState {
     const value = q.get(name)
     if (value !== null) filters[name] = value
   }
+  for (const [name, value] of q) if (isPropFilter(name)) filters[name] = value
   const theme = q.get('theme')
   const tab = q.get('tab') as SettingsTab
   return {
@@ -61,6 +65,7 @@ export function readState(search: string): ViewState {
     theme: theme === 'dark' || theme === 'light' ? theme : '',
     lang: q.get('lang') ?? '',
     filters,
+    goal: q.get('goal') ?? '',
     screen: q.get('view') === 'settings' ? 'settings' : 'dashboard',
     tab: SETTINGS_TABS.includes(tab) ? tab : 'sites',
     manage: q.get('manage') ?? '',
@@ -80,6 +85,7 @@ export function writeState(state: ViewState): string {
   if (state.theme) q.set('theme', state.theme)
   if (state.lang) q.set('lang', state.lang)
   for (const [k, v] of Object.entries(state.filters)) q.set(k, v)
+  if (state.goal) q.set('goal', state.goal)
   if (state.screen === 'settings') {
     q.set('view', 'settings')
     q.set('tab', state.tab)
@@ -88,9 +94,15 @@ export function writeState(state: ViewState): string {
   return `?${q}`
 }
 
-/** The stats API's query string for a view (its range, filters and comparison). */
+/** A custom property's filter, `prop.<key>` (docs/stats-api.md, "properties/{key}"). */
+export const isPropFilter = (name: string): boolean => name.startsWith('prop.') && name.length > 'prop.'.length
+
+/**
+ * The stats API's query string for a view (its range, filters, goal and comparison). The goal goes with
+ * every request: the routes it does not apply to ignore it.
+ */
 export function statsParams(state: ViewState, extra: Record<string, string> = {}): string {
-  const q = new URLSearchParams({ period: state.period, ...state.filters, ...extra })
+  const q = new URLSearchParams({ period: state.period, ...state.filters, ...(state.goal && { goal: state.goal }), ...extra })
   if (state.period === 'custom') {
     q.set('from', state.from)
     q.set('to', state.to)
