@@ -44,16 +44,19 @@ export function goalCondition(goal: Goal, p: string): { sql: string; params: Rec
     params[`${p}_${name}`] = value
     return `{${p}_${name}:${type}}`
   }
+  // A pattern without wildcards is a plain comparison: several times cheaper per row than a regular expression.
+  const matches = (column: string, pattern: string) =>
+    pattern.includes('*') ? `match(${column}, ${bind('re', globRegex(pattern), 'String')})` : `${column} = ${bind('exact', pattern, 'String')}`
   if (goal.kind === 'event') {
     conditions.push(`name = ${bind('name', goal.eventName, 'String')}`)
     if (goal.propKey) conditions.push(`props[${bind('key', goal.propKey, 'String')}] = ${bind('value', goal.propValue, 'String')}`)
   } else if (goal.kind === 'page') {
-    conditions.push("name = 'pageview'", `match(pathname, ${bind('re', globRegex(goal.pattern), 'String')})`)
+    conditions.push("name = 'pageview'", matches('pathname', goal.pattern))
   } else if (goal.kind === 'download' || goal.kind === 'outbound') {
     conditions.push(`name = '${goal.kind}'`)
-    if (goal.pattern) conditions.push(`match(link_url, ${bind('re', globRegex(goal.pattern), 'String')})`)
+    if (goal.pattern) conditions.push(matches('link_url', goal.pattern))
   } else {
-    conditions.push("name = 'engagement'", `match(pathname, ${bind('re', globRegex(goal.pattern), 'String')})`)
+    conditions.push("name = 'engagement'", matches('pathname', goal.pattern))
     if (goal.kind === 'scroll') conditions.push(`scroll_depth >= ${bind('threshold', goal.threshold, 'UInt32')}`)
   }
   return { sql: conditions.join(' AND '), params }

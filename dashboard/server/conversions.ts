@@ -6,7 +6,7 @@
  */
 import type { Storage } from '../../sql/client.ts'
 import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
-import { wholeVisitConditions } from './filters.ts'
+import { visitFiltersOnly, wholeVisitConditions } from './filters.ts'
 import { IN_RANGE, rangeParams, rows, type StatsQuery } from './stats.ts'
 
 export interface Conversion {
@@ -21,7 +21,12 @@ export interface Conversion {
 /** Rounded as the stats API's percentages are: one decimal. */
 const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10)
 
-export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[]): Promise<{ visitors: number; goals: Conversion[] }> {
+/**
+ * `knownVisitors`: the range's visitors when the caller has counted them already (the cards have), which
+ * saves the scan's most expensive column; used only when the filters keep the same visitors either way.
+ */
+export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[], knownVisitors?: number): Promise<{ visitors: number; goals: Conversion[] }> {
+  const known = knownVisitors !== undefined && visitFiltersOnly(q.filters) ? knownVisitors : undefined
   const where = `${IN_RANGE}${wholeVisitConditions(q.filters)}`
   const params = rangeParams(q)
   const scanned = goals.map((goal, i) => ({ goal, i, ...goalCondition(goal, `g${i}`) }))
@@ -32,7 +37,7 @@ export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[]
   const [scan] = await rows<Record<string, string>>(
     storage,
     // Visitors as the cards count them: engagement reports alone make no visitor.
-    `SELECT uniqExactIf(visitor_id, name != 'engagement') AS visitors${columns.map((c) => `, ${c}`).join('')} FROM cairn.events WHERE ${where}`,
+    `SELECT ${known === undefined ? "uniqExactIf(visitor_id, name != 'engagement')" : '0'} AS visitors${columns.map((c) => `, ${c}`).join('')} FROM cairn.events WHERE ${where}`,
     params,
   )
   const counted = new Map<number, { visitors: number; events: number }>()
@@ -52,7 +57,7 @@ export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[]
         counted.set(s.i, { visitors: Number(row?.v ?? 0), events: Number(row?.n ?? 0) })
       }),
   )
-  const visitors = Number(scan?.visitors ?? 0)
+  const visitors = known ?? Number(scan?.visitors ?? 0)
   return {
     visitors,
     goals: scanned.map(({ goal, i }) => {

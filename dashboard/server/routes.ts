@@ -121,7 +121,8 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const goal = await goalOf(c, site)
     // With a goal filter, the conversions beside the usual numbers: unique, total, and the rate.
     const withConversions = async (q: StatsQuery) => {
-      const [results, converted] = await Promise.all([aggregate(options.storage, q), goal && conversions(options.storage, q, [goal])])
+      const results = await aggregate(options.storage, q)
+      const converted = goal && (await conversions(options.storage, q, [goal], results.visitors))
       const g = converted?.goals[0]
       return { ...results, ...(g && { conversions: g.visitors, conversion_events: g.events, conversion_rate: g.conversion_rate }) }
     }
