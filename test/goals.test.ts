@@ -168,6 +168,11 @@ describe('goals', () => {
     const all = recompute(raw, () => true)
     const goal = all.goals.find((g) => g.name === 'Thanked')!
     expect([cards.results.conversions, cards.results.conversion_events, cards.results.conversion_rate]).toEqual([goal.visitors, goal.events, goal.conversion_rate])
+    // The graph: today's bucket has the day's conversions and rate (every event of this file is today's).
+    const series = (await (await fetch(`${server.url}/api/stats/${SITE}/timeseries?period=7d&goal=${thanked.id}`, { headers: viewer })).json()) as { points: { bucket: string; conversions: number; conversion_rate: number }[] }
+    const today = new Date().toISOString().slice(0, 10)
+    expect(series.points.find((p) => p.bucket === today)).toMatchObject({ conversions: goal.visitors, conversion_rate: goal.conversion_rate })
+    expect(series.points.filter((p) => p.bucket !== today).every((p) => p.conversions === 0 && p.conversion_rate === 0)).toBe(true)
     const unknown = await fetch(`${server.url}/api/stats/${SITE}/aggregate?period=7d&goal=nope`, { headers: viewer })
     expect(unknown.status).toBe(400)
     expect(Object.keys(((await unknown.json()) as { errors: object }).errors)).toEqual(['goal'])

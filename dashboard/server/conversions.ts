@@ -6,8 +6,8 @@
  */
 import type { Storage } from '../../sql/client.ts'
 import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
-import { visitFiltersOnly, wholeVisitConditions } from './filters.ts'
-import { IN_RANGE, rangeParams, rows, type StatsQuery } from './stats.ts'
+import { convertedVisitors, visitFiltersOnly, wholeVisitConditions } from './filters.ts'
+import { IN_RANGE, bucketOf, buckets, rangeParams, rows, type StatsQuery } from './stats.ts'
 
 export interface Conversion {
   id: string
@@ -65,4 +65,26 @@ export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[]
       return { id: goal.id, name: goal.name, kind: goal.kind, visitors: c.visitors, events: c.events, conversion_rate: percent(c.visitors, visitors) }
     }),
   }
+}
+
+/**
+ * The graph's conversion metrics while a goal filters: for each bucket, the visitors who converted in it
+ * and their share of the bucket's visitors (an engaged-time goal: the bucket's visitors whose visit in the
+ * range reached it).
+ */
+export async function conversionSeries(storage: Storage, q: StatsQuery, goal: Goal): Promise<{ bucket: string; conversions: number; conversion_rate: number }[]> {
+  const params = rangeParams(q)
+  const c = goal.kind === 'engagement' ? convertedVisitors(goal, q.filters) : goalCondition(goal, 'goal')
+  Object.assign(params, c.params)
+  const found = await rows<{ bucket: string; c: string; v: string }>(
+    storage,
+    `SELECT ${bucketOf(q, 'timestamp')} AS bucket, uniqExactIf(visitor_id, ${c.sql}) AS c, uniqExactIf(visitor_id, name != 'engagement') AS v
+     FROM cairn.events WHERE ${IN_RANGE}${wholeVisitConditions(q.filters)} GROUP BY bucket`,
+    params,
+  )
+  const byBucket = new Map(found.map((r) => [r.bucket, r]))
+  return buckets(q.range).map((bucket) => {
+    const r = byBucket.get(bucket)
+    return { bucket, conversions: Number(r?.c ?? 0), conversion_rate: percent(Number(r?.c ?? 0), Number(r?.v ?? 0)) }
+  })
 }

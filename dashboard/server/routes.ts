@@ -22,7 +22,7 @@ import { anyOf, translator } from '../i18n/translate.ts'
 import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
-import { conversions } from './conversions.ts'
+import { conversionSeries, conversions } from './conversions.ts'
 import { PROPERTY_METRICS, propertyBreakdown, propertyKeys } from './properties.ts'
 import { readFunnels, readGoals, type Goal } from '../../sql/goals.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
@@ -132,7 +132,13 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   stats('timeseries', async (c, site) => {
     const { query, previous } = statsQuery(c, site)
-    const [points, before] = await Promise.all([timeseries(options.storage, query), previous && timeseries(options.storage, previous)])
+    const goal = await goalOf(c, site)
+    // With a goal filter, each point also has the bucket's conversions and conversion rate.
+    const series = async (q: StatsQuery) => {
+      const [points, converted] = await Promise.all([timeseries(options.storage, q), goal && conversionSeries(options.storage, q, goal)])
+      return converted ? points.map((p, i) => ({ ...p, conversions: converted[i]!.conversions, conversion_rate: converted[i]!.conversion_rate })) : points
+    }
+    const [points, before] = await Promise.all([series(query), previous && series(previous)])
     return c.json({ range: query.range, points, ...(before && { previous: { range: previous!.range, points: before } }) })
   })
 

@@ -124,12 +124,15 @@ function summary(storage: Storage, q: StatsQuery): Promise<Summary> {
   return pending
 }
 
+/** The graph's bucket of a time column, in the site's zone, as the text `buckets()` lists. */
+export const bucketOf = (q: StatsQuery, column: string) =>
+  q.range.interval === 'hour' ? `toString(toStartOfHour(${column}, {tz:String}))`
+  : q.range.interval === 'day' ? `toString(toDate(${column}, {tz:String}))`
+  : `toString(toStartOfMonth(${column}, {tz:String}))`
+
 async function computeSummary(storage: Storage, q: StatsQuery): Promise<Summary> {
   const { where, params } = scope(q)
-  const bucketOf = (column: string) =>
-    q.range.interval === 'hour' ? `toString(toStartOfHour(${column}, {tz:String}))`
-    : q.range.interval === 'day' ? `toString(toDate(${column}, {tz:String}))`
-    : `toString(toStartOfMonth(${column}, {tz:String}))`
+  const bucket = (column: string) => bucketOf(q, column)
   type Table = { data: Record<string, string>[]; totals?: Record<string, string> }
   // GROUPING SETS ((bucket), ()): a row per bucket, and the whole range's row, where grouping(bucket) = 1.
   const withTotals = async (query: string): Promise<Table> => {
@@ -138,13 +141,13 @@ async function computeSummary(storage: Storage, q: StatsQuery): Promise<Summary>
   }
   const [events, sessions] = await Promise.all([
     withTotals(`
-      SELECT ${bucketOf('timestamp')} AS bucket, grouping(bucket) AS total, uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews,
+      SELECT ${bucket('timestamp')} AS bucket, grouping(bucket) AS total, uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews,
              countIf(name = 'download') AS downloads, uniqExactIf(visitor_id, name = 'download') AS downloaders,
              countIf(name != 'pageview') AS events
       FROM cairn.events WHERE ${where} GROUP BY GROUPING SETS ((bucket), ())`),
     // Bounce and duration of the visits that started in each bucket (and in the whole range).
     withTotals(`
-      SELECT ${bucketOf('start')} AS bucket, grouping(bucket) AS total, count() AS visits, round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration
+      SELECT ${bucket('start')} AS bucket, grouping(bucket) AS total, count() AS visits, round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration
       FROM ${visits(q)} GROUP BY GROUPING SETS ((bucket), ())`),
   ])
   const n = (v: string | number | undefined) => (v === undefined || v === null || Number.isNaN(Number(v)) ? 0 : Number(v))
@@ -178,6 +181,8 @@ async function computeSummary(storage: Storage, q: StatsQuery): Promise<Summary>
 export async function aggregate(storage: Storage, q: StatsQuery): Promise<Aggregate> {
   return (await summary(storage, q)).totals
 }
+
+export { buckets }
 
 export async function timeseries(storage: Storage, q: StatsQuery): Promise<SeriesPoint[]> {
   return (await summary(storage, q)).points
