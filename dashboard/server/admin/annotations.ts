@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { Hono } from 'hono'
 import type { Storage } from '../../../sql/client.ts'
 import type { SiteList } from '../../../sql/sites.ts'
-import { authorize, canAdmin, type Principal } from '../auth/access.ts'
+import { authorize, canAdmin, type Principal, notShare } from '../auth/access.ts'
 import { forbidden, invalid, notFound, type Said } from '../http-error.ts'
 import { jsonBody as body } from '../params.ts'
 import { FIRST_DAY, LAST_DAY, isDay } from '../range.ts'
@@ -60,11 +60,7 @@ export function annotationsRoute(options: AnnotationsRouteOptions): Hono<Env> {
   const { storage, sites } = options
   const app = new Hono<Env>()
   const guard = (c: { get(key: 'principal'): Principal | undefined }, site: string) => authorize(c.get('principal'), site, 'read', (s) => sites.has(s))
-  /** A shared link reads; writing is for people with a role on the site (every reader but a link has one). */
-  const person = (p: Principal) => {
-    if (p.kind === 'share') throw forbidden(['api.forbidden.notPerson'])
-    return p
-  }
+  const person = notShare
 
   const rows = async (query: string, params: Record<string, unknown>) =>
     (await storage.query({ query, query_params: params, format: 'JSONEachRow' })).json<Row>()

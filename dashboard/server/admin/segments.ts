@@ -9,7 +9,7 @@ import { Hono } from 'hono'
 import type { Storage } from '../../../sql/client.ts'
 import type { SiteList } from '../../../sql/sites.ts'
 import { anyOf } from '../../i18n/translate.ts'
-import { authorize, canAdmin, type Principal } from '../auth/access.ts'
+import { authorize, canAdmin, type Principal, notShare } from '../auth/access.ts'
 import { FILTER_NAMES } from '../filters.ts'
 import { HttpError, forbidden, invalid, notFound, type Said } from '../http-error.ts'
 import { jsonBody as body, parseRangeQuery } from '../params.ts'
@@ -65,11 +65,7 @@ export function segmentsRoute(options: SegmentsRouteOptions): Hono<Env> {
   const { storage, sites } = options
   const app = new Hono<Env>()
   const guard = (c: { get(key: 'principal'): Principal | undefined }, site: string) => authorize(c.get('principal'), site, 'read', (s) => sites.has(s))
-  /** A shared link reads; saving, changing and deleting are for people. */
-  const person = (p: Principal) => {
-    if (p.kind === 'share') throw forbidden(['api.forbidden.notPerson'])
-    return p
-  }
+  const person = notShare
 
   const rows = async (query: string, params: Record<string, unknown>) =>
     (await storage.query({ query, query_params: params, format: 'JSONEachRow' })).json<Row>()

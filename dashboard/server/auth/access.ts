@@ -265,6 +265,12 @@ export class Access {
   }
 }
 
+/** A person or the operator, who may save things; a shared link reads and nothing more (403). */
+export function notShare(principal: Principal): Exclude<Principal, { kind: 'share' }> {
+  if (principal.kind === 'share') throw forbidden(['api.forbidden.notPerson'])
+  return principal
+}
+
 export function canRead(principal: Principal, site: string): boolean {
   if (principal.kind === 'operator') return true
   return principal.kind === 'share' ? principal.site === site : principal.roles.has(site) || principal.roles.has('*')
