@@ -113,13 +113,16 @@ async function fingerprint(): Promise<Record<string, string>> {
   return out
 }
 
-/** Rows of a site (or of one visitor) in the events and the visits, once the queued events are written. */
+/**
+ * Events of a site (or of one visitor) and its visits in the rollup, once the queued events are written.
+ * Visits are counted by id: a background merge folds a visit's partial rows into one at any moment.
+ */
 async function counts(where: { site?: string; visitorId?: string }): Promise<{ events: number; sessions_data: number }> {
   await server.flush()
   const condition = where.site ? 'site = {site:String}' : 'visitor_id = {v:UInt64}'
   const result = { events: 0, sessions_data: 0 }
-  for (const table of ['events', 'sessions_data'] as const) {
-    const [row] = await server.rows<{ n: string }>(`SELECT count() AS n FROM cairn.${table} WHERE ${condition}`, { site: where.site, v: where.visitorId })
+  for (const [table, counted] of [['events', 'count()'], ['sessions_data', 'uniqExact(session_id)']] as const) {
+    const [row] = await server.rows<{ n: string }>(`SELECT ${counted} AS n FROM cairn.${table} WHERE ${condition}`, { site: where.site, v: where.visitorId })
     result[table] = Number(row!.n)
   }
   return result

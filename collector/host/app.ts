@@ -9,6 +9,7 @@ import { clickhouseDoor } from '../../dashboard/server/door/route.ts'
 import { migrate } from '../../sql/migrate.ts'
 import { applyRetention } from '../../sql/retention.ts'
 import { clickhouseOptions, type Config } from './config.ts'
+import { operatorRequests } from './socket.ts'
 import { Counters } from '../ingest/counters.ts'
 import { EventWriter } from '../ingest/writer.ts'
 import { Spool } from '../ingest/spool.ts'
@@ -61,12 +62,6 @@ export interface Collector {
 }
 
 const MAINTENANCE_INTERVAL_MS = 60_000
-
-/**
- * Requests that came through the server's Unix socket (or from a command in this process): they act as
- * the operator. Marked by the listener, never by anything a client sends.
- */
-export const operatorRequests = new WeakSet<object>()
 
 export async function createCollector(config: Config, options: CollectorOptions = {}): Promise<Collector> {
   const now = options.now ?? Date.now

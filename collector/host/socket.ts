@@ -8,7 +8,12 @@ import { existsSync, chmodSync, unlinkSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import { join } from 'node:path'
-import { operatorRequests } from './app.ts'
+
+/**
+ * Requests that came through the server's Unix socket (or from a command in this process): they act as
+ * the operator. Marked by the listener, never by anything a client sends.
+ */
+export const operatorRequests = new WeakSet<object>()
 
 export const socketPath = (dataDir: string) => join(dataDir, 'cairn.sock')
 

@@ -5,11 +5,8 @@
  * server's, in the terminal's language.
  */
 import { request } from 'node:http'
-import { createCollector } from '../app.ts'
-import { operatorRequests } from '../app.ts'
 import type { Config } from '../config.ts'
-import { serverRunning, socketPath } from '../socket.ts'
-import { silentLog } from '../../ingest/log.ts'
+import { operatorRequests, serverRunning, socketPath } from '../socket.ts'
 import { language, say } from './args.ts'
 
 /** A refusal from the API: its status and its `{error, errors?}`, already in the terminal's language. */
@@ -38,6 +35,8 @@ type Send = (method: string, path: string, body: unknown) => Promise<{ status: n
 export async function withApi<T>(config: Config, run: (api: Api) => Promise<T>): Promise<T> {
   const path = socketPath(config.dataDir)
   if (await serverRunning(path)) return run(api(viaSocket(path)))
+  // The whole server is loaded only here, so that a command's usage or refusal answers at once.
+  const [{ createCollector }, { silentLog }] = await Promise.all([import('../app.ts'), import('../../ingest/log.ts')])
   const collector = await createCollector(config, { log: silentLog, serveFiles: false })
   try {
     return await run(api(inProcess(collector.app.fetch)))

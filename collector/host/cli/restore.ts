@@ -1,8 +1,5 @@
 /** `cairn restore`: a backup brought back into an empty data directory, which no server holds. */
 import { resolve } from 'node:path'
-import { openStorage } from '../../../sql/client.ts'
-import { migrate } from '../../../sql/migrate.ts'
-import { restore } from '../../../sql/backup.ts'
 import { clickhouseOptions, type Config } from '../config.ts'
 import { serverRunning, socketPath } from '../socket.ts'
 import { UsageError, language, parse, say, type Usage } from './args.ts'
@@ -16,6 +13,7 @@ export async function run(config: Config, args: string[]): Promise<void> {
   if (!values.from) throw new UsageError(say('cli.restore.needsFrom'))
   // Restoring replaces what a server serves: only into a directory no server holds.
   if (await serverRunning(socketPath(config.dataDir))) throw new UsageError(say('cli.restore.serverRunning', { dir: config.dataDir }))
+  const [{ openStorage }, { migrate }, { restore }] = await Promise.all([import('../../../sql/client.ts'), import('../../../sql/migrate.ts'), import('../../../sql/backup.ts')])
   const storage = openStorage(clickhouseOptions(config))
   try {
     const result = await restore(storage, resolve(values.from), progress('restore', language))
