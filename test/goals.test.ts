@@ -168,6 +168,12 @@ describe('goals', () => {
     const all = recompute(raw, () => true)
     const goal = all.goals.find((g) => g.name === 'Thanked')!
     expect([cards.results.conversions, cards.results.conversion_events, cards.results.conversion_rate]).toEqual([goal.visitors, goal.events, goal.conversion_rate])
+    // Every kind of goal filters the cards with the same numbers (scroll and engaged time count visits).
+    for (const other of goals) {
+      const expectedOther = all.goals.find((g) => g.name === other.name)!
+      const got = (await (await fetch(`${server.url}/api/stats/${SITE}/aggregate?period=7d&goal=${other.id}`, { headers: viewer })).json()) as { results: Record<string, number> }
+      expect([got.results.conversions, got.results.conversion_events, got.results.conversion_rate], other.name).toEqual([expectedOther.visitors, expectedOther.events, expectedOther.conversion_rate])
+    }
     // The graph: today's bucket has the day's conversions and rate (every event of this file is today's).
     const series = (await (await fetch(`${server.url}/api/stats/${SITE}/timeseries?period=7d&goal=${thanked.id}`, { headers: viewer })).json()) as { points: { bucket: string; conversions: number; conversion_rate: number }[] }
     const today = new Date().toISOString().slice(0, 10)

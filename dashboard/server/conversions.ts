@@ -6,7 +6,7 @@
  */
 import type { Storage } from '../../sql/client.ts'
 import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
-import { convertedVisitors, visitFiltersOnly, wholeVisitConditions } from './filters.ts'
+import { convertedVisitors, wholeVisitConditions } from './filters.ts'
 import { IN_RANGE, bucketOf, buckets, rangeParams, rows, type StatsQuery } from './stats.ts'
 
 export interface Conversion {
@@ -21,12 +21,7 @@ export interface Conversion {
 /** Rounded as the stats API's percentages are: one decimal. */
 const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10)
 
-/**
- * `knownVisitors`: the range's visitors when the caller has counted them already (the cards have), which
- * saves the scan's most expensive column; used only when the filters keep the same visitors either way.
- */
-export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[], knownVisitors?: number): Promise<{ visitors: number; goals: Conversion[] }> {
-  const known = knownVisitors !== undefined && visitFiltersOnly(q.filters) ? knownVisitors : undefined
+export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[]): Promise<{ visitors: number; goals: Conversion[] }> {
   const where = `${IN_RANGE}${wholeVisitConditions(q.filters)}`
   const params = rangeParams(q)
   const scanned = goals.map((goal, i) => ({ goal, i, ...goalCondition(goal, `g${i}`) }))
@@ -37,7 +32,7 @@ export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[]
   const [scan] = await rows<Record<string, string>>(
     storage,
     // Visitors as the cards count them: engagement reports alone make no visitor.
-    `SELECT ${known === undefined ? "uniqExactIf(visitor_id, name != 'engagement')" : '0'} AS visitors${columns.map((c) => `, ${c}`).join('')} FROM cairn.events WHERE ${where}`,
+    `SELECT uniqExactIf(visitor_id, name != 'engagement') AS visitors${columns.map((c) => `, ${c}`).join('')} FROM cairn.events WHERE ${where}`,
     params,
   )
   const counted = new Map<number, { visitors: number; events: number }>()
@@ -57,7 +52,7 @@ export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[]
         counted.set(s.i, { visitors: Number(row?.v ?? 0), events: Number(row?.n ?? 0) })
       }),
   )
-  const visitors = known ?? Number(scan?.visitors ?? 0)
+  const visitors = Number(scan?.visitors ?? 0)
   return {
     visitors,
     goals: scanned.map(({ goal, i }) => {
@@ -67,24 +62,58 @@ export async function conversions(storage: Storage, q: StatsQuery, goals: Goal[]
   }
 }
 
+/** The cards' and the graph's conversions while a goal filters, for one range. */
+export interface GoalSummary {
+  totals: { conversions: number; conversion_events: number; conversion_rate: number }
+  points: { bucket: string; conversions: number; conversion_rate: number }[]
+}
+
 /**
- * The graph's conversion metrics while a goal filters: for each bucket, the visitors who converted in it
- * and their share of the bucket's visitors (an engaged-time goal: the bucket's visitors whose visit in the
- * range reached it).
+ * The dashboard asks for the cards and the graph at once, each with the goal: concurrent identical
+ * requests share one computation, as the plain cards and graph do (stats.ts, `summary`).
  */
-export async function conversionSeries(storage: Storage, q: StatsQuery, goal: Goal): Promise<{ bucket: string; conversions: number; conversion_rate: number }[]> {
+const inFlight = new Map<string, Promise<GoalSummary>>()
+
+export function goalSummary(storage: Storage, q: StatsQuery, goal: Goal): Promise<GoalSummary> {
+  const key = JSON.stringify([q, goal])
+  let pending = inFlight.get(key)
+  if (!pending) {
+    pending = computeGoalSummary(storage, q, goal).finally(() => inFlight.delete(key))
+    inFlight.set(key, pending)
+  }
+  return pending
+}
+
+/**
+ * For the range and for each of the graph's buckets, in one scan: the visitors who converted and their
+ * share of the visitors, and for the range the total conversions (visits for scroll and engaged-time
+ * goals). An engaged-time goal is a visit's sum: its visitors are those of the visits that reached it.
+ */
+async function computeGoalSummary(storage: Storage, q: StatsQuery, goal: Goal): Promise<GoalSummary> {
   const params = rangeParams(q)
-  const c = goal.kind === 'engagement' ? convertedVisitors(goal, q.filters) : goalCondition(goal, 'goal')
+  const engagement = goal.kind === 'engagement'
+  const c = engagement ? convertedVisitors(goal, q.filters) : goalCondition(goal, 'goal')
   Object.assign(params, c.params)
-  const found = await rows<{ bucket: string; c: string; v: string }>(
-    storage,
-    `SELECT ${bucketOf(q, 'timestamp')} AS bucket, uniqExactIf(visitor_id, ${c.sql}) AS c, uniqExactIf(visitor_id, name != 'engagement') AS v
-     FROM cairn.events WHERE ${IN_RANGE}${wholeVisitConditions(q.filters)} GROUP BY bucket`,
-    params,
-  )
-  const byBucket = new Map(found.map((r) => [r.bucket, r]))
-  return buckets(q.range).map((bucket) => {
-    const r = byBucket.get(bucket)
-    return { bucket, conversions: Number(r?.c ?? 0), conversion_rate: percent(Number(r?.c ?? 0), Number(r?.v ?? 0)) }
-  })
+  const [found, visits] = await Promise.all([
+    rows<{ bucket: string; total: string; c: string; n: string; v: string }>(
+      storage,
+      `SELECT ${bucketOf(q, 'timestamp')} AS bucket, grouping(bucket) AS total, uniqExactIf(visitor_id, ${c.sql}) AS c,
+              ${engagement ? '0' : PER_VISIT.includes(goal.kind) ? `uniqExactIf(session_id, ${c.sql})` : `countIf(${c.sql})`} AS n,
+              uniqExactIf(visitor_id, name != 'engagement') AS v
+       FROM cairn.events WHERE ${IN_RANGE}${wholeVisitConditions(q.filters)} GROUP BY GROUPING SETS ((bucket), ())`,
+      params,
+    ),
+    // The visits that reached an engaged-time goal are counted by grouping them.
+    engagement ? conversions(storage, q, [goal]).then((r) => r.goals[0]!.events) : undefined,
+  ])
+  const byBucket = new Map(found.filter((r) => r.total === '0').map((r) => [r.bucket, r]))
+  const total = found.find((r) => r.total === '1')
+  const converted = Number(total?.c ?? 0)
+  return {
+    totals: { conversions: converted, conversion_events: visits ?? Number(total?.n ?? 0), conversion_rate: percent(converted, Number(total?.v ?? 0)) },
+    points: buckets(q.range).map((bucket) => {
+      const r = byBucket.get(bucket)
+      return { bucket, conversions: Number(r?.c ?? 0), conversion_rate: percent(Number(r?.c ?? 0), Number(r?.v ?? 0)) }
+    }),
+  }
 }

@@ -22,7 +22,7 @@ import { anyOf, translator } from '../i18n/translate.ts'
 import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
-import { conversionSeries, conversions } from './conversions.ts'
+import { conversions, goalSummary } from './conversions.ts'
 import { PROPERTY_METRICS, propertyBreakdown, propertyKeys } from './properties.ts'
 import { readFunnels, readGoals, type Goal } from '../../sql/goals.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
@@ -121,10 +121,8 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const goal = await goalOf(c, site)
     // With a goal filter, the conversions beside the usual numbers: unique, total, and the rate.
     const withConversions = async (q: StatsQuery) => {
-      const results = await aggregate(options.storage, q)
-      const converted = goal && (await conversions(options.storage, q, [goal], results.visitors))
-      const g = converted?.goals[0]
-      return { ...results, ...(g && { conversions: g.visitors, conversion_events: g.events, conversion_rate: g.conversion_rate }) }
+      const [results, converted] = await Promise.all([aggregate(options.storage, q), goal && goalSummary(options.storage, q, goal)])
+      return { ...results, ...converted?.totals }
     }
     const [results, before] = await Promise.all([withConversions(query), previous && withConversions(previous)])
     return c.json({ range: query.range, results, ...(before && { previous: { range: previous!.range, results: before } }) })
@@ -135,8 +133,8 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const goal = await goalOf(c, site)
     // With a goal filter, each point also has the bucket's conversions and conversion rate.
     const series = async (q: StatsQuery) => {
-      const [points, converted] = await Promise.all([timeseries(options.storage, q), goal && conversionSeries(options.storage, q, goal)])
-      return converted ? points.map((p, i) => ({ ...p, conversions: converted[i]!.conversions, conversion_rate: converted[i]!.conversion_rate })) : points
+      const [points, converted] = await Promise.all([timeseries(options.storage, q), goal && goalSummary(options.storage, q, goal)])
+      return converted ? points.map((p, i) => ({ ...p, conversions: converted.points[i]!.conversions, conversion_rate: converted.points[i]!.conversion_rate })) : points
     }
     const [points, before] = await Promise.all([series(query), previous && series(previous)])
     return c.json({ range: query.range, points, ...(before && { previous: { range: previous!.range, points: before } }) })
