@@ -1,22 +1,31 @@
 /** The built tracker: its size budget, measured on the files, and how the collector serves them. */
 import { readFileSync, readdirSync } from 'node:fs'
-import { gunzipSync, brotliDecompressSync } from 'node:zlib'
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adapters, extensions, gzipSize } from '../tracker/build.ts'
 import { TRACKER_DIST as distDir } from '../tracker/dist.ts'
 import { TestServer, uniqueSite } from './helpers/server.ts'
 
-describe('size budget (gzip -9)', () => {
+// gzipSize is the strictest common measure: the largest of zlib -9 plus the file name field that
+// `gzip -9 file` writes into its header, and of the `gzip -9` / `gzip -6` command's own output.
+describe('size budget (gzip, strictest measure)', () => {
   it('keeps the core script within 1,400 bytes', () => {
-    expect(gzipSize(readFileSync(distDir + 'cairn.js'))).toBeLessThanOrEqual(1400)
+    expect(gzipSize(distDir + 'cairn.js')).toBeLessThanOrEqual(1400)
   })
 
   it.each(adapters.filter((a) => a != 'auto'))('keeps the %s adapter within 350 bytes', (name) => {
-    expect(gzipSize(readFileSync(`${distDir}cairn.consent.${name}.js`))).toBeLessThanOrEqual(350)
+    expect(gzipSize(`${distDir}cairn.consent.${name}.js`)).toBeLessThanOrEqual(350)
   })
 
   it.each(extensions)('keeps the %s extension within 400 bytes', (name) => {
-    expect(gzipSize(readFileSync(`${distDir}cairn.ext.${name}.js`))).toBeLessThanOrEqual(400)
+    expect(gzipSize(`${distDir}cairn.ext.${name}.js`)).toBeLessThanOrEqual(400)
+  })
+
+  it('measures at least what the collector sends and what `gzip -9 file` writes', () => {
+    const file = distDir + 'cairn.ext.tagged.js'
+    const content = readFileSync(file)
+    const bare = gzipSync(content, { level: 9 }).length
+    expect(gzipSize(file)).toBeGreaterThanOrEqual(bare + 'cairn.ext.tagged.js'.length + 1)
   })
 
   it('builds one adapter per supported banner, plus auto, and one module per extension', () => {

@@ -1,10 +1,13 @@
 /**
  * Builds tracker/dist: cairn.js (the core), one cairn.consent.<cmp>.js per banner adapter and one
  * cairn.ext.<name>.js per extension. esbuild bundles each for browsers from 2020 on (ES2020); terser's
- * repeated passes and top-level mangling then shave the last bytes off. Prints each file's gzip -9 size.
+ * repeated passes and top-level mangling then shave the last bytes off. Prints each file's gzip size
+ * (`gzipSize`: the strictest of the common measures).
  */
 import { build } from 'esbuild'
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { minify } from 'terser'
@@ -24,7 +27,7 @@ export const adapters = modules('consent', 'report.ts')
 /** The extensions (src/ext/, `event.ts` shared), loaded by the core when data-extensions names them. */
 export const extensions = modules('ext', 'event.ts')
 
-/** Size budgets, gzip -9 bytes: asserted by test/tracker-script.test.ts, printed by bench/tracker-size.ts. */
+/** Size budgets, gzip bytes by `gzipSize`: asserted by test/tracker-script.test.ts, printed by bench/tracker-size.ts. */
 export const BUDGET = { core: 1400, adapter: 350, extension: 400 }
 
 export async function buildTracker(): Promise<Record<string, number>> {
@@ -52,12 +55,34 @@ export async function buildTracker(): Promise<Record<string, number>> {
       format: { comments: false },
     })
     writeFileSync(TRACKER_DIST + file, code!)
-    sizes[file] = gzipSize(Buffer.from(code!))
+    sizes[file] = gzipSize(TRACKER_DIST + file)
   }
   return sizes
 }
 
-export function gzipSize(content: Buffer): number {
+/**
+ * A built file's gzip size, the largest of the common ways to measure it, so that no usual tool finds a
+ * file over its budget while the test passes:
+ * - what the collector sends (collector/host/built-files.ts): zlib at level 9, a bare 10-byte header;
+ * - `gzip -9 -c file | wc -c` and `gzip -c file | wc -c` (level 6): GNU gzip also writes the file's name
+ *   into the header (`cairn.js` and a NUL: 9 bytes more; `cairn.ext.tagged.js`: 20), and its own deflate
+ *   can come out a byte or two longer or shorter than zlib's. Counted twice: zlib's stream at levels 9 and 6
+ *   plus the name, and the command's own output wherever a `gzip` command is on the PATH (CI's Linux).
+ * The name field is what made a reviewer's `gzip -9` read 1,398 B for the core where zlib said 1,389 B.
+ */
+export function gzipSize(file: string): number {
+  const content = readFileSync(file)
+  const nameField = Buffer.byteLength(basename(file)) + 1
+  const sizes = [9, 6].map((level) => gzipSync(content, { level }).length + nameField)
+  for (const level of ['-9', '-6']) {
+    const run = spawnSync('gzip', [level, '-c', file])
+    if (run.status === 0) sizes.push(run.stdout.length)
+  }
+  return Math.max(...sizes)
+}
+
+/** The bytes the collector sends gzipped: zlib at level 9, no file name (collector/host/built-files.ts). */
+export function servedGzipSize(content: Buffer): number {
   return gzipSync(content, { level: 9 }).length
 }
 
@@ -67,5 +92,5 @@ export function brotliSize(content: Buffer): number {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const sizes = await buildTracker()
-  for (const [file, size] of Object.entries(sizes)) console.log(`tracker/dist/${file}: ${size} bytes gzip -9`)
+  for (const [file, size] of Object.entries(sizes)) console.log(`tracker/dist/${file}: ${size} bytes gzip`)
 }

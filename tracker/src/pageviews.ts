@@ -18,13 +18,14 @@ function pageview(): void {
 }
 
 export function initPageviews(): void {
-  for (const method of ['pushState', 'replaceState'] as const) {
+  // map, not for…of: with no statement left, terser folds this function into the start sequence (6 B gzip less).
+  ;(['pushState', 'replaceState'] as const).map((method) => {
     const original = history[method]
     history[method] = function (this: History) {
       original.apply(this, arguments as any)
       pageview()
     }
-  }
+  })
   on('popstate', pageview)
   if (hashMode) on('hashchange', pageview)
   on('pageshow', (e: PageTransitionEvent) => e.persisted && ((lastPath = undefined), pageview()))

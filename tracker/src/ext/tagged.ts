@@ -18,18 +18,17 @@ function onEvent(e: Event): void {
   const tagged = target.closest?.('[class*=cairn-event-name],[class*=plausible-event-name]')
   const link = target.closest?.('a[href]') as HTMLAnchorElement | null
   // A click counts a tagged element but a form, a submit a tagged form. Buttons: 0 is a (modified) left
-  // click, 1 the middle one (auxclick: on a link only), 2 the right one (never); a submit has none.
-  if (!tagged || (e.type == 'submit') != (tagged.tagName == 'FORM') || (e as MouseEvent).button > (link ? 1 : 0)) return
-  const props: Record<string, string> = link ? { url: link.href.split(/[?#]/)[0]! } : {}
-  let name: string | undefined
+  // click, 1 the middle one (auxclick: on a link only, +!!link), 2 the right one (never); a submit has none.
+  if (!tagged || (e.type == 'submit') != (tagged.tagName == 'FORM') || (e as MouseEvent).button > +!!link) return
+  // Every class's value, the name among them (the last of each wins); a link's url first, so a class overrides it.
+  const found: Record<string, string> = link ? { url: link.href.split(/[?#]/)[0]! } : {}
   for (const token of tagged.classList) {
-    const match = /^(?:cairn|plausible)-event-(.+?)(?:=|--)(.+)/.exec(token)
-    if (!match) continue
-    const value = match[2]!.replace(/\+/g, ' ')
-    if (match[1] == 'name') name = value
-    else props[match[1]!] = value
+    const match = /^(?:cairn|plausible)-event-(.+?)(=|--)(.+)/.exec(token)
+    if (match) found[match[1]!] = match[3]!.replace(/\+/g, ' ')
   }
-  if (name) event(name, props)
+  // Named unlike event()'s parameters (`name`, `props`): terser then inlines its body here (9 B gzip less).
+  const { name: eventName, ...eventProps } = found
+  if (eventName) event(eventName, eventProps)
 }
 
 export const start = () => ['click', 'auxclick', 'submit'].map((type) => document.addEventListener(type, onEvent, true))
