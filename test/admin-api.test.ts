@@ -12,6 +12,7 @@ import { addUser } from '../dashboard/server/auth/users.ts'
 import { prefixOf } from '../dashboard/server/auth/secrets.ts'
 import { subjectOf } from '../sql/privacy.ts'
 import { TestServer, pageview, setCookies, tempDataDir, uniqueSite } from './helpers/server.ts'
+import { addPeopleWithKeys, adminApi, bearer, expectRefusal, json, passwordOf, type Call } from './helpers/admin-api.ts'
 
 /** The site the matrix is about, another site, and one Cairn does not track. */
 const A = uniqueSite('admin-a')
@@ -23,11 +24,10 @@ const SITE_ADMIN = 'site-admin@example.com' // admin of A
 const VIEWER = 'viewer@example.com' // viewer of A
 const OTHER_ADMIN = 'other-admin@example.com' // admin of B
 const VICTIM = 'victim@example.com' // viewer of A, the target of the users routes in the matrix
-const pw = (email: string) => `${email.split('@')[0]} password 1`
 
 let server: TestServer
 /** API keys of the callers in the matrix, a shared link of A, and what the matrix's routes aim at. */
-const keys: Record<string, string> = {}
+let keys: Record<string, string> = {}
 let share = ''
 let victimKeyPrefix = ''
 let victimSharePrefix = ''
@@ -37,66 +37,23 @@ const backupDir = tempDataDir()
 beforeAll(async () => {
   server = await TestServer.start({ sites: [A, B] })
   const access = server.server.collector.access
-  await addUser(access, ROOT, pw(ROOT), 'admin', '*')
-  await addUser(access, SITE_ADMIN, pw(SITE_ADMIN), 'admin', A)
-  await addUser(access, VIEWER, pw(VIEWER), 'viewer', A)
-  await addUser(access, OTHER_ADMIN, pw(OTHER_ADMIN), 'admin', B)
-  await addUser(access, VICTIM, pw(VICTIM), 'viewer', A)
-  for (const email of [ROOT, SITE_ADMIN, VIEWER, OTHER_ADMIN]) keys[email] = await access.createApiKey(email, 'matrix')
+  keys = await addPeopleWithKeys(access, [[ROOT, 'admin', '*'], [SITE_ADMIN, 'admin', A], [VIEWER, 'viewer', A], [OTHER_ADMIN, 'admin', B]], 'matrix')
+  await addUser(access, VICTIM, passwordOf(VICTIM), 'viewer', A)
   share = (await access.createShare(A, ROOT)).secret
   victimKeyPrefix = prefixOfKey(await access.createApiKey(VICTIM, 'victim'))
   victimSharePrefix = (await access.createShare(A, ROOT)).prefix
-  rootCookie = await login(ROOT, pw(ROOT))
+  rootCookie = await login(ROOT, passwordOf(ROOT))
 })
 afterAll(() => server?.stop())
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 
+const { call, login, loginResponse } = adminApi(() => server)
 const prefixOfKey = (key: string) => prefixOf(key, 'key')
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` })
-
-interface Call {
-  headers?: Record<string, string>
-  body?: unknown
-  /** The Content-Type of a state change (JSON unless said); null: none. */
-  type?: string | null
-}
-
-/** An HTTP call as the dashboard or a script makes it: state changes as JSON. */
-function call(method: string, path: string, { headers = {}, body, type = 'application/json' }: Call = {}): Promise<Response> {
-  const all: Record<string, string> = { ...headers }
-  if (method !== 'GET' && type !== null) all['content-type'] = type
-  return fetch(server.url + path, { method, headers: all, body: body === undefined || method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
-}
-
-async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
-  return (await response.json()) as T
-}
-
-/** Logs in and returns the login cookie (`cairn_login=…`), or '' when refused. */
-async function login(email: string, password: string, code?: string): Promise<string> {
-  const response = await loginResponse(email, password, code)
-  if (response.status !== 200) return ''
-  return response.headers.getSetCookie().find((c) => c.startsWith('cairn_login='))!.split(';')[0]!
-}
-const loginResponse = (email: string, password: string, code?: string) => call('POST', '/api/auth/login', { body: { email, password, ...(code !== undefined && { code }) } })
 
 /** Whether a login cookie still works. */
 const me = async (cookie: string) => (await call('GET', '/api/auth/me', { headers: { cookie } })).status
-
-/** A refusal: the one error shape, `{error, errors?}`, and nothing else (no data of any site). */
-async function expectRefusal(response: Response, status: number, what = ''): Promise<Record<string, unknown>> {
-  expect(response.status, what).toBe(status)
-  const text = await response.text()
-  const body = JSON.parse(text) as Record<string, unknown>
-  expect(Object.keys(body).filter((k) => k !== 'error' && k !== 'errors'), what).toEqual([])
-  expect(body.error, what).toEqual(expect.any(String))
-  if (body.errors !== undefined) expect(Object.values(body.errors as object).every((v) => typeof v === 'string'), what).toBe(true)
-  // A refusal for want of credentials or rights shows no person (nor any email) of any site.
-  if (status === 401 || status === 403) expect(text, what).not.toMatch(/@example\.com/)
-  return body
-}
 
 /**
  * What the admin state is: the newest version of every versioned table (any change is a new version)
@@ -183,10 +140,10 @@ const ROUTES: Route[] = [
   { method: 'POST', path: () => '/api/users', who: 'every', body: () => ({ email: 'intruder@example.com', role: 'admin', site: '*', password: 'intruder password' }) },
   { method: 'DELETE', path: () => `/api/users/${VICTIM}`, who: 'every' },
   { method: 'POST', path: () => `/api/users/${VICTIM}/password`, who: 'every', body: () => ({ password: 'intruder password' }) },
-  { method: 'POST', path: () => '/api/auth/password', who: 'user', body: () => ({ current: pw(ROOT), password: 'a brand new password' }) },
+  { method: 'POST', path: () => '/api/auth/password', who: 'user', body: () => ({ current: passwordOf(ROOT), password: 'a brand new password' }) },
   { method: 'POST', path: () => '/api/auth/second-factor', who: 'user' },
   { method: 'POST', path: () => '/api/auth/second-factor/confirm', who: 'user', body: () => ({ code: '123456' }) },
-  { method: 'DELETE', path: () => '/api/auth/second-factor', who: 'user', body: () => ({ password: pw(ROOT) }) },
+  { method: 'DELETE', path: () => '/api/auth/second-factor', who: 'user', body: () => ({ password: passwordOf(ROOT) }) },
   { method: 'GET', path: () => '/api/keys', who: 'user' },
   { method: 'GET', path: () => '/api/keys?all=1', who: 'every' },
   { method: 'POST', path: () => '/api/keys', who: 'user', body: () => ({ name: 'intruder', email: VICTIM }) },

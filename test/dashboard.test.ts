@@ -2,25 +2,22 @@
  * The dashboard in Chromium: log in, read the cards and the graph, filter by clicking a source, reload
  * into the same view. Screenshots of both themes go to test/artifacts/.
  */
-import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { generateDemo } from '../collector/host/demo/generate.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
-import { launchChromium } from './helpers/browser.ts'
+import { ARTIFACTS, DESKTOP, DashboardBrowser } from './helpers/dashboard-browser.ts'
 import { TestServer } from './helpers/server.ts'
 
 const SITE = 'demo.example'
-const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
 let server: TestServer
-let browser: Browser
+let browser: DashboardBrowser
 
 beforeAll(async () => {
   server = await TestServer.start({ sites: [`${SITE}=Europe/Paris`, 'other.example'] })
   await generateDemo(server.storage, { site: SITE, events: 30_000, days: 45, seed: 11 })
   await addUser(server.server.collector.access, 'marketing@example.com', 'marketing password', 'viewer', SITE)
-  browser = await launchChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
+  browser = await DashboardBrowser.launch(server)
 }, 120_000)
 afterAll(async () => {
   await browser?.close()
@@ -48,7 +45,7 @@ async function login(page: Page): Promise<void> {
 
 describe('dashboard', () => {
   it('logs in, shows the numbers SQL gives, filters by a source, and keeps the view on reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: DESKTOP })
     const statsRequests: string[] = []
     page.on('request', (r) => r.url().includes('/api/stats/') && statsRequests.push(r.url()))
     await login(page)
@@ -89,7 +86,7 @@ describe('dashboard', () => {
   })
 
   it('renders the dark theme', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' })
+    const page = await browser.newPage({ viewport: DESKTOP, colorScheme: 'dark' })
     await login(page)
     await expect.poll(() => card(page, 'visitors').textContent(), { timeout: 15_000 }).not.toBe('…')
     expect(await page.locator('cairn-app').getAttribute('theme')).toBe('dark')
@@ -112,7 +109,7 @@ describe('dashboard', () => {
     // U+202E (right-to-left override) would show "Signup.exe" as "Signexe.pu", and reorder what follows.
     await server.post({ n: 'Invoice\u202Efdp.exe', u: `https://${SITE}/bidi?utm_source=news\u202Eletter`, d: SITE })
     await server.flush()
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await browser.newPage({ viewport: DESKTOP })
     await login(page)
     const events = page.locator('cairn-breakdown', { has: page.locator('h2', { hasText: 'Events' }) })
     const label = events.locator('button.label', { hasText: 'Invoice' })

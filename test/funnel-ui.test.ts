@@ -7,25 +7,19 @@
  * filters the cards as SQL says. The panels are photographed light, dark and on a phone into
  * test/artifacts/ (funnel-*.png, properties-*.png) and checked by axe-core (WCAG 2.1 A and AA).
  */
-import { mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { addUser } from '../dashboard/server/auth/users.ts'
-import { launchChromium } from './helpers/browser.ts'
+import { seriousViolations } from './helpers/accessibility.ts'
+import { ARTIFACTS, DESKTOP, DashboardBrowser, LOOKS, PHONE, focusedElement } from './helpers/dashboard-browser.ts'
 import { TestServer, uniqueSite } from './helpers/server.ts'
 
 const SITE = uniqueSite('funnel-ui')
 const ADMIN = { email: 'owner@funnel-ui.test', password: 'owner password 123' }
-const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-const DESKTOP = { width: 1280, height: 900 }
-const PHONE = { width: 375, height: 812 }
 const ZONE = 'Europe/Paris'
 
 let server: TestServer
-let browser: Browser
-let adminState: Awaited<ReturnType<BrowserContext['storageState']>> | undefined
+let browser: DashboardBrowser
 
 beforeAll(async () => {
   server = await TestServer.start({ sites: [`${SITE}=${ZONE}`], env: { TRUST_PROXY: 'true' } })
@@ -41,36 +35,12 @@ beforeAll(async () => {
     if (v === 0) await send({ n: 'Signup', u: `https://${SITE}/signup`, p: { plan: 'pro' } })
   }
   await server.flush()
-  browser = await launchChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
+  browser = await DashboardBrowser.launch(server)
 }, 60_000)
 afterAll(async () => {
   await browser?.close()
   await server?.stop()
 })
-
-async function login(page: Page, path = '/'): Promise<void> {
-  await page.goto(server.url + path)
-  await page.fill('#email', ADMIN.email)
-  await page.fill('#password', ADMIN.password)
-  await page.click('button[type=submit]')
-  await page.locator('cairn-app div.bar').waitFor({ timeout: 15_000 })
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<unknown> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
-  )) as { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`)
-}
-
-const focused = (page: Page) =>
-  page.evaluate(() => {
-    let active = document.activeElement
-    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement
-    return active ? `${active.localName}${active.id ? '#' + active.id : ''}` : ''
-  })
 
 /** The events of the last 30 local days (engagement reports left out), as SQL sees them. */
 const IN_RANGE = `site = {site:String} AND name != 'engagement' AND toDate(timestamp, {zone:String}) BETWEEN toDate(now(), {zone:String}) - 29 AND toDate(now(), {zone:String})`
@@ -95,7 +65,7 @@ describe('the goal filter, funnels and properties', { timeout: 60_000 }, () => {
     context = await browser.newContext({ viewport: DESKTOP })
     page = await context.newPage()
     page.on('request', (r) => r.url().includes('/api/stats/') && stats.push(r.url()))
-    await login(page, '/?period=30d')
+    await browser.logIn(page, ADMIN, '/?period=30d')
     await addGoal(page, { kind: 'page', pattern: '/pricing', name: 'Pricing seen' })
     await addGoal(page, { kind: 'event', event_name: 'Signup', name: 'Signed up' })
     await page.reload()
@@ -155,19 +125,19 @@ describe('the goal filter, funnels and properties', { timeout: 60_000 }, () => {
     await add.waitFor({ timeout: 15_000 })
     expect(await page.locator('cairn-funnel p.empty').count()).toBe(1)
     await add.click()
-    await expect.poll(() => focused(page)).toBe('input#funnel-name')
+    await expect.poll(() => focusedElement(page)).toBe('input#funnel-name')
     // Without a name: refused next to the field, which takes the focus.
     await page.locator('cairn-funnel form button[type=submit]').click()
     await expect.poll(() => page.locator('#funnel-name').getAttribute('aria-invalid')).toBe('true')
     expect(await page.locator('#funnel-name-error').textContent()).not.toBe('')
-    expect(await focused(page)).toBe('input#funnel-name')
+    expect(await focusedElement(page)).toBe('input#funnel-name')
     await page.fill('#funnel-name', 'Pricing to signup')
     expect(await page.locator('#funnel-step-0').inputValue()).not.toBe(await page.locator('#funnel-step-1').inputValue())
     await page.locator('#funnel-step-0').selectOption({ label: 'Pricing seen' })
     await page.locator('#funnel-step-1').selectOption({ label: 'Signed up' })
     await page.locator('#funnel-name').press('Enter')
     await expect.poll(() => page.locator('cairn-funnel [role=status]').textContent(), { timeout: 15_000 }).toBe('The funnel Pricing to signup is saved.')
-    await expect.poll(() => focused(page)).toBe('button')
+    await expect.poll(() => focusedElement(page)).toBe('button')
 
     const steps = page.locator('cairn-funnel ol.steps > li')
     await expect.poll(() => steps.count(), { timeout: 15_000 }).toBe(2)
@@ -200,11 +170,11 @@ describe('the goal filter, funnels and properties', { timeout: 60_000 }, () => {
     expect(await page.locator('cairn-funnel .summary').textContent()).toContain('33.3%')
     // The form again, left with Escape: the focus is back on the button that opened it.
     await page.locator('cairn-funnel header button.add').click()
-    await expect.poll(() => focused(page)).toBe('input#funnel-name')
+    await expect.poll(() => focusedElement(page)).toBe('input#funnel-name')
     await page.keyboard.press('Escape')
     await expect.poll(() => page.locator('#funnel-name').count()).toBe(0)
     await expect.poll(() => page.evaluate(() => document.querySelector('cairn-app')?.shadowRoot?.querySelector('cairn-funnel')?.shadowRoot?.activeElement?.className)).toBe('add')
-    adminState = await context.storageState()
+    await browser.keepLogin(context)
   })
 
   it('lists the custom properties, and a value clicked filters the cards as SQL counts them', async () => {
@@ -235,13 +205,8 @@ describe('the goal filter, funnels and properties', { timeout: 60_000 }, () => {
 })
 
 describe('the panels, photographed and checked by axe', { timeout: 60_000 }, () => {
-  it.each([
-    ['light', { viewport: DESKTOP, colorScheme: 'light' as const }],
-    ['dark', { viewport: DESKTOP, colorScheme: 'dark' as const }],
-    ['phone', { viewport: PHONE, isMobile: true, hasTouch: true }],
-  ])('%s', async (name, options) => {
-    expect(adminState, 'the admin logged in').toBeDefined()
-    const context = await browser.newContext({ ...options, storageState: adminState })
+  it.each(LOOKS)('%s', async (name, options) => {
+    const context = await browser.loggedInContext(options)
     const page = await context.newPage()
     const problems: string[] = []
     const goal = await page.goto(`${server.url}/?site=${SITE}`).then(() => page.locator('cairn-goals button.label', { hasText: 'Signed up' }))

@@ -6,26 +6,19 @@
  * removed) too. The screens are photographed light, dark and on a phone into test/artifacts/ (goals-*.png)
  * and checked by axe-core (WCAG 2.1 A and AA: no serious or critical violation).
  */
-import { mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { addUser } from '../dashboard/server/auth/users.ts'
-import { launchChromium } from './helpers/browser.ts'
+import { seriousViolations } from './helpers/accessibility.ts'
+import { ARTIFACTS, DESKTOP, DashboardBrowser, LOOKS, PHONE, focusedElement } from './helpers/dashboard-browser.ts'
 import { TestServer, uniqueSite } from './helpers/server.ts'
 
 const SITE = uniqueSite('goals-ui')
 const ADMIN = { email: 'owner@goals-ui.test', password: 'owner password 123' }
-const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-const DESKTOP = { width: 1280, height: 900 }
-const PHONE = { width: 375, height: 812 }
 const ZONE = 'Europe/Paris'
 
 let server: TestServer
-let browser: Browser
-/** The admin's login cookie, for the later contexts. */
-let adminState: Awaited<ReturnType<BrowserContext['storageState']>> | undefined
+let browser: DashboardBrowser
 
 beforeAll(async () => {
   server = await TestServer.start({ sites: [`${SITE}=${ZONE}`], env: { TRUST_PROXY: 'true' } })
@@ -41,38 +34,12 @@ beforeAll(async () => {
     if (v === 3) await page('/thank-you')
   }
   await server.flush()
-  browser = await launchChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
+  browser = await DashboardBrowser.launch(server)
 }, 60_000)
 afterAll(async () => {
   await browser?.close()
   await server?.stop()
 })
-
-async function login(page: Page, path = '/'): Promise<void> {
-  await page.goto(server.url + path)
-  await page.fill('#email', ADMIN.email)
-  await page.fill('#password', ADMIN.password)
-  await page.click('button[type=submit]')
-  await page.locator('cairn-app div.bar').waitFor({ timeout: 15_000 })
-}
-
-/** axe-core's WCAG 2.0/2.1 A and AA rules: the serious and critical violations, each as "rule: targets". */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<unknown> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
-  )) as { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`)
-}
-
-/** The element that has the focus, inside shadow roots. */
-const focused = (page: Page) =>
-  page.evaluate(() => {
-    let active = document.activeElement
-    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement
-    return active ? `${active.localName}${active.id ? '#' + active.id : ''}${active.closest('dialog') ? ' in dialog' : ''}` : ''
-  })
 
 /** The goals of the site as the admin API lists them. */
 const goalsOf = (page: Page) => page.evaluate((site) => fetch(`/api/sites/${site}/goals`).then((r) => r.json() as Promise<{ goals: { id: string; name: string; kind: string; event_name?: string; pattern?: string }[] }>), SITE)
@@ -110,7 +77,7 @@ describe('goals, for a site admin', { timeout: 60_000 }, () => {
   afterAll(() => context?.close())
 
   it('are defined in the settings, from the dashboard’s empty state; refused next to the field; changed; removed after a confirmation', async () => {
-    await login(page, '/?period=30d')
+    await browser.logIn(page, ADMIN, '/?period=30d')
     // No goals yet: the admin is shown the way to define one.
     const define = page.locator('cairn-goals a.define')
     await define.waitFor({ timeout: 15_000 })
@@ -122,14 +89,14 @@ describe('goals, for a site admin', { timeout: 60_000 }, () => {
 
     // A page goal without its path: refused next to the field, which takes the focus.
     await page.locator('cairn-settings-goals header button.add').click()
-    expect(await focused(page)).toBe('select#goal-kind')
+    expect(await focusedElement(page)).toBe('select#goal-kind')
     expect(await page.locator('#goal-kind').inputValue()).toBe('page')
     await page.locator('form.goal button[type=submit]').click()
     const path = page.locator('#goal-path')
     await expect.poll(() => path.getAttribute('aria-invalid')).toBe('true')
     expect(await path.getAttribute('aria-describedby')).toContain('goal-path-error')
     expect(await page.locator('#goal-path-error').textContent()).not.toBe('')
-    expect(await focused(page)).toBe('input#goal-path')
+    expect(await focusedElement(page)).toBe('input#goal-path')
 
     // With the keyboard: the path, the name, Enter.
     await path.fill('/thank-you')
@@ -140,7 +107,7 @@ describe('goals, for a site admin', { timeout: 60_000 }, () => {
     expect(await row.locator('td').nth(1).textContent()).toBe('Page visit')
     expect((await row.locator('td').nth(2).textContent())?.trim()).toBe('Pageview of /thank-you')
     expect(await page.locator('cairn-settings-goals [role=status]').textContent()).toBe('The goal Thanked is added.')
-    await expect.poll(() => focused(page)).toBe('button')
+    await expect.poll(() => focusedElement(page)).toBe('button')
 
     // A scroll goal with a threshold out of bounds, then a custom event instead (the form keeps what was typed).
     await page.locator('cairn-settings-goals header button.add').click()
@@ -166,19 +133,19 @@ describe('goals, for a site admin', { timeout: 60_000 }, () => {
     await page.fill('#goal-event_name', 'Trial')
     await page.locator('form.goal button[type=submit]').click()
     await expect.poll(async () => (await goalsOf(page)).goals.map((g) => g.name)).toEqual(['Thanked', 'Trial'])
-    await expect.poll(() => focused(page)).toBe('button')
+    await expect.poll(() => focusedElement(page)).toBe('button')
 
     // Removed, after a confirmation that Escape leaves without doing anything.
     const trial = page.locator('cairn-settings-goals tbody tr', { hasText: 'Trial' })
     await trial.locator('button.danger').click()
-    await expect.poll(() => focused(page)).toMatch(/in dialog$/)
+    await expect.poll(() => focusedElement(page)).toMatch(/in dialog$/)
     await page.keyboard.press('Escape')
     expect((await goalsOf(page)).goals).toHaveLength(2)
     await trial.locator('button.danger').click()
     await page.locator('#remove-goal button[type=submit]').click()
     await expect.poll(() => page.locator('cairn-settings-goals tbody tr').count()).toBe(1)
     expect((await goalsOf(page)).goals.map((g) => [g.name, g.kind, g.pattern])).toEqual([['Thanked', 'page', '/thank-you']])
-    adminState = await context.storageState()
+    await browser.keepLogin(context)
   })
 
   it('shows each goal’s conversions on the dashboard as SQL counts them, with and without a filter', async () => {
@@ -217,7 +184,7 @@ describe('goals, for a site admin', { timeout: 60_000 }, () => {
     expect(await saved()).toEqual([{ name: 'Pricing readers', filters: { page: '/pricing' }, shared: true, owner: ADMIN.email }])
     // Escape closes the menu, and the focus is back on its button, which names the segment in force.
     await page.keyboard.press('Escape')
-    expect(await focused(page)).toBe('button')
+    expect(await focusedElement(page)).toBe('button')
     expect(await toggle.textContent()).toContain('Segment: Pricing readers')
 
     // Without the filter, then with the segment applied: its filters are the view's and the URL's again.
@@ -247,7 +214,7 @@ describe('goals, for a site admin', { timeout: 60_000 }, () => {
     await expect.poll(marks, { timeout: 15_000 }).toBe('0')
 
     await page.locator('cairn-graph .notes button.add').click()
-    expect(await focused(page)).toBe('input#annotation-text')
+    expect(await focusedElement(page)).toBe('input#annotation-text')
     expect(await page.locator('#annotation-day').inputValue()).toBe(today)
     // Without its text: refused next to the field.
     await page.locator('cairn-graph .notes button[type=submit]').click()
@@ -280,13 +247,8 @@ describe('goals, for a site admin', { timeout: 60_000 }, () => {
 })
 
 describe('the goals screens', { timeout: 60_000 }, () => {
-  it.each([
-    ['light', { viewport: DESKTOP, colorScheme: 'light' }],
-    ['dark', { viewport: DESKTOP, colorScheme: 'dark' }],
-    ['phone', { viewport: PHONE, isMobile: true, hasTouch: true, colorScheme: 'light' }],
-  ] as const)('are drawn %s, photographed, and have no serious or critical WCAG 2.1 AA violation', async (name, options) => {
-    expect(adminState, 'the admin logged in').toBeDefined()
-    const context = await browser.newContext({ ...options, storageState: adminState })
+  it.each(LOOKS)('are drawn %s, photographed, and have no serious or critical WCAG 2.1 AA violation', async (name, options) => {
+    const context = await browser.loggedInContext(options)
     const page = await context.newPage()
     const problems: string[] = []
 

@@ -4,20 +4,17 @@
  * only the active catalogue fetched; axe-core's WCAG 2.1 AA rules on every screen; and a pseudo-locale run
  * that finds any text on a screen that did not come from a catalogue. Screenshots go to test/artifacts/.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { generateDemo } from '../collector/host/demo/generate.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
-import { launchChromium } from './helpers/browser.ts'
+import { accessibilityViolations } from './helpers/accessibility.ts'
+import { ARTIFACTS, DESKTOP, DashboardBrowser } from './helpers/dashboard-browser.ts'
 import { TestServer } from './helpers/server.ts'
 
 const SITE = 'demo.example'
-const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 let server: TestServer
-let browser: Browser
+let browser: DashboardBrowser
 
 beforeAll(async () => {
   server = await TestServer.start({ sites: [`${SITE}=Europe/Paris`, 'other.example'] })
@@ -29,8 +26,7 @@ beforeAll(async () => {
   await addUser(access, 'pseudo-admin@example.com', 'pseudo admin password', 'admin', '*')
   await addUser(access, 'nobody@example.com', 'no sites password 1', 'viewer', 'other.example')
   await access.removeRole('nobody@example.com', 'other.example')
-  browser = await launchChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
+  browser = await DashboardBrowser.launch(server)
 }, 120_000)
 afterAll(async () => {
   await browser?.close()
@@ -38,7 +34,7 @@ afterAll(async () => {
 })
 
 /** A browser whose languages (navigator.languages, Accept-Language) are `locale`'s. */
-const french = (options: Parameters<Browser['newContext']>[0] = {}) => browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 }, ...options })
+const french = (options: Parameters<Browser['newContext']>[0] = {}) => browser.newContext({ locale: 'fr-FR', viewport: DESKTOP, ...options })
 const card = (page: Page, metric: string) => page.locator(`cairn-top-stats .value[data-metric="${metric}"]`)
 
 async function login(page: Page, email: string, password: string, path = '/'): Promise<void> {
@@ -53,15 +49,6 @@ async function loaded(page: Page): Promise<void> {
   await expect.poll(() => card(page, 'visitors').locator('data').count(), { timeout: 15_000 }).toBe(1)
   await expect.poll(() => page.locator('cairn-sessions time').count(), { timeout: 15_000 }).toBeGreaterThan(0)
   await expect.poll(() => page.locator('cairn-breakdown tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(20)
-}
-
-/** axe-core's WCAG 2.0/2.1 A and AA rules; each violation as "rule: targets". */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<unknown> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
-  )) as { violations: { id: string; nodes: { target: unknown }[] }[] }
-  return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`)
 }
 
 async function screen(page: Page, name: string): Promise<void> {
@@ -282,7 +269,7 @@ function unmarked(page: Page): Promise<{ outside: string[]; balanced: boolean; t
 
 describe('a pseudo-locale run', { timeout: 90_000 }, () => {
   it('finds no text on any screen that did not come from a catalogue', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const context = await browser.newContext({ viewport: DESKTOP })
     const page = await context.newPage()
     const clean = { outside: [], balanced: true, title: '⟦Cairn⟧' }
 
@@ -320,7 +307,7 @@ describe('a pseudo-locale run', { timeout: 90_000 }, () => {
     await nobody.close()
 
     // Every settings screen, with the add-site form open and a refusal in it.
-    const admin = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const admin = await browser.newContext({ viewport: DESKTOP })
     const settings = await admin.newPage()
     await login(settings, 'pseudo-admin@example.com', 'pseudo admin password', '/?lang=en-XA&view=settings&tab=sites')
     await settings.locator('cairn-settings-sites table').waitFor({ timeout: 15_000 })

@@ -9,15 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import type { Access } from '../dashboard/server/auth/access.ts'
 import { TestServer, tempDataDir } from './helpers/server.ts'
+import { loginCookie } from './helpers/admin-api.ts'
 
 const SITE = 'revoke.example'
 const OTHER = 'other.example'
 
-async function login(server: TestServer, email: string, password: string): Promise<string> {
-  const response = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
-  if (response.status !== 200) return ''
-  return response.headers.getSetCookie().find((c) => c.startsWith('cairn_login='))!.split(';')[0]!
-}
 const stats = (server: TestServer, headers: Record<string, string>, site = SITE) => fetch(`${server.url}/api/stats/${site}/aggregate`, { headers }).then((r) => r.status)
 const door = (server: TestServer, user: string, password: string) =>
   fetch(`${server.url}/clickhouse?query=SELECT%201`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } }).then((r) => r.status)
@@ -33,7 +29,7 @@ describe('on the running server that revokes', () => {
 
   it('a new password ends the old logins and keys at once, and the old password stops working at the door', async () => {
     await addUser(access, 'ana@example.com', 'first password', 'viewer', '*')
-    const cookie = await login(server, 'ana@example.com', 'first password')
+    const cookie = await loginCookie(server, 'ana@example.com', 'first password')
     const key = await access.createApiKey('ana@example.com', 'report')
     // Used once each, so they sit in the server's caches.
     expect([await stats(server, { cookie }), await stats(server, { authorization: `Bearer ${key}` }), await door(server, 'ana@example.com', 'first password')]).toEqual([200, 200, 200])
@@ -44,14 +40,14 @@ describe('on the running server that revokes', () => {
     expect(await door(server, 'ana@example.com', 'first password')).toBe(401)
     expect(await door(server, 'ana@example.com', key)).toBe(401)
     expect(await door(server, 'ana@example.com', 'second password')).toBe(200)
-    expect(await login(server, 'ana@example.com', 'first password')).toBe('')
-    expect(await stats(server, { cookie: await login(server, 'ana@example.com', 'second password') })).toBe(200)
+    expect(await loginCookie(server, 'ana@example.com', 'first password')).toBe('')
+    expect(await stats(server, { cookie: await loginCookie(server, 'ana@example.com', 'second password') })).toBe(200)
   })
 
   it('a role taken away ends the logins, and the keys lose what the role gave', async () => {
     await addUser(access, 'ben@example.com', 'ben password 1', 'viewer', SITE)
     await addUser(access, 'ben@example.com', undefined, 'admin', OTHER)
-    const cookie = await login(server, 'ben@example.com', 'ben password 1')
+    const cookie = await loginCookie(server, 'ben@example.com', 'ben password 1')
     const key = await access.createApiKey('ben@example.com', 'report')
     expect([await stats(server, { cookie }), await stats(server, { authorization: `Bearer ${key}` }, OTHER)]).toEqual([200, 200])
 
@@ -60,21 +56,21 @@ describe('on the running server that revokes', () => {
     expect(await stats(server, { authorization: `Bearer ${key}` }, OTHER)).toBe(403)
     expect(await stats(server, { authorization: `Bearer ${key}` }, SITE)).toBe(200)
     // Giving a role (here: admin where he was viewer) ends the logins too.
-    const again = await login(server, 'ben@example.com', 'ben password 1')
+    const again = await loginCookie(server, 'ben@example.com', 'ben password 1')
     await addUser(access, 'ben@example.com', undefined, 'admin', SITE)
     expect(await stats(server, { cookie: again })).toBe(401)
   })
 
   it('a removed user is gone everywhere', async () => {
     await addUser(access, 'cem@example.com', 'cem password 1', 'viewer', '*')
-    const cookie = await login(server, 'cem@example.com', 'cem password 1')
+    const cookie = await loginCookie(server, 'cem@example.com', 'cem password 1')
     const key = await access.createApiKey('cem@example.com', 'report')
     expect([await stats(server, { cookie }), await door(server, 'cem@example.com', 'cem password 1')]).toEqual([200, 200])
     expect(await access.removeUser('cem@example.com')).toBe(true)
     expect(await stats(server, { cookie })).toBe(401)
     expect(await stats(server, { authorization: `Bearer ${key}` })).toBe(401)
     expect(await door(server, 'cem@example.com', 'cem password 1')).toBe(401)
-    expect(await login(server, 'cem@example.com', 'cem password 1')).toBe('')
+    expect(await loginCookie(server, 'cem@example.com', 'cem password 1')).toBe('')
   })
 })
 
@@ -97,7 +93,7 @@ describe('with the CLI', () => {
     expect(listed).not.toContain(key) // only the first characters are kept
 
     await start()
-    const cookie = await login(server!, 'dan@example.com', password)
+    const cookie = await loginCookie(server!, 'dan@example.com', password)
     expect([await stats(server!, { cookie }), await stats(server!, { authorization: `Bearer ${key}` })]).toEqual([200, 200])
     await server!.stop()
 
@@ -115,6 +111,6 @@ describe('with the CLI', () => {
     expect((await cairn('users', 'list')).stdout).not.toContain('dan@example.com')
     await start()
     expect(await stats(server!, { authorization: `Bearer ${second}` })).toBe(401)
-    expect(await login(server!, 'dan@example.com', password)).toBe('')
+    expect(await loginCookie(server!, 'dan@example.com', password)).toBe('')
   }, 120_000)
 })

@@ -5,8 +5,8 @@
  * tables; a segment's filters given to the stats API equal independent SQL on cairn.events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { addUser } from '../dashboard/server/auth/users.ts'
 import { DESKTOP_CHROME, TestServer, pageview, uniqueSite } from './helpers/server.ts'
+import { addPeopleWithKeys, adminApi, bearer, expectRefusal as expectApiRefusal, json, passwordOf, type Call } from './helpers/admin-api.ts'
 
 /** The site everything is about, another site, a third one filled to the segment limit, and one Cairn does not track. */
 const A = uniqueSite('seg-a')
@@ -18,10 +18,9 @@ const SITE_ADMIN = 'seg-admin@example.com' // admin of A and FULL
 const VIEWER = 'seg-viewer@example.com' // viewer of A
 const VIEWER2 = 'seg-viewer2@example.com' // another viewer of A
 const OTHER_ADMIN = 'seg-other@example.com' // admin of B
-const pw = (email: string) => `${email.split('@')[0]} password 1`
 
 let server: TestServer
-const keys: Record<string, string> = {}
+let keys: Record<string, string> = {}
 let share = ''
 let adminCookie = ''
 /** A shared segment and an annotation of A, the targets of the matrix's PATCH and DELETE. */
@@ -31,15 +30,11 @@ let targetAnnotation = ''
 beforeAll(async () => {
   server = await TestServer.start({ sites: [A, B, FULL] })
   const access = server.server.collector.access
-  await addUser(access, SITE_ADMIN, pw(SITE_ADMIN), 'admin', A)
+  keys = await addPeopleWithKeys(access, [[SITE_ADMIN, 'admin', A], [VIEWER, 'viewer', A], [VIEWER2, 'viewer', A], [OTHER_ADMIN, 'admin', B]], 'test')
   await access.setRole(SITE_ADMIN, FULL, 'admin')
-  await addUser(access, VIEWER, pw(VIEWER), 'viewer', A)
-  await addUser(access, VIEWER2, pw(VIEWER2), 'viewer', A)
-  await addUser(access, OTHER_ADMIN, pw(OTHER_ADMIN), 'admin', B)
-  for (const email of [SITE_ADMIN, VIEWER, VIEWER2, OTHER_ADMIN]) keys[email] = await access.createApiKey(email, 'test')
   share = (await access.createShare(A, SITE_ADMIN)).secret
-  const login = await call('POST', '/api/auth/login', { body: { email: SITE_ADMIN, password: pw(SITE_ADMIN) } })
-  adminCookie = login.headers.getSetCookie().find((c) => c.startsWith('cairn_login='))!.split(';')[0]!
+  adminCookie = await login(SITE_ADMIN, passwordOf(SITE_ADMIN))
+  expect(adminCookie, 'the site admin logged in').not.toBe('')
   targetSegment = (await json<{ id: string }>(await call('POST', `/api/sites/${A}/segments`, { headers: as(SITE_ADMIN), body: { name: 'Target', filters: { device: 'mobile' }, shared: true } }))).id
   targetAnnotation = (await json<{ id: string }>(await call('POST', `/api/sites/${A}/annotations`, { headers: as(SITE_ADMIN), body: { day: '2026-01-15', text: 'Target' } }))).id
 })
@@ -48,36 +43,12 @@ afterAll(() => server?.stop())
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 
-const as = (email: string) => ({ authorization: `Bearer ${keys[email]!}` })
+const { call, login } = adminApi(() => server)
+const as = (email: string) => bearer(keys[email]!)
 const viaShare = () => ({ 'x-cairn-share': share })
 
-interface Call {
-  headers?: Record<string, string>
-  body?: unknown
-  /** The Content-Type of a state change (JSON unless said); null: none. */
-  type?: string | null
-}
-
-function call(method: string, path: string, { headers = {}, body, type = 'application/json' }: Call = {}): Promise<Response> {
-  const all: Record<string, string> = { ...headers }
-  if (method !== 'GET' && type !== null) all['content-type'] = type
-  return fetch(server.url + path, { method, headers: all, body: body === undefined || method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
-}
-
-async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
-  return (await response.json()) as T
-}
-
-/** A refusal: the one error shape, `{error, errors?}`, and no person of any site. */
-async function expectRefusal(response: Response, status: number, what = ''): Promise<Record<string, unknown>> {
-  const text = await response.text()
-  expect(response.status, `${what} ${text}`).toBe(status)
-  const body = JSON.parse(text) as Record<string, unknown>
-  expect(Object.keys(body).filter((k) => k !== 'error' && k !== 'errors'), what).toEqual([])
-  expect(body.error, what).toEqual(expect.any(String))
-  if (status === 401 || status === 403 || status === 404) expect(text, what).not.toMatch(/@example\.com/)
-  return body
-}
+/** A refusal, in the one error shape; a 404 too names no person: it must not tell whose a segment or annotation is. */
+const expectRefusal = (response: Response, status: number, what = '') => expectApiRefusal(response, status, what, { namesNoOneOn: [401, 403, 404] })
 
 interface Segment {
   id: string

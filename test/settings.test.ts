@@ -6,37 +6,30 @@
  * screen, light, dark and on a phone, is photographed into test/artifacts/ and checked by axe-core
  * (WCAG 2.1 A and AA), and once more in French.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
 import { Secret, TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { SETTINGS_TABS, type SettingsTab } from '../dashboard/ui/state.ts'
-import { launchChromium } from './helpers/browser.ts'
+import { seriousViolations } from './helpers/accessibility.ts'
+import { ARTIFACTS, DESKTOP, DashboardBrowser, LOOKS, PHONE, focusedElement } from './helpers/dashboard-browser.ts'
 import { TestServer, pageview, uniqueSite } from './helpers/server.ts'
 
 const SITE = 'settings.example'
 const ADDED = uniqueSite('added')
 const ADMIN = { email: 'root@example.com', password: 'root password 123' }
 const VIEWER = 'viewer@example.com'
-const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-const DESKTOP = { width: 1280, height: 900 }
-const PHONE = { width: 375, height: 812 }
 
 let server: TestServer
-let browser: Browser
+let browser: DashboardBrowser
 /** The admin's TOTP, known once enrolled: every later login needs a code. */
 let totp: TOTP | undefined
-/** The admin's logged-in browser state (its login cookie), for the later contexts: a code is good only once. */
-let adminState: Awaited<ReturnType<BrowserContext['storageState']>> | undefined
 
 beforeAll(async () => {
   server = await TestServer.start({ sites: [`${SITE}=Europe/Paris`] })
   await addUser(server.server.collector.access, ADMIN.email, ADMIN.password, 'admin', '*')
-  browser = await launchChromium()
-  mkdirSync(ARTIFACTS, { recursive: true })
+  browser = await DashboardBrowser.launch(server)
 }, 60_000)
 afterAll(async () => {
   await browser?.close()
@@ -46,19 +39,8 @@ afterAll(async () => {
 /** A code of the step after the current one: a code is accepted once, and the server allows a step of drift. */
 const nextCode = () => totp!.generate({ timestamp: Date.now() + 30_000 })
 
-async function login(page: Page, email: string, password: string, path = '/'): Promise<void> {
-  await page.goto(server.url + path)
-  await page.fill('#email', email)
-  await page.fill('#password', password)
-  await page.click('button[type=submit]')
-  await page.locator('cairn-app div.bar').waitFor({ timeout: 15_000 })
-}
-
-/** A browser context logged in as the admin (with the cookie of the login that used a code). */
-async function asAdmin(options: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> {
-  expect(adminState, 'the admin logged in with two factors').toBeDefined()
-  return browser.newContext({ ...options, storageState: adminState })
-}
+/** A browser context logged in as the admin, with the cookie of the login that used a code: a code is good only once. */
+const asAdmin = (options: Parameters<Browser['newContext']>[0]) => browser.loggedInContext(options, 'the admin logged in with two factors')
 
 /** What shows that a screen has its data: a table, its empty state, or its form. */
 const READY: Record<SettingsTab, string> = {
@@ -85,23 +67,6 @@ async function goTo(page: Page, tab: SettingsTab): Promise<void> {
   await page.locator(READY[tab]).first().waitFor({ timeout: 15_000 })
 }
 
-/** axe-core's WCAG 2.0/2.1 A and AA rules: the serious and critical violations, each as "rule: targets". */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<unknown> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
-  )) as { violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`)
-}
-
-/** The element that has the focus, inside shadow roots. */
-const focused = (page: Page) =>
-  page.evaluate(() => {
-    let active = document.activeElement
-    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement
-    return active ? `${active.localName}${active.id ? '#' + active.id : ''}${active.closest('dialog') ? ' in dialog' : ''}` : ''
-  })
-
 const stats = (site: string, headers: Record<string, string>) => fetch(`${server.url}/api/stats/${site}/aggregate?period=7d`, { headers })
 
 describe('the settings, for an admin of every site', { timeout: 90_000 }, () => {
@@ -115,7 +80,7 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
   afterAll(() => context?.close())
 
   it('adds a site, refusing a bad time zone next to its field, then sees its first event arrive', async () => {
-    await login(page, ADMIN.email, ADMIN.password, '/?period=7d')
+    await browser.logIn(page, ADMIN, '/?period=7d')
     // The header leads to the settings; the dashboard's state stays in the URL.
     await page.locator('cairn-app a[data-link="settings"]').click()
     await page.locator(READY.sites).waitFor()
@@ -124,7 +89,7 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     expect(await page.title()).toBe('Sites – Cairn settings')
 
     await page.locator('cairn-settings-sites header button.primary').click()
-    expect(await focused(page)).toBe('input#add-site')
+    expect(await focusedElement(page)).toBe('input#add-site')
     await page.fill('#add-site', ADDED)
     await page.fill('#add-timezone', 'Mars/Olympus')
     await page.fill('#add-exclude_paths', '/admin/**')
@@ -139,7 +104,7 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     await page.fill('#add-timezone', 'Europe/Berlin')
     await page.locator('form.add button[type=submit]').click()
     await expect.poll(() => page.locator('#detail-heading').textContent()).toBe(ADDED)
-    expect(await focused(page)).toBe('h3#detail-heading')
+    expect(await focusedElement(page)).toBe('h3#detail-heading')
     expect(new URL(page.url()).searchParams.get('manage')).toBe(ADDED)
     await expect.poll(() => page.locator('.installation').getAttribute('data-state'), { timeout: 15_000 }).toBe('none')
     const snippet = `<script defer data-site="${ADDED}" src="${server.url}/cairn.js"></script>`
@@ -189,7 +154,7 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
 
     const other = await browser.newContext({ viewport: DESKTOP })
     const viewer = await other.newPage()
-    await login(viewer, VIEWER, password)
+    await browser.logIn(viewer, { email: VIEWER, password })
     await expect.poll(() => viewer.locator('cairn-app #site option').allTextContents(), { timeout: 15_000 }).toEqual([ADDED])
     expect(await viewer.locator('cairn-app a[data-link="settings"]').count()).toBe(0)
     expect(await viewer.locator('cairn-app a[data-link="account"]').count()).toBe(1)
@@ -208,9 +173,9 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     await expect.poll(() => revoke.count()).toBe(1)
     // The dialog takes the focus, Escape closes it, and the focus comes back.
     await revoke.click()
-    await expect.poll(() => focused(page)).toMatch(/in dialog$/)
+    await expect.poll(() => focusedElement(page)).toMatch(/in dialog$/)
     await page.keyboard.press('Escape')
-    await expect.poll(() => focused(page)).toBe('button')
+    await expect.poll(() => focusedElement(page)).toBe('button')
     expect(await page.locator('#revoke-key').evaluate((d) => (d as HTMLDialogElement).open)).toBe(false)
     expect((await stats(ADDED, { authorization: `Bearer ${key}` })).status).toBe(200)
 
@@ -299,22 +264,18 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     const code = page.locator('cairn-login #code')
     await code.waitFor()
     expect([await code.getAttribute('autocomplete'), await code.getAttribute('inputmode')]).toEqual(['one-time-code', 'numeric'])
-    expect(await focused(page)).toBe('input#code')
+    expect(await focusedElement(page)).toBe('input#code')
     await page.fill('#code', nextCode())
     await page.click('cairn-login button[type=submit]')
     // Back where the reader was: the account screen, now saying two-factor is on.
     await page.locator(READY.account).waitFor({ timeout: 15_000 })
     expect(await page.locator('cairn-settings-account #two-factor-heading + p').textContent()).toContain('is on')
-    adminState = await context.storageState()
+    await browser.keepLogin(context)
   })
 })
 
 describe('every settings screen', { timeout: 90_000 }, () => {
-  it.each([
-    ['light', { viewport: DESKTOP, colorScheme: 'light' }],
-    ['dark', { viewport: DESKTOP, colorScheme: 'dark' }],
-    ['phone', { viewport: PHONE, isMobile: true, hasTouch: true, colorScheme: 'light' }],
-  ] as const)('is drawn %s, photographed, and has no serious or critical WCAG 2.1 AA violation', async (name, options) => {
+  it.each(LOOKS)('is drawn %s, photographed, and has no serious or critical WCAG 2.1 AA violation', async (name, options) => {
     const context = await asAdmin(options)
     const page = await context.newPage()
     const problems: string[] = []
@@ -356,7 +317,7 @@ describe('every settings screen', { timeout: 90_000 }, () => {
     await expect.poll(() => page.locator('cairn-settings-sites header + [role=status]').textContent(), { timeout: 30_000 }).toBe(`${doomed} was removed; its data was erased.`)
     expect(await remove.count()).toBe(0)
     // The focus, its button gone, is on the screen's heading.
-    expect(await focused(page)).toBe('h2')
+    expect(await focusedElement(page)).toBe('h2')
     const [left] = await server.rows<{ n: string }>('SELECT count() AS n FROM cairn.events WHERE site = {site:String}', { site: doomed })
     expect(Number(left!.n)).toBe(0)
     await context.close()
