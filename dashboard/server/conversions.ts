@@ -7,7 +7,7 @@
 import type { Storage } from '../../sql/client.ts'
 import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
 import { convertedVisitors, wholeVisitConditions } from './filters.ts'
-import { IN_RANGE, bucketOf, buckets, rangeParams, rows, type StatsQuery } from './stats.ts'
+import { IN_RANGE, bucketOf, buckets, foldsGoal, rangeParams, rows, summary, type StatsQuery } from './stats.ts'
 
 export interface Conversion {
   id: string
@@ -90,6 +90,14 @@ export function goalSummary(storage: Storage, q: StatsQuery, goal: Goal): Promis
  * goals). An engaged-time goal is a visit's sum: its visitors are those of the visits that reached it.
  */
 async function computeGoalSummary(storage: Storage, q: StatsQuery, goal: Goal): Promise<GoalSummary> {
+  // Counted by the cards' own scan when it can be: one scan of the range for the cards, graph and conversions.
+  if (foldsGoal(q, goal)) {
+    const { totals, points, goal: found } = await summary(storage, q, goal)
+    return {
+      totals: { conversions: found!.visitors, conversion_events: found!.events, conversion_rate: percent(found!.visitors, totals.visitors) },
+      points: points.map((p, i) => ({ bucket: p.bucket, conversions: found!.points[i]!, conversion_rate: percent(found!.points[i]!, p.visitors) })),
+    }
+  }
   const params = rangeParams(q)
   const engagement = goal.kind === 'engagement'
   const c = engagement ? convertedVisitors(goal, q.filters) : goalCondition(goal, 'goal')

@@ -29,6 +29,9 @@ export function filterParams(filters: Filters): Record<string, unknown> {
   ])
 }
 
+/** Whether only a visit's attributes filter: then events and whole visits keep the same visitors. */
+export const visitFiltersOnly = (filters: Filters) => EVENT.every((d) => !given(filters)(d)) && filters.entry_page === undefined && !filters.props
+
 /** Conditions for cairn.events rows in the range. */
 export function eventConditions(filters: Filters): string {
   const conditions = [...[...VISIT, ...EVENT].filter(given(filters)).map(condition), ...propConditions(filters)]

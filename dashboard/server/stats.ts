@@ -6,8 +6,9 @@
  */
 import type { Storage } from '../../sql/client.ts'
 import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName, type Metric } from '../../sql/dimensions.ts'
-import { convertedVisitors, eventConditions, filterParams, visitConditions, type Filters } from './filters.ts'
-import type { Goal } from '../../sql/goals.ts'
+import { convertedVisitors, eventConditions, filterParams, visitConditions, visitFiltersOnly, type Filters } from './filters.ts'
+import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
+import { Batches } from './batch.ts'
 import { addDays, buckets, type DateRange } from './range.ts'
 
 export interface StatsQuery {
@@ -105,6 +106,8 @@ export type SeriesPoint = { bucket: string } & Record<(typeof SERIES_METRICS)[nu
 interface Summary {
   totals: Aggregate
   points: SeriesPoint[]
+  /** With a goal folded in: its unique conversions (in the range, and in each point's bucket) and total conversions. */
+  goal?: { visitors: number; events: number; points: number[] }
 }
 
 /**
@@ -114,15 +117,26 @@ interface Summary {
  */
 const inFlight = new Map<string, Promise<Summary>>()
 
-function summary(storage: Storage, q: StatsQuery): Promise<Summary> {
-  const key = JSON.stringify(q)
+/**
+ * `goal`: a goal whose conversions the same scan counts (see `foldsGoal`), for the goal filter's cards
+ * and graph (conversions.ts); the cards' and the graph's requests then still share one computation.
+ */
+export function summary(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Summary> {
+  const key = JSON.stringify([q, goal])
   let pending = inFlight.get(key)
   if (!pending) {
-    pending = computeSummary(storage, q).finally(() => inFlight.delete(key))
+    pending = computeSummary(storage, q, goal).finally(() => inFlight.delete(key))
     inFlight.set(key, pending)
   }
   return pending
 }
+
+/**
+ * Whether the cards' own scan can count a goal's conversions: its events are among the scanned ones (not
+ * engagement reports) and the filters select whole visits anyway (only a visit's attributes filter), as
+ * conversions are counted over whole visits.
+ */
+export const foldsGoal = (q: StatsQuery, goal: Goal): boolean => !PER_VISIT.includes(goal.kind) && goal.kind !== 'engagement' && visitFiltersOnly(q.filters)
 
 /** The graph's bucket of a time column, in the site's zone, as the text `buckets()` lists. */
 export const bucketOf = (q: StatsQuery, column: string) =>
@@ -130,8 +144,10 @@ export const bucketOf = (q: StatsQuery, column: string) =>
   : q.range.interval === 'day' ? `toString(toDate(${column}, {tz:String}))`
   : `toString(toStartOfMonth(${column}, {tz:String}))`
 
-async function computeSummary(storage: Storage, q: StatsQuery): Promise<Summary> {
+async function computeSummary(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Summary> {
   const { where, params } = scope(q)
+  const converted = goal && goalCondition(goal, 'goal')
+  Object.assign(params, converted?.params)
   const bucket = (column: string) => bucketOf(q, column)
   type Table = { data: Record<string, string>[]; totals?: Record<string, string> }
   // GROUPING SETS ((bucket), ()): a row per bucket, and the whole range's row, where grouping(bucket) = 1.
@@ -143,7 +159,7 @@ async function computeSummary(storage: Storage, q: StatsQuery): Promise<Summary>
     withTotals(`
       SELECT ${bucket('timestamp')} AS bucket, grouping(bucket) AS total, uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews,
              countIf(name = 'download') AS downloads, uniqExactIf(visitor_id, name = 'download') AS downloaders,
-             countIf(name != 'pageview') AS events
+             countIf(name != 'pageview') AS events${converted ? `, uniqExactIf(visitor_id, ${converted.sql}) AS conversions, countIf(${converted.sql}) AS conversion_events` : ''}
       FROM cairn.events WHERE ${where} GROUP BY GROUPING SETS ((bucket), ())`),
     // Bounce and duration of the visits that started in each bucket (and in the whole range).
     withTotals(`
@@ -172,20 +188,23 @@ async function computeSummary(storage: Storage, q: StatsQuery): Promise<Summary>
     events: n(e?.events),
     ...rates(sessions.totals),
   }
+  const conversionsOf = new Map(events.data.map((r) => [r.bucket!, n(r.conversions)]))
   return {
     totals: { ...totals, views_per_visit: totals.visits ? Math.round((totals.pageviews / totals.visits) * 100) / 100 : 0 },
     points: [...byBucket.values()],
+    ...(converted && { goal: { visitors: n(e?.conversions), events: n(e?.conversion_events), points: [...byBucket.keys()].map((b) => conversionsOf.get(b) ?? 0) } }),
   }
 }
 
-export async function aggregate(storage: Storage, q: StatsQuery): Promise<Aggregate> {
-  return (await summary(storage, q)).totals
+/** `goal`: the goal filter's, folded into the same scan when it can be (its conversions are conversions.ts's). */
+export async function aggregate(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Aggregate> {
+  return (await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)).totals
 }
 
 export { buckets }
 
-export async function timeseries(storage: Storage, q: StatsQuery): Promise<SeriesPoint[]> {
-  return (await summary(storage, q)).points
+export async function timeseries(storage: Storage, q: StatsQuery, goal?: Goal): Promise<SeriesPoint[]> {
+  return (await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)).points
 }
 
 /** What each metric of a breakdown counts, by where its rows come from (sql/dimensions.ts says which it shows). */
@@ -213,6 +232,9 @@ export type BreakdownRow = { value: string } & Record<string, number>
 /** A breakdown's metrics while a goal filters: the visitors who converted, and their share of the row's visitors. */
 export const GOAL_METRICS = ['visitors', 'conversion_rate'] as const
 
+/** Goal-filtered breakdowns asked together share one query, so the converted visitors' set is built once (batch.ts). */
+const batches = new WeakMap<Storage, Batches>()
+
 export async function breakdown(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions, goal?: Goal): Promise<BreakdownRow[]> {
   const { column, breakdown: def } = breakdownOf(name)
   const { where, params } = scope(q)
@@ -228,10 +250,20 @@ export async function breakdown(storage: Storage, q: StatsQuery, name: Breakdown
   const source = def.from === 'events' ? `FROM cairn.events WHERE ${where}${extra}` : `FROM ${visits(q, [column])} WHERE 1${extra}`
   // The sort column is one of this breakdown's own metric names (validated by the caller), or the value.
   const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `${options.sort.metric} ${options.sort.direction}, value`
-  const result = await rows<Record<string, string>>(storage, `
-    SELECT toString(${column}) AS value, ${metrics} ${source}
-    GROUP BY value${having} ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-    { ...params, limit: options.limit, offset: options.offset })
+  const select = (suffix: string) => ({
+    sql: `SELECT toString(${column}) AS value, ${metrics} ${source}
+          GROUP BY value${having} ORDER BY ${order} LIMIT {limit${suffix}:UInt32} OFFSET {offset${suffix}:UInt32}`,
+    params: { ...params, [`limit${suffix}`]: options.limit, [`offset${suffix}`]: options.offset },
+  })
+  let result: Record<string, string>[]
+  if (goal) {
+    let batch = batches.get(storage)
+    if (!batch) batches.set(storage, (batch = new Batches(storage, SETTINGS)))
+    result = await batch.run(JSON.stringify([q, goal]), select)
+  } else {
+    const { sql, params } = select('')
+    result = await rows<Record<string, string>>(storage, sql, params)
+  }
   return result.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'value' ? v : Number(v)])) as BreakdownRow)
 }
 

@@ -1,0 +1,69 @@
+/**
+ * Queries that arrive together and share a costly subquery run as one: a dashboard load with a goal
+ * filter asks for every panel's breakdown at once, and each needs the set of visitors who converted.
+ * Run one by one, ClickHouse builds that set once per panel; run as the branches of one UNION ALL, it
+ * builds it once (a query's identical IN subqueries share their set). Only parts with the same key (the
+ * same range, filters and goal, hence the same subquery and shared parameters) are put together.
+ */
+import type { ClickHouseSettings } from '@clickhouse/client'
+import type { Storage } from '../../sql/client.ts'
+
+/** How long the first part waits for others: the requests of one load reach this point within a few ms. */
+const WINDOW_MS = 5
+
+export interface Part {
+  /** A complete SELECT; its own parameters are named by `suffix` so that parts do not collide. */
+  sql: string
+  params: Record<string, unknown>
+}
+
+interface Waiting {
+  part: Part
+  resolve: (rows: Record<string, string>[]) => void
+  reject: (error: unknown) => void
+}
+
+export class Batches {
+  private readonly open = new Map<string, Waiting[]>()
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly settings: ClickHouseSettings,
+  ) {}
+
+  /** The rows of `build(suffix)`, run with the other parts of `key` asked within the window, in its own order. */
+  run(key: string, build: (suffix: string) => Part): Promise<Record<string, string>[]> {
+    let waiting = this.open.get(key)
+    if (!waiting) {
+      const parts: Waiting[] = (waiting = [])
+      this.open.set(key, parts)
+      setTimeout(() => {
+        this.open.delete(key)
+        void this.flush(parts)
+      }, WINDOW_MS)
+    }
+    const part = build(`_${waiting.length}`)
+    return new Promise((resolve, reject) => waiting.push({ part, resolve, reject }))
+  }
+
+  private async flush(waiting: Waiting[]): Promise<void> {
+    // Each branch keeps its rows' order (its ORDER BY … LIMIT) in `position`.
+    const query = waiting
+      .map((w, i) => `SELECT ${i} AS part, rowNumberInAllBlocks() AS position, * FROM (${w.part.sql})`)
+      .join('\nUNION ALL\n')
+    try {
+      const result = await this.storage.query({
+        query: waiting.length === 1 ? query : `SELECT * FROM (${query}) ORDER BY part, position`,
+        query_params: Object.assign({}, ...waiting.map((w) => w.part.params)),
+        format: 'JSONEachRow',
+        clickhouse_settings: this.settings,
+      })
+      const rows = await result.json<Record<string, string>>()
+      const byPart = waiting.map(() => [] as Record<string, string>[])
+      for (const { part, position: _position, ...row } of rows) byPart[Number(part)]!.push(row)
+      waiting.forEach((w, i) => w.resolve(byPart[i]!))
+    } catch (error) {
+      for (const w of waiting) w.reject(error)
+    }
+  }
+}
