@@ -58,7 +58,8 @@ export class DashboardBrowser {
     await page.fill('#email', who.email)
     await page.fill('#password', who.password)
     await page.click('button[type=submit]')
-    await page.locator('cairn-app div.bar').waitFor({ timeout: 15_000 })
+    // The header's bar; a panel (consent) has a bar of its own that may be drawn first.
+    await page.locator('cairn-app div.bar').first().waitFor({ timeout: 15_000 })
   }
 
   /** Keeps the login of `context`, for loggedInContext: logging in through the form again takes long, and a second factor's code works once. */
