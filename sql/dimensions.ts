@@ -103,3 +103,7 @@ export type FilterName = (typeof DIMENSIONS)[number] extends infer D ? (D extend
 
 /** Dimensions with a breakdown route. */
 export const BREAKDOWN_NAMES = DIMENSIONS.filter((d) => 'breakdown' in d).map((d) => d.name)
+
+/** What a funnel may be broken down by: a visit's attributes (a visitor counts with the visit that went furthest). */
+export const FUNNEL_BREAKDOWNS = ['source', 'utm_source', 'utm_medium', 'utm_campaign', 'device', 'browser', 'os', 'country'] as const satisfies readonly DimensionName[]
+export type FunnelBreakdown = (typeof FUNNEL_BREAKDOWNS)[number]

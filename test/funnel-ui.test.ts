@@ -4,7 +4,9 @@
  * conversion rates and the conversion cards equal independent SQL on cairn.events; a site admin saves a
  * funnel with the panel's form (keyboard), whose steps show the visitors SQL counts and the numbers the
  * stats API answers (itself tested against raw events in test/funnel.test.ts); clicking a property's value
- * filters the cards as SQL says. The panels are photographed light, dark and on a phone into
+ * filters the cards as SQL says; the conversion rate becomes the graph's metric; a funnel is broken down by
+ * source as SQL counts it, chosen, changed and deleted, with its choice kept in the URL; a link to a
+ * deleted goal opens without it. The panels are photographed light, dark and on a phone into
  * test/artifacts/ (funnel-*.png, properties-*.png) and checked by axe-core (WCAG 2.1 A and AA).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -113,9 +115,22 @@ describe('the goal filter, funnels and properties', { timeout: 60_000 }, () => {
     await expect.poll(() => stats.some((u) => u.includes('/breakdown/source')), { timeout: 15_000 }).toBe(true)
     for (const url of stats.filter((u) => !u.includes('/realtime'))) expect(new URL(url).searchParams.get('goal'), url).toBe(id)
 
-    // The chip removes it; the panel's columns are the usual ones again.
+    // The conversion rate as the graph's metric, kept in the URL; gone with the goal.
+    const graphHeading = page.locator('cairn-graph header h2')
+    await page.locator('cairn-top-stats button.card', { has: page.locator('[data-metric="conversion_rate"]') }).click()
+    await expect.poll(() => new URL(page.url()).searchParams.get('metric')).toBe('conversion_rate')
+    await expect.poll(() => graphHeading.textContent()).toBe('Conversion rate')
+    expect(await page.locator('cairn-top-stats button.card[aria-pressed="true"] [data-metric]').getAttribute('data-metric')).toBe('conversion_rate')
+    await page.locator('cairn-top-stats button.card', { has: page.locator('[data-metric="conversions"]') }).click()
+    await expect.poll(() => graphHeading.textContent()).toBe('Unique conversions')
+    await page.locator('cairn-top-stats button.card', { has: page.locator('[data-metric="conversion_rate"]') }).click()
+    await expect.poll(() => graphHeading.textContent()).toBe('Conversion rate')
+
+    // The chip removes it; the panel's columns are the usual ones again, and the graph draws visitors.
     await page.locator('.chip[data-filter="goal"] button').click()
     await expect.poll(() => new URL(page.url()).searchParams.get('goal')).toBeNull()
+    expect(new URL(page.url()).searchParams.get('metric')).toBeNull()
+    await expect.poll(() => graphHeading.textContent()).toBe('Visitors')
     await expect.poll(() => sources.locator('th.visits').count(), { timeout: 15_000 }).toBe(1)
     expect(await card(page, 'conversions').count()).toBe(0)
   })
@@ -177,6 +192,85 @@ describe('the goal filter, funnels and properties', { timeout: 60_000 }, () => {
     await browser.keepLogin(context)
   })
 
+  it('breaks a funnel down by source as SQL counts it, keeps the funnel and its breakdown in the URL, and changes and deletes funnels', async () => {
+    const choose = page.locator('#funnel-by')
+    await choose.waitFor({ timeout: 15_000 })
+    await choose.selectOption('source')
+    await expect.poll(() => new URL(page.url()).searchParams.get('funnel_by')).toBe('source')
+    const rows = page.locator('cairn-funnel table.by tbody tr')
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2)
+    // Independent SQL, per source: visitors with a /pricing pageview, and those with a Signup later in that visit.
+    const bySource = await sql<{ source: string; first: string; second: string }>(
+      `SELECT source, uniqExactIf(visitor, seen) AS first, uniqExactIf(visitor, seen AND s > p) AS second FROM (
+         SELECT session_id, any(visitor_id) AS visitor, any(referrer_source) AS source, countIf(name = 'pageview' AND pathname = '/pricing') > 0 AS seen,
+                minIf(timestamp, name = 'pageview' AND pathname = '/pricing') AS p, maxIf(timestamp, name = 'Signup') AS s
+           FROM cairn.events WHERE ${IN_RANGE} GROUP BY session_id)
+       GROUP BY source ORDER BY first DESC, source`,
+    )
+    expect(bySource.map((r) => [r.source, Number(r.first), Number(r.second)])).toEqual([['', 4, 1], ['Google', 2, 1]])
+    for (const [i, r] of bySource.entries()) {
+      const row = rows.nth(i)
+      expect(await row.locator('th').textContent()).toBe(r.source === '' ? 'Direct / None' : r.source)
+      expect(await row.locator('td data').evaluateAll((cells) => cells.map((c) => c.getAttribute('value')))).toEqual([r.first, r.second, String(rate(Number(r.second), Number(r.first)))])
+    }
+    expect(await rows.nth(1).locator('td.overall').textContent()).toBe('50%')
+    expect(await page.locator('cairn-funnel table.by caption').textContent()).toBe('Pricing to signup — by Source')
+
+    // A second funnel, chosen in the panel: the choice and the breakdown survive a reload.
+    const second = await page.evaluate(
+      ([site, steps]) =>
+        fetch(`/api/sites/${site}/funnels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Signup, then pricing', steps }) }).then((r) => r.json() as Promise<{ id: string; steps: string[] }>),
+      [SITE, await page.evaluate((site) => fetch(`/api/sites/${site}/goals`).then((r) => r.json()).then((g: { goals: { id: string; name: string }[] }) => ['Signed up', 'Pricing seen'].map((n) => g.goals.find((x) => x.name === n)!.id)), SITE)] as const,
+    )
+    await page.reload()
+    await page.locator('#funnel-choice').selectOption(second.id)
+    await expect.poll(() => new URL(page.url()).searchParams.get('funnel')).toBe(second.id)
+    await page.reload()
+    await expect.poll(() => page.locator('cairn-funnel h3.name').textContent(), { timeout: 15_000 }).toBe('Signup, then pricing')
+    expect(await page.locator('#funnel-by').inputValue()).toBe('source')
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0)
+
+    // Changed with the same form, filled with the funnel: a new name, steps anywhere in the period.
+    await page.locator('cairn-funnel .tools button.edit').click()
+    await expect.poll(() => focusedElement(page)).toBe('input#funnel-name')
+    expect(await page.locator('#funnel-name').inputValue()).toBe('Signup, then pricing')
+    expect(await page.locator('cairn-funnel form h3').textContent()).toBe('Edit the funnel')
+    await page.fill('#funnel-name', 'Signup then pricing, any time')
+    await page.locator('#funnel-within').selectOption('range')
+    await page.locator('#funnel-name').press('Enter')
+    await expect.poll(() => page.locator('cairn-funnel [role=status]').textContent(), { timeout: 15_000 }).toBe('The funnel Signup then pricing, any time is saved.')
+    await expect.poll(() => page.locator('cairn-funnel h3.name').textContent(), { timeout: 15_000 }).toBe('Signup then pricing, any time')
+    // Counted again under its new rule.
+    await expect.poll(() => page.locator('cairn-funnel p.note').textContent(), { timeout: 15_000 }).toBe('Steps in order anywhere in the period.')
+    const listed = () => page.evaluate((site) => fetch(`/api/sites/${site}/funnels`).then((r) => r.json() as Promise<{ funnels: { id: string; name: string; within: string; steps: string[] }[] }>), SITE)
+    expect((await listed()).funnels.map((f) => [f.id === second.id, f.name, f.within])).toEqual([[false, 'Pricing to signup', 'visit'], [true, 'Signup then pricing, any time', 'range']])
+    expect((await listed()).funnels[1]!.steps).toEqual(second.steps)
+
+    // Deleted after a confirmation (the focus on "cancel" first): the panel falls back to the first funnel.
+    await page.locator('cairn-funnel .tools button.delete').click()
+    await expect.poll(() => focusedElement(page)).toBe('button')
+    expect(await page.locator('cairn-funnel .confirm').textContent()).toContain('Delete the funnel Signup then pricing, any time? Its goals stay.')
+    await page.locator('cairn-funnel .confirm button.yes').click()
+    await expect.poll(() => page.locator('cairn-funnel [role=status]').textContent(), { timeout: 15_000 }).toBe('The funnel Signup then pricing, any time is deleted.')
+    await expect.poll(() => new URL(page.url()).searchParams.get('funnel')).toBeNull()
+    await expect.poll(() => page.locator('cairn-funnel h3.name').textContent(), { timeout: 15_000 }).toBe('Pricing to signup')
+    expect((await listed()).funnels.map((f) => f.name)).toEqual(['Pricing to signup'])
+    await page.locator('#funnel-by').selectOption('')
+    await expect.poll(() => new URL(page.url()).searchParams.get('funnel_by')).toBeNull()
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(0)
+  })
+
+  it('opens a link whose goal was deleted since without the filter, and says so', async () => {
+    await page.goto(`${server.url}/?site=${SITE}&period=30d&goal=deletedgoal1&metric=conversion_rate`)
+    await expect.poll(() => page.locator('cairn-app .notice-line').textContent(), { timeout: 15_000 }).toBe('The goal of this link no longer exists: its filter was removed.')
+    expect(new URL(page.url()).searchParams.get('goal')).toBeNull()
+    expect(new URL(page.url()).searchParams.get('metric')).toBeNull()
+    expect(await page.locator('.chip[data-filter="goal"]').count()).toBe(0)
+    await expect.poll(() => card(page, 'visitors').locator('data').getAttribute('value'), { timeout: 15_000 }).toBe('12')
+    await expect.poll(() => page.locator('cairn-breakdown tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(0)
+    expect(await page.locator('[role=alert]').count()).toBe(0)
+  })
+
   it('lists the custom properties, and a value clicked filters the cards as SQL counts them', async () => {
     const panel = page.locator('cairn-properties')
     await expect.poll(() => panel.locator('#property-key').inputValue(), { timeout: 15_000 }).toBe('plan')
@@ -209,9 +303,10 @@ describe('the panels, photographed and checked by axe', { timeout: 60_000 }, () 
     const context = await browser.loggedInContext(options)
     const page = await context.newPage()
     const problems: string[] = []
-    const goal = await page.goto(`${server.url}/?site=${SITE}`).then(() => page.locator('cairn-goals button.label', { hasText: 'Signed up' }))
+    const goal = await page.goto(`${server.url}/?site=${SITE}&funnel_by=source`).then(() => page.locator('cairn-goals button.label', { hasText: 'Signed up' }))
     await goal.click()
     await page.locator('cairn-funnel ol.steps > li').nth(1).waitFor({ timeout: 15_000 })
+    await page.locator('cairn-funnel table.by tbody tr').first().waitFor({ timeout: 15_000 })
     await page.locator('cairn-properties tbody tr').first().waitFor({ timeout: 15_000 })
     await expect.poll(() => page.locator('cairn-app .loading, cairn-breakdown p.muted:has-text("Loading")').count(), { timeout: 15_000 }).toBe(0)
     if (name === 'dark') expect(await page.locator('cairn-app').getAttribute('theme')).toBe('dark')

@@ -6,7 +6,7 @@
  * time between steps.
  */
 import type { Storage } from '../../sql/client.ts'
-import { DIMENSION, type DimensionName } from '../../sql/dimensions.ts'
+import { DIMENSION, FUNNEL_BREAKDOWNS, type FunnelBreakdown } from '../../sql/dimensions.ts'
 import { goalCondition, type Goal } from '../../sql/goals.ts'
 import { wholeVisitConditions } from './filters.ts'
 import { IN_RANGE, rangeParams, rows, type StatsQuery } from './stats.ts'
@@ -14,9 +14,7 @@ import { IN_RANGE, rangeParams, rows, type StatsQuery } from './stats.ts'
 export const FUNNEL_WITHIN = ['visit', 'range'] as const
 export type FunnelWithin = (typeof FUNNEL_WITHIN)[number]
 
-/** What a funnel may be broken down by: a visit's attributes, declared in sql/dimensions.ts. */
-export const FUNNEL_BREAKDOWNS = ['source', 'utm_source', 'utm_medium', 'utm_campaign', 'device', 'browser', 'os', 'country'] as const satisfies readonly DimensionName[]
-export type FunnelBreakdown = (typeof FUNNEL_BREAKDOWNS)[number]
+export { FUNNEL_BREAKDOWNS, type FunnelBreakdown }
 
 export interface FunnelStep {
   id: string

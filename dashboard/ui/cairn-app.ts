@@ -8,7 +8,7 @@ import { ApiError, api, isShared, sitePath } from './api.ts'
 import { DIMENSIONS, PANELS } from '../../sql/dimensions.ts'
 import { describeValue, showValue, type Tab } from './cairn-breakdown.ts'
 import { LANGUAGE_CHOICES, Localized, currentLanguage, t, tt, useLanguage } from './i18n.ts'
-import { PERIODS, isPropFilter, readState, settingsTabs, writeState, type Metric, type ViewState } from './state.ts'
+import { PERIODS, graphMetric, isPropFilter, readState, settingsTabs, writeState, type Metric, type ViewState } from './state.ts'
 import { shown, visible } from './text.ts'
 import './cairn-breakdown.ts'
 import './cairn-consent.ts'
@@ -73,6 +73,7 @@ export class CairnApp extends Localized {
     .grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 14px; }
     .wide { grid-column: 1 / -1; }
     .notice { padding: 24px; text-align: center; color: var(--muted); }
+    .notice-line { margin: 0; font-size: 14px; color: var(--muted); }
     .error { color: var(--bad); }
     :focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
     label.compare { display: inline-flex; gap: 6px; align-items: center; font-size: 14px; color: var(--muted); }
@@ -87,6 +88,7 @@ export class CairnApp extends Localized {
     canAddSites: { state: true },
     user: { state: true },
     problem: { state: true },
+    notice: { state: true },
     ready: { state: true },
     theme: { reflect: true },
   }
@@ -104,6 +106,8 @@ export class CairnApp extends Localized {
   declare user: { email?: string; share?: boolean; language?: string | null; two_factor?: boolean } | null | undefined
   /** What went wrong, as a function so that it is said again in a newly chosen language. */
   declare problem: (() => unknown) | undefined
+  /** What the app did on its own and says politely (a stale goal filter dropped), as a catalogue key: said in the language of the moment. */
+  declare notice: string
   /** The catalogue is loaded: nothing is drawn before, since every word comes from it. */
   declare ready: boolean
   /** light or dark; reflected as an attribute so the theme's CSS variables apply. */
@@ -113,6 +117,7 @@ export class CairnApp extends Localized {
     super()
     this.view = readState(location.search)
     this.ready = false
+    this.notice = ''
     this.canAddSites = false
     this.retentionMonths = 0
     this.theme = this.view.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')
@@ -188,11 +193,21 @@ export class CairnApp extends Localized {
     return this.view.screen === 'settings' && Boolean(this.user?.email) && this.sites !== undefined
   }
 
-  /** The goal filter's goal, for its chip: its name (the view holds its id). */
+  /**
+   * The goal filter's goal, for its chip: its name (the view holds its id). A goal deleted since the link
+   * was made is dropped from the view, and the reader told, rather than every panel refusing it.
+   */
   private readonly filterGoal = new Task(this, {
     args: () => [this.view.site, this.view.goal] as const,
-    task: async ([site, goal]) =>
-      site && goal ? (await api<{ goals: { id: string; name: string }[] }>(`${sitePath(site)}/goals`)).goals.find((g) => g.id === goal) : undefined,
+    task: async ([site, goal]) => {
+      if (!site || !goal) return undefined
+      const found = (await api<{ goals: { id: string; name: string }[] }>(`${sitePath(site)}/goals`)).goals.find((g) => g.id === goal)
+      if (!found && this.view.site === site && this.view.goal === goal) {
+        this.setView({ goal: '' }, true)
+        this.notice = 'ui.goalFilter.gone'
+      }
+      return found
+    },
   })
 
   /** The settings' screens are a chunk of their own, fetched the first time they open: readers of the numbers do not pay for them. */
@@ -219,7 +234,10 @@ export class CairnApp extends Localized {
   }
 
   private setView(change: Partial<ViewState>, replace = false): void {
-    this.view = { ...this.view, ...change }
+    if ('goal' in change || 'site' in change) this.notice = ''
+    const view = { ...this.view, ...change }
+    // A conversion metric has no meaning without a goal filter.
+    this.view = { ...view, metric: graphMetric(view) }
     const url = `${location.pathname}${writeState(this.view)}`
     replace ? history.replaceState(null, '', url) : history.pushState(null, '', url)
   }
@@ -246,7 +264,7 @@ export class CairnApp extends Localized {
       >
         <div class="bar">
           <h1>${t('ui.brand')}</h1>
-          <select id="site" aria-label=${t('ui.site')} @change=${(e: Event) => this.setView({ site: (e.target as HTMLSelectElement).value, goal: '' })}>
+          <select id="site" aria-label=${t('ui.site')} @change=${(e: Event) => this.setView({ site: (e.target as HTMLSelectElement).value, goal: '', funnel: '' })}>
             ${(this.sites ?? []).map((s) => html`<option value=${s.site} ?selected=${s.site === v.site}>${s.site}</option>`)}
           </select>
           <cairn-realtime .site=${v.site}></cairn-realtime>
@@ -269,6 +287,7 @@ export class CairnApp extends Localized {
                 ${v.goal ? this._goalChip() : nothing}
               </div>`
             : nothing}
+          <p class="notice-line" role="status">${this.notice ? t(this.notice) : nothing}</p>
         </div>
         <cairn-top-stats .view=${v}></cairn-top-stats>
         <cairn-graph .view=${v} ?canWrite=${Boolean(this.user?.email)}></cairn-graph>

@@ -1,5 +1,5 @@
 /**
- * The form to save a funnel (POST /api/sites/{site}/funnels, docs/admin-api.md "Goals"): a name, 2 to 8 of
+ * The form to save a funnel (POST /api/sites/{site}/funnels, or PATCH …/{id} to change one; docs/admin-api.md "Goals"): a name, 2 to 8 of
  * the site's goals in order (engaged-time goals have no moment, so cannot be steps), and whether the steps
  * must happen within one visit. Only site admins open it, so it is a chunk of its own, loaded on first use.
  */
@@ -46,6 +46,7 @@ export class CairnFunnelForm extends Localized {
 
   static override properties = {
     site: { type: String },
+    funnel: { attribute: false },
     draft: { state: true },
     problem: { state: true },
     busy: { state: true },
@@ -53,6 +54,8 @@ export class CairnFunnelForm extends Localized {
 
   /** The site the funnel is saved for. */
   declare site: string
+  /** The funnel changed by the form; undefined for a new one. */
+  declare funnel: Funnel | undefined
   /** The steps: goal ids in order. */
   declare draft: string[]
   /** The server's refusal: its summary and each field's problem. */
@@ -76,7 +79,9 @@ export class CairnFunnelForm extends Localized {
   override async updated(): Promise<void> {
     const goals = this.goals.value
     if (!goals || this.draft.length) return
-    this.draft = goals.slice(0, MIN_STEPS).map((g) => g.id)
+    // A step whose goal was deleted since cannot stay: the server would refuse it.
+    const kept = this.funnel?.steps.filter((id) => goals.some((g) => g.id === id)) ?? []
+    this.draft = kept.length >= MIN_STEPS ? kept : goals.slice(0, MIN_STEPS).map((g) => g.id)
     await this.updateComplete
     this.renderRoot.querySelector<HTMLElement>('#funnel-name, button')?.focus()
   }
@@ -95,11 +100,12 @@ export class CairnFunnelForm extends Localized {
         <div class="actions"><button type="button" class="cancel" @click=${this._cancel}>${t('ui.settings.cancel')}</button></div>
       </form>`
     }
+    const heading = t(this.funnel ? 'ui.funnel.editHeading' : 'ui.funnel.formHeading')
     return html`<form class="funnel" novalidate @submit=${this._save} @keydown=${this._key}>
-      <h3 id="funnel-form-heading">${t('ui.funnel.formHeading')}</h3>
+      <h3 id="funnel-form-heading">${heading}</h3>
       ${this.problem && !Object.keys(fields).length ? html`<p class="error" role="alert">${this.problem.message}</p>` : nothing}
       <label for="funnel-name">${t('ui.funnel.name')}</label>
-      <input id="funnel-name" name="name" autocomplete="off" maxlength="100" required aria-invalid=${invalid('name')} aria-describedby=${fields.name ? 'funnel-name-error' : nothing} />
+      <input id="funnel-name" name="name" autocomplete="off" maxlength="100" required .value=${this.funnel?.name ?? ''} aria-invalid=${invalid('name')} aria-describedby=${fields.name ? 'funnel-name-error' : nothing} />
       ${error('name')}
       <fieldset aria-describedby=${fields.steps ? 'funnel-steps-error' : nothing}>
         <legend>${t('ui.funnel.stepsLegend', { min: MIN_STEPS, max: MAX_STEPS })}</legend>
@@ -124,7 +130,7 @@ export class CairnFunnelForm extends Localized {
       <label for="funnel-within">${t('ui.funnel.within')}</label>
       <select id="funnel-within" name="within" aria-invalid=${invalid('within')}>
         <option value="visit">${t('ui.funnel.withinVisit')}</option>
-        <option value="range">${t('ui.funnel.withinRange')}</option>
+        <option value="range" ?selected=${this.funnel?.within === 'range'}>${t('ui.funnel.withinRange')}</option>
       </select>
       ${error('within')}
       <div class="actions">
@@ -170,7 +176,10 @@ export class CairnFunnelForm extends Localized {
     const name = String(form.get('name') ?? '').trim()
     this.busy = true
     try {
-      const saved = await send<Funnel>('POST', `${sitePath(this.site)}/funnels`, { name, steps: this.draft, within: String(form.get('within') ?? 'visit') })
+      const body = { name, steps: this.draft, within: String(form.get('within') ?? 'visit') }
+      const saved = this.funnel
+        ? await send<Funnel>('PATCH', `${sitePath(this.site)}/funnels/${encodeURIComponent(this.funnel.id)}`, body)
+        : await send<Funnel>('POST', `${sitePath(this.site)}/funnels`, body)
       this.problem = undefined
       this.dispatchEvent(new CustomEvent('cairn-funnel-saved', { detail: { funnel: saved }, bubbles: true, composed: true }))
     } catch (error) {

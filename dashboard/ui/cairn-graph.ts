@@ -11,7 +11,7 @@ import uPlotCss from 'uplot/dist/uPlot.min.css'
 import type { Interval } from '../server/range.ts'
 import { ApiError, api, send, sitePath } from './api.ts'
 import { Localized, formatCount, formatDate, formatDuration, formatPercent, t } from './i18n.ts'
-import { statsParams, type ViewState } from './state.ts'
+import { graphMetric, statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 import { shown } from './text.ts'
 
@@ -161,7 +161,7 @@ export class CairnGraph extends Localized {
 
   protected override updated(): void {
     const data = this.series.value
-    const drawn = [data, this.view?.metric, this.view?.compare, document.documentElement.lang]
+    const drawn = [data, this.view && graphMetric(this.view), this.view?.compare, document.documentElement.lang]
     if (data && drawn.some((v, i) => v !== this.drawn[i])) {
       this.drawn = drawn
       this.draw(data.range.interval, data.points, data.previous?.points)
@@ -177,13 +177,14 @@ export class CairnGraph extends Localized {
   private draw(interval: Interval, points: Point[], previous: Point[] | undefined): void {
     const box = this.renderRoot.querySelector('.plot') as HTMLElement | null
     if (!box) return
-    const metric = this.view.metric
+    const metric = graphMetric(this.view)
     const xs = points.map((p) => seconds(p.bucket))
     const current = points.map((p) => Number(p[metric]))
     const before = points.map((_, i) => (this.view.compare && previous?.[i] ? Number(previous[i]![metric]) : null))
     const style = getComputedStyle(this)
     const color = (name: string) => style.getPropertyValue(name).trim() || '#888'
-    const format = (v: number | null) => (v === null ? '–' : metric === 'visit_duration' ? formatDuration(v) : metric === 'bounce_rate' ? formatPercent(v) : formatCount(v))
+    const format = (v: number | null) =>
+      v === null ? '–' : metric === 'visit_duration' ? formatDuration(v) : metric === 'bounce_rate' ? formatPercent(v) : metric === 'conversion_rate' ? formatPercent(v, 1) : formatCount(v)
     // uPlot's own date formats are English; the axis and legend are written by Intl instead.
     const time = (seconds: number, options: Intl.DateTimeFormatOptions) => formatDate(new Date(seconds * 1000), options)
     this.plot?.destroy()
@@ -217,7 +218,7 @@ export class CairnGraph extends Localized {
   }
 
   override render() {
-    const label = t(`metric.${this.view?.metric ?? 'visitors'}`)
+    const label = t(`metric.${this.view ? graphMetric(this.view) : 'visitors'}`)
     return html`
       <header><h2>${label}</h2></header>
       ${this.series.render({

@@ -1,12 +1,13 @@
 /**
  * The headline numbers with their change against the previous period; a card picks the graph's metric.
- * With the goal filter, three cards more: unique and total conversions, and the conversion rate.
+ * With the goal filter, three cards more: unique and total conversions, and the conversion rate; the graph
+ * can draw the unique conversions and the rate.
  */
 import { css, html } from 'lit'
 import { Task, TaskStatus, initialState } from '@lit/task'
 import { api } from './api.ts'
 import { Localized, formatCount, formatDecimal, formatDuration, formatPercent, number, t } from './i18n.ts'
-import { statsParams, type Metric, type ViewState } from './state.ts'
+import { graphMetric, statsParams, type Metric, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 
 type Results = Record<string, number>
@@ -25,9 +26,9 @@ const CARDS: { key: string; metric?: Metric; format: (n: number) => string; lowe
 
 /** With the goal filter, the conversions the aggregate answers beside the usual numbers (docs/stats-api.md, "The goal filter"). */
 const GOAL_CARDS: typeof CARDS = [
-  { key: 'conversions', format: formatCount },
+  { key: 'conversions', metric: 'conversions', format: formatCount },
   { key: 'conversion_events', format: formatCount },
-  { key: 'conversion_rate', format: (n) => formatPercent(n, 1) },
+  { key: 'conversion_rate', metric: 'conversion_rate', format: (n) => formatPercent(n, 1) },
 ]
 
 /**
@@ -75,7 +76,7 @@ export class CairnTopStats extends Localized {
             ${change === undefined ? html`&nbsp;` : t('ui.card.change', { direction: change > 0 ? 'up' : change < 0 ? 'down' : 'same', change: formatPercent(Math.abs(change)) })}
           </div>`
         return card.metric
-          ? html`<button class="card" aria-pressed=${this.view.metric === card.metric} @click=${() => this._pick(card.metric!)}>${body}</button>`
+          ? html`<button class="card" aria-pressed=${graphMetric(this.view) === card.metric} @click=${() => this._pick(card.metric!)}>${body}</button>`
           : html`<div class="card">${body}</div>`
       })}
     </div>`

@@ -3,13 +3,19 @@
  * the URL, so a view can be bookmarked, shared (in French, with lang=fr) and restored by a reload.
  */
 
-import { FILTERS } from '../../sql/dimensions.ts'
+import { FILTERS, FUNNEL_BREAKDOWNS, type FunnelBreakdown } from '../../sql/dimensions.ts'
 import type { Period } from '../server/range.ts'
 
 /** The periods of the range menu, in its order; each is named by `period.<id>` in the catalogues. */
 export const PERIODS: readonly Period[] = ['today', 'yesterday', '7d', '30d', 'month', 'last_month', '12mo', 'custom']
 
-export type Metric = 'visitors' | 'visits' | 'pageviews' | 'downloads' | 'bounce_rate' | 'visit_duration'
+/** What the graph can draw; the last two only while a goal filters (the time series has them then). */
+export const METRICS = ['visitors', 'visits', 'pageviews', 'downloads', 'bounce_rate', 'visit_duration', 'conversions', 'conversion_rate'] as const
+export type Metric = (typeof METRICS)[number]
+const GOAL_METRICS: readonly Metric[] = ['conversions', 'conversion_rate']
+
+/** The graph's metric: the view's, unless it is a conversion metric and no goal filters any more. */
+export const graphMetric = (view: Pick<ViewState, 'metric' | 'goal'>): Metric => (!view.goal && GOAL_METRICS.includes(view.metric) ? 'visitors' : view.metric)
 
 /** The settings' screens, in the order of their menu; each is named by `ui.settings.tab.<id>`. */
 export const SETTINGS_TABS = ['sites', 'goals', 'people', 'keys', 'links', 'requests', 'retention', 'account'] as const
@@ -36,6 +42,9 @@ export interface ViewState {
   filters: Record<string, string>
   /** The goal filter: the id of the goal whose converted visitors are counted ('' for none). */
   goal: string
+  /** The funnel panel's saved funnel ('' for the first) and what it is broken down by ('' for nothing). */
+  funnel: string
+  funnelBy: FunnelBreakdown | ''
   /** The dashboard, or the settings (`view=settings`): the dashboard's own state stays in the URL meanwhile. */
   screen: 'dashboard' | 'settings'
   /** The settings' screen shown. */
@@ -54,6 +63,8 @@ export function readState(search: string): ViewState {
   for (const [name, value] of q) if (isPropFilter(name)) filters[name] = value
   const theme = q.get('theme')
   const tab = q.get('tab') as SettingsTab
+  const metric = q.get('metric') as Metric
+  const funnelBy = q.get('funnel_by') as FunnelBreakdown
   return {
     site: q.get('site') ?? '',
     period: q.get('period') ?? '30d',
@@ -61,11 +72,13 @@ export function readState(search: string): ViewState {
     to: q.get('to') ?? '',
     // The previous period is overlaid unless the view says compare=off.
     compare: q.get('compare') !== 'off',
-    metric: (q.get('metric') as Metric) || 'visitors',
+    metric: METRICS.includes(metric) ? metric : 'visitors',
     theme: theme === 'dark' || theme === 'light' ? theme : '',
     lang: q.get('lang') ?? '',
     filters,
     goal: q.get('goal') ?? '',
+    funnel: q.get('funnel') ?? '',
+    funnelBy: FUNNEL_BREAKDOWNS.includes(funnelBy) ? funnelBy : '',
     screen: q.get('view') === 'settings' ? 'settings' : 'dashboard',
     tab: SETTINGS_TABS.includes(tab) ? tab : 'sites',
     manage: q.get('manage') ?? '',
@@ -86,6 +99,8 @@ export function writeState(state: ViewState): string {
   if (state.lang) q.set('lang', state.lang)
   for (const [k, v] of Object.entries(state.filters)) q.set(k, v)
   if (state.goal) q.set('goal', state.goal)
+  if (state.funnel) q.set('funnel', state.funnel)
+  if (state.funnelBy) q.set('funnel_by', state.funnelBy)
   if (state.screen === 'settings') {
     q.set('view', 'settings')
     q.set('tab', state.tab)
