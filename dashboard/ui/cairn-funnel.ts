@@ -17,21 +17,13 @@ import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 import { shown, visible } from './text.ts'
 import type { Funnel } from './cairn-funnel-form.ts'
+import type { FunnelStep, FunnelWithin } from '../server/funnel.ts'
 
-interface Step {
-  id: string
-  name: string
-  visitors: number
-  conversion_rate_step: number
-  conversion_rate: number
-  dropoff: number
-  median_seconds: number | null
-}
-
+/** The stats API's answer (dashboard/server/funnel.ts). */
 interface Answer {
-  within: 'visit' | 'range'
-  steps: Step[]
-  breakdown?: { value: string; steps: Step[] }[]
+  within: FunnelWithin
+  steps: FunnelStep[]
+  breakdown?: { value: string; steps: FunnelStep[] }[]
 }
 
 /** Rows of a breakdown shown: the values with the most visitors at the first step. */
