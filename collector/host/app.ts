@@ -30,6 +30,7 @@ import { dashboardRoute } from './routes/dashboard.ts'
 import { Salts } from '../ingest/salts.ts'
 import { RateLimiter } from '../ingest/rate-limit.ts'
 import { dashboardApi } from '../../dashboard/server/routes.ts'
+import { Mailer, type MailerOptions } from '../../dashboard/server/mail/mailer.ts'
 import type { Access } from '../../dashboard/server/auth/access.ts'
 import { LoginAttempts } from '../../dashboard/server/auth/attempts.ts'
 import { sameOrigin } from '../../dashboard/server/auth/same-origin.ts'
@@ -46,6 +47,8 @@ export interface CollectorOptions {
   wrapTransport?: (transport: Transport) => Transport
   /** False for a `cairn` command working on the data directory itself: the API only, no built files needed. */
   serveFiles?: boolean
+  /** How the mailer retries (tests shorten the delays). */
+  mailer?: MailerOptions
 }
 
 export interface Collector {
@@ -58,6 +61,7 @@ export interface Collector {
   sites: SiteList
   counters: Counters
   writer: EventWriter
+  mailer: Mailer
   close(): Promise<void>
 }
 
@@ -125,6 +129,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     return truncateIp(clientAddress(socket, (name) => c.req.header(name), config.trustProxy), config.ipv4Prefix, config.ipv6Prefix)
   }
   const attempts = new LoginAttempts(now)
+  const mailer = new Mailer(config.mail, log, options.mailer)
   const isOperator = (c: Context) => operatorRequests.has((c.env as { incoming?: object } | undefined)?.incoming ?? {})
   const dashboard = dashboardApi({
     storage,
@@ -139,6 +144,8 @@ export async function createCollector(config: Config, options: CollectorOptions 
     cluster: config.clickhouseCluster,
     operator: isOperator,
     flush: () => writer.flush(),
+    mailer,
+    publicUrl: config.publicUrl,
   })
   const userAgents = new UserAgentParser()
   const ingest = eventRoute({ settings: config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log, sites,
@@ -148,7 +155,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
   sites.onChange(() => (siteOrigin = originOfSites(sites.allHosts())))
   // Before every route: nothing changes state from another origin (the visitor's own erasure excepted).
   app.use('/api/*', sameOrigin({ crossOrigin: { '/api/privacy/me': (origin) => siteOrigin(origin) !== null } }))
-  app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents }))
+  app.route('/', healthRoute({ storage, counters, writer, sessions, userAgents, mailer }))
   app.route('/', privacyRoute({
     storage,
     access: dashboard.access,
@@ -188,8 +195,10 @@ export async function createCollector(config: Config, options: CollectorOptions 
     sites,
     counters,
     writer,
+    mailer,
     async close() {
       clearInterval(maintenance)
+      mailer.close()
       await sites.stop()
       await Promise.allSettled([...inFlight])
       try {

@@ -4,6 +4,7 @@ import type { ClickHouseOptions } from '../../sql/client.ts'
 import { isDomain, normalizeDomain } from '../../sql/sites.ts'
 import { isTimeZone } from '../../dashboard/server/range.ts'
 import { terminalLanguage, translator } from '../../dashboard/i18n/translate.ts'
+import type { MailConfig } from '../../dashboard/server/mail/mailer.ts'
 
 /** Said to the admin who starts Cairn, in the terminal's language. */
 const say = translator(terminalLanguage())
@@ -42,6 +43,13 @@ export interface Config {
   rateLimit: { perSecond: number; burst: number }
   /** Events accepted but not yet in ClickHouse beyond which new ones get 503 (ClickHouse down for long). */
   spoolMaxEvents: number
+  /** SMTP and the sender (CAIRN_SMTP_URL or CAIRN_SMTP_HOST…, CAIRN_MAIL_FROM); unset: no mail, links are shown instead. */
+  mail: MailConfig | undefined
+  /**
+   * The dashboard's address as people reach it (CAIRN_PUBLIC_URL), for the links in mails. Never taken
+   * from a request's Host header, which whoever asks for a password reset could set.
+   */
+  publicUrl: string
 }
 
 export class ConfigError extends Error {}
@@ -69,7 +77,47 @@ export function loadConfig(env: Env = process.env): Config {
     retentionMonths: integer(env, 'CAIRN_RETENTION_MONTHS', 25, 1, 120),
     spoolMaxEvents: integer(env, 'CAIRN_SPOOL_MAX_EVENTS', 1_000_000, 1, 100_000_000),
     rateLimit: { perSecond: integer(env, 'CAIRN_RATE_LIMIT', 20, 1, 100_000), burst: integer(env, 'CAIRN_RATE_BURST', 100, 1, 1_000_000) },
+    mail: mail(env),
+    publicUrl: publicUrl(env.CAIRN_PUBLIC_URL, integer(env, 'PORT', 8080, 0, 65535)),
   }
+}
+
+function mail(env: Env): MailConfig | undefined {
+  const url = env.CAIRN_SMTP_URL
+  const host = env.CAIRN_SMTP_HOST
+  if (!url && !host) return undefined
+  const from = env.CAIRN_MAIL_FROM?.trim()
+  if (!from) throw new ConfigError(say('cli.config.mailFrom'))
+  if (url) {
+    if (!/^smtps?:\/\/[^\s]+$/.test(url)) throw new ConfigError(say('cli.config.smtpUrl'))
+    return { transport: url, from }
+  }
+  const tls = env.CAIRN_SMTP_TLS || 'starttls'
+  if (!['starttls', 'tls', 'none'].includes(tls)) throw new ConfigError(say('cli.config.oneOf', { name: 'CAIRN_SMTP_TLS', raw: tls, choices: 'starttls, tls, none' }))
+  const user = env.CAIRN_SMTP_USER
+  return {
+    transport: {
+      host: host!,
+      port: integer(env, 'CAIRN_SMTP_PORT', tls === 'tls' ? 465 : 587, 1, 65535),
+      secure: tls === 'tls',
+      // starttls: refuse to send the password or the mail over a connection the server did not upgrade.
+      requireTLS: tls === 'starttls',
+      ...(user && { auth: { user, pass: env.CAIRN_SMTP_PASSWORD ?? '' } }),
+    },
+    from,
+  }
+}
+
+function publicUrl(value: string | undefined, port: number): string {
+  if (!value) return `http://localhost:${port}`
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(say('cli.config.publicUrl', { value }))
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(say('cli.config.publicUrl', { value }))
+  return value.replace(/\/+$/, '')
 }
 
 /** Where ClickHouse is, as the storage layer takes it. */

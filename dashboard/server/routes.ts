@@ -15,6 +15,9 @@ import { goalsRoute } from './admin/goals.ts'
 import { keysRoute } from './admin/keys.ts'
 import { linksRoute } from './admin/links.ts'
 import { peopleRoute } from './admin/people.ts'
+import { invitationsRoute } from './admin/invitations.ts'
+import { MailTokens } from './auth/tokens.ts'
+import type { Mailer } from './mail/mailer.ts'
 import { sitesRoute } from './admin/sites.ts'
 import { segmentsRoute } from './admin/segments.ts'
 import { annotationsRoute } from './admin/annotations.ts'
@@ -50,6 +53,9 @@ export interface DashboardOptions {
   operator: (c: Context) => boolean
   /** Writes the events accepted so far to ClickHouse (before a site's data is erased). */
   flush: () => Promise<void>
+  mailer: Mailer
+  /** The dashboard's address in mailed links (CAIRN_PUBLIC_URL). */
+  publicUrl: string
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
@@ -68,6 +74,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   app.route('/', accountRoute({ access, secondFactors, attempts: options.attempts, addressOf: options.addressOf, isSecure: options.isSecure }))
   app.route('/', sitesRoute({ storage: options.storage, sites, truncation: options.truncation, cookieDays: options.cookieDays, retentionMonths: options.retentionMonths, cluster: options.cluster, now: options.now, flush: options.flush }))
   app.route('/', peopleRoute({ access, sites, secondFactors }))
+  app.route('/', invitationsRoute({ access, tokens: new MailTokens(options.storage, options.now), mailer: options.mailer, sites, publicUrl: options.publicUrl, attempts: options.attempts, addressOf: options.addressOf }))
   app.route('/', keysRoute(access))
   app.route('/', linksRoute(access, sites))
   app.route('/', segmentsRoute({ storage: options.storage, sites, now: options.now }))

@@ -246,7 +246,11 @@ export class CairnApp extends Localized {
     if (!this.ready) return html`<main aria-busy="true"></main>`
     if (this.problem) return html`<main><p class="notice error" role="alert">${this.problem()}</p></main>`
     if (this.user === undefined) return html`<main><p class="notice">${t('ui.loading')}</p></main>`
-    if (this.user === null) return html`<main class="login"><cairn-login @cairn-login=${() => this.start()}>${this._languageMenu()}</cairn-login></main>`
+    if (this.user === null) {
+      // A mailed link (invitation, reset) opens on its own page; its token leaves the URL once used.
+      const token = new URLSearchParams(location.search).get('token') ?? ''
+      return html`<main class="login"><cairn-login .token=${token} @cairn-login=${() => this.start()}>${this._languageMenu()}</cairn-login></main>`
+    }
     if (this.inSettings) return this._settings()
     if (this.sites && this.sites.length === 0) {
       return html`<main>

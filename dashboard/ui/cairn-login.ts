@@ -1,7 +1,11 @@
-/** The login form, and its second step for an account with two-factor authentication: the app's code. */
+/**
+ * The login form, and its second step for an account with two-factor authentication: the app's code.
+ * Also the pages of the links Cairn mails: "forgot your password" asks for one, and a link's page
+ * (`?token=`) sets the password of an invitation or a reset, then comes back to the login.
+ */
 import { css, html, nothing } from 'lit'
 import { ifDefined } from 'lit/directives/if-defined.js'
-import { ApiError, send } from './api.ts'
+import { ApiError, api, send } from './api.ts'
 import { Localized, t } from './i18n.ts'
 import { panel } from './styles.ts'
 
@@ -25,17 +29,36 @@ export class CairnLogin extends Localized {
       button { margin-top: 18px; width: 100%; padding: 10px; border: 0; border-radius: 8px; background: var(--accent); color: var(--on-accent); font-weight: 600; cursor: pointer; }
       button.link { background: none; color: var(--accent); font-weight: 500; margin-top: 8px; text-decoration: underline; }
       button[disabled] { opacity: 0.6; }
+      p.done { color: var(--good); margin: 12px 0 0; font-size: 14px; }
     `,
   ]
 
-  static override properties = { error: { state: true }, busy: { state: true }, second: { state: true } }
+  static override properties = {
+    token: { type: String },
+    error: { state: true },
+    busy: { state: true },
+    second: { state: true },
+    step: { state: true },
+    done: { state: true },
+    link: { state: true },
+  }
 
+  /** A mailed link's token (the page's `?token=`): its page is shown first. */
+  declare token: string
   /** Why the last attempt failed, as the server said it. */
   declare error: string
   declare busy: boolean
   /** The password was right and the account has a second factor: its code is asked for. */
   declare second: boolean
+  /** The login, the request for a reset link, or a link's page. */
+  declare step: 'login' | 'forgot' | 'token'
+  /** What just went right (the password set, the link on its way), said on the next step. */
+  declare done: string
+  /** The link's person and purpose; null when the link does not work (any more). */
+  declare link: { email: string; purpose: 'invite' | 'reset' } | null | undefined
 
+  /** The link's token, kept here: the address bar may lose it (a language chosen on the page rewrites the URL). */
+  private secret = ''
   /** The email and password, kept while the code is asked for (then forgotten). */
   private credentials: { email: string; password: string } | undefined
 
@@ -44,9 +67,22 @@ export class CairnLogin extends Localized {
     this.error = ''
     this.busy = false
     this.second = false
+    this.token = ''
+    this.step = 'login'
+    this.done = ''
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('token') && this.token && this.token !== this.secret) {
+      this.secret = this.token
+      this.step = 'token'
+      void this._readLink()
+    }
   }
 
   override render() {
+    if (this.step === 'token') return this._link()
+    if (this.step === 'forgot') return this._forgot()
     return this.second ? this._code() : this._password()
   }
 
@@ -60,8 +96,120 @@ export class CairnLogin extends Localized {
         <input id="password" name="password" type="password" autocomplete="current-password" required aria-invalid=${this.error ? 'true' : 'false'} aria-describedby=${ifDefined(this.error ? 'login-error' : undefined)} />
         ${this.error ? html`<p class="error" id="login-error" role="alert">${t('ui.login.failed', { error: this.error })}</p>` : nothing}
         <button type="submit" ?disabled=${this.busy}>${t(this.busy ? 'ui.login.busy' : 'ui.login.submit')}</button>
+        <button type="button" class="link forgot" @click=${() => this._go('forgot')}>${t('ui.login.forgot')}</button>
+      </form>
+      <p class="done" role="status">${this.done}</p>
+    `
+  }
+
+  /** Asks for a reset link: the answer is the same whether the address has an account or not. */
+  private _forgot() {
+    return html`
+      <div class="top"><h1 tabindex="-1">${t('ui.login.forgotTitle')}</h1><slot name="language"></slot></div>
+      <p class="intro">${t('ui.login.forgotIntro')}</p>
+      <form @submit=${this._askReset}>
+        <label for="reset-email">${t('ui.login.email')}</label>
+        <input id="reset-email" name="email" type="email" autocomplete="username" required aria-invalid=${this.error ? 'true' : 'false'} aria-describedby=${ifDefined(this.error ? 'login-error' : undefined)} />
+        ${this.error ? html`<p class="error" id="login-error" role="alert">${this.error}</p>` : nothing}
+        <button type="submit" ?disabled=${this.busy}>${t('ui.login.sendLink')}</button>
+        <button type="button" class="link back" @click=${() => this._go('login')}>${t('ui.login.backToLogin')}</button>
+      </form>
+      <p class="done" role="status">${this.done}</p>
+    `
+  }
+
+  /** A mailed link's page: the new password for the person it was sent to. */
+  private _link() {
+    const link = this.link
+    if (link === undefined) return html`<p class="muted" aria-busy="true">${t('ui.loading')}</p>`
+    if (link === null) {
+      return html`
+        <div class="top"><h1 tabindex="-1">${t('ui.login.linkGoneTitle')}</h1><slot name="language"></slot></div>
+        <p class="intro">${t('ui.login.linkGone')}</p>
+        <button type="button" class="forgot" @click=${() => this._go('forgot')}>${t('ui.login.forgot')}</button>
+        <button type="button" class="link back" @click=${() => this._go('login')}>${t('ui.login.backToLogin')}</button>
+      `
+    }
+    const described = ['new-password-hint', this.error ? 'login-error' : ''].filter(Boolean).join(' ')
+    return html`
+      <div class="top"><h1 tabindex="-1">${t(link.purpose === 'invite' ? 'ui.login.welcomeTitle' : 'ui.login.resetTitle')}</h1><slot name="language"></slot></div>
+      <p class="intro">${t('ui.login.choosePasswordFor', { email: link.email })}</p>
+      <form @submit=${this._setPassword}>
+        <input type="email" name="username" autocomplete="username" .value=${link.email} hidden />
+        <label for="new-password">${t('ui.login.newPassword')}</label>
+        <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="10" aria-invalid=${this.error ? 'true' : 'false'} aria-describedby=${described} />
+        <p class="hint" id="new-password-hint">${t('ui.login.newPasswordHint')}</p>
+        ${this.error ? html`<p class="error" id="login-error" role="alert">${this.error}</p>` : nothing}
+        <button type="submit" ?disabled=${this.busy}>${t('ui.login.setPassword')}</button>
       </form>
     `
+  }
+
+  private async _go(step: 'login' | 'forgot'): Promise<void> {
+    this.step = step
+    this.error = ''
+    this.second = false
+    if (this.secret) this._forgetToken()
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLElement>(step === 'forgot' ? '#reset-email' : '#email')?.focus()
+  }
+
+  /** The link's token leaves the address bar (and the history) once its page is done with. */
+  private _forgetToken(): void {
+    this.secret = ''
+    const url = new URL(location.href)
+    url.searchParams.delete('token')
+    history.replaceState(null, '', url)
+  }
+
+  private async _readLink(): Promise<void> {
+    this.link = undefined
+    try {
+      this.link = await api<{ email: string; purpose: 'invite' | 'reset' }>(`/api/auth/token?${new URLSearchParams({ token: this.secret })}`)
+    } catch {
+      this.link = null
+    }
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLElement>(this.link ? '#new-password' : 'h1')?.focus()
+  }
+
+  private async _askReset(event: SubmitEvent): Promise<void> {
+    event.preventDefault()
+    const email = String(new FormData(event.target as HTMLFormElement).get('email') ?? '')
+    this.busy = true
+    try {
+      const answer = await send<{ mailed: boolean }>('POST', '/api/auth/reset', { email })
+      this.error = ''
+      this.done = t(answer.mailed ? 'ui.login.linkSent' : 'ui.login.noMail')
+    } catch (error) {
+      this.done = ''
+      this.error = error instanceof ApiError ? (error.errors.email ?? error.summary) : (error as Error).message
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private async _setPassword(event: SubmitEvent): Promise<void> {
+    event.preventDefault()
+    const password = String(new FormData(event.target as HTMLFormElement).get('password') ?? '')
+    this.busy = true
+    try {
+      const { email } = await send<{ email: string }>('POST', '/api/auth/token', { token: this.secret, password })
+      this._forgetToken()
+      this.error = ''
+      this.link = undefined
+      this.step = 'login'
+      this.done = t('ui.login.passwordSet')
+      await this.updateComplete
+      const field = this.renderRoot.querySelector<HTMLInputElement>('#email')
+      if (field) field.value = email
+      this.renderRoot.querySelector<HTMLElement>('#password')?.focus()
+    } catch (error) {
+      this.error = error instanceof ApiError ? (error.errors.password ?? error.summary) : (error as Error).message
+      if (error instanceof ApiError && error.status === 404) this.link = null
+    } finally {
+      this.busy = false
+    }
   }
 
   private _code() {

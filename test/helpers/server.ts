@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { loadConfig, type Config } from '../../collector/host/config.ts'
 import { silentLog, type Log } from '../../collector/ingest/log.ts'
 import { startServer, type RunningServer } from '../../collector/host/server.ts'
+import type { MailerOptions } from '../../dashboard/server/mail/mailer.ts'
 import type { CollectorOptions } from '../../collector/host/app.ts'
 import { openStorage, type Storage, type Transport } from '../../sql/client.ts'
 
@@ -44,6 +45,8 @@ export interface TestServerOptions {
   wrapTransport?: (transport: Transport) => Transport
   /** Where the server logs (nowhere by default). */
   log?: Log
+  /** How the mailer retries (short delays for tests of an SMTP outage). */
+  mailer?: MailerOptions
 }
 
 export class TestServer {
@@ -58,7 +61,7 @@ export class TestServer {
   }
 
   private static collectorOptions(options: TestServerOptions): CollectorOptions {
-    return { now: options.clock?.now, log: options.log ?? silentLog, wrapTransport: options.wrapTransport }
+    return { now: options.clock?.now, log: options.log ?? silentLog, wrapTransport: options.wrapTransport, mailer: options.mailer }
   }
 
   private static config(options: TestServerOptions & { dataDir: string }): Config {

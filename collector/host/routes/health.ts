@@ -9,6 +9,7 @@ import type { Counters } from '../../ingest/counters.ts'
 import type { EventWriter } from '../../ingest/writer.ts'
 import type { Sessions } from '../../ingest/sessions.ts'
 import type { UserAgentParser } from '../../ingest/user-agent.ts'
+import { MAIL_KINDS, type Mailer } from '../../../dashboard/server/mail/mailer.ts'
 
 export interface HealthDeps {
   storage: Storage
@@ -16,6 +17,7 @@ export interface HealthDeps {
   writer: EventWriter
   sessions: Sessions
   userAgents: UserAgentParser
+  mailer: Mailer
 }
 
 export function healthRoute(deps: HealthDeps): Hono {
@@ -29,7 +31,7 @@ export function healthRoute(deps: HealthDeps): Hono {
     return ping.success ? c.json({ status: 'ready' }) : c.json({ status: 'ClickHouse does not answer', error: String(ping.error?.message ?? '') }, 503)
   })
   app.get('/metrics', (c) => {
-    const { counters, writer, sessions, userAgents } = deps
+    const { counters, writer, sessions, userAgents, mailer } = deps
     const lines = [
       ...metric('cairn_events_accepted_total', 'counter', 'Events accepted and queued for ClickHouse.', counters.accepted),
       ...metric('cairn_events_dropped_total', 'counter', 'Requests not stored, by reason.', ...[...counters.dropped].map(([reason, n]) => sample({ reason }, n))),
@@ -44,6 +46,10 @@ export function healthRoute(deps: HealthDeps): Hono {
       ...metric('cairn_open_sessions', 'gauge', 'Visits open in this collector.', sessions.size),
       ...metric('cairn_user_agent_cache_total', 'counter', 'User-agent cache lookups, by result.',
         sample({ result: 'hit' }, userAgents.cache.hits), sample({ result: 'miss' }, userAgents.cache.misses)),
+      ...metric('cairn_mail_sent_total', 'counter', 'Mails delivered to the SMTP server, by kind.', ...MAIL_KINDS.map((kind) => sample({ kind }, mailer.stats.sent[kind]))),
+      ...metric('cairn_mail_failures_total', 'counter', 'Failed attempts to deliver a mail (each is retried with backoff).', mailer.stats.failures),
+      ...metric('cairn_mail_given_up_total', 'counter', 'Mails given up after the last attempt.', mailer.stats.given_up),
+      ...metric('cairn_mail_pending', 'gauge', 'Mails waiting for a (next) attempt.', mailer.stats.pending),
       // The histogram holds the whole interval between samples; the delay is what exceeds the 10 ms.
       ...metric('cairn_event_loop_delay_seconds', 'summary', 'Event-loop delay since start (sampled every 10 ms).',
         ...[0.5, 0.99, 1].map((q) => sample({ quantile: String(q) }, (Math.max(0, loopDelay.percentile(q * 100) - 10e6) / 1e9).toFixed(6)))),
