@@ -134,31 +134,65 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     await page.locator(READY.sites).waitFor()
   })
 
-  it('invites a viewer with a generated password, who then logs in and sees only that site', async () => {
+  it('invites a viewer by a link (shown, as this Cairn cannot mail), whose page sets the password; then they log in and see only that site', async () => {
     await goTo(page, 'people')
     expect(await page.locator('cairn-settings #site').inputValue()).toBe(ADDED)
     // The admin of every site is listed, by their role on every site.
     await expect.poll(() => page.locator('cairn-settings-people tbody tr').count()).toBe(1)
     await page.fill('#add-email', VIEWER)
     await page.selectOption('#add-role', 'viewer')
+    expect(await page.locator('cairn-settings-people input[name=how][value=invite]').isChecked()).toBe(true)
     await page.locator('cairn-settings-people').getByRole('button', { name: 'Add', exact: true }).click()
-    const password = await (async () => {
-      await page.locator('#password-once').waitFor()
-      return page.locator('#password-once').inputValue()
-    })()
-    expect(password.length).toBeGreaterThanOrEqual(10)
-    expect(await page.locator('cairn-settings-people .once').textContent()).toContain('it will not be shown again')
+    await page.locator('#password-once').waitFor()
+    const link = await page.locator('#password-once').inputValue()
+    expect(link).toMatch(/\/\?token=cairn_invite_/)
+    expect(await page.locator('cairn-settings-people .once').textContent()).toContain(`send this link to ${VIEWER} yourself`)
     const row = page.locator(`cairn-settings-people tr[data-email="${VIEWER}"]`)
     await row.waitFor()
     expect(await row.locator('td').nth(2).textContent()).toBe('No')
 
+    // The link's page, in another browser: the password chosen there logs in.
     const other = await browser.newContext({ viewport: DESKTOP })
     const viewer = await other.newPage()
-    await browser.logIn(viewer, { email: VIEWER, password })
+    await viewer.goto(server.url + new URL(link).pathname + new URL(link).search)
+    await expect.poll(() => viewer.locator('cairn-login h1').textContent(), { timeout: 15_000 }).toBe('Welcome to Cairn')
+    expect(await viewer.locator('cairn-login p.intro').textContent()).toBe(`Choose the password of ${VIEWER}.`)
+    await expect.poll(() => focusedElement(viewer)).toBe('input#new-password')
+    expect(await seriousViolations(viewer)).toEqual([])
+    await viewer.screenshot({ path: `${ARTIFACTS}login-link.png` })
+    await viewer.keyboard.type('viewer chose this')
+    await viewer.keyboard.press('Enter')
+    await expect.poll(() => viewer.locator('cairn-login p.done').textContent(), { timeout: 15_000 }).toBe('Your password is set: log in with it.')
+    expect(new URL(viewer.url()).searchParams.get('token')).toBeNull()
+    expect(await viewer.locator('#email').inputValue()).toBe(VIEWER)
+    await viewer.fill('#password', 'viewer chose this')
+    await viewer.click('cairn-login button[type=submit]')
     await expect.poll(() => viewer.locator('cairn-app #site option').allTextContents(), { timeout: 15_000 }).toEqual([ADDED])
     expect(await viewer.locator('cairn-app a[data-link="settings"]').count()).toBe(0)
     expect(await viewer.locator('cairn-app a[data-link="account"]').count()).toBe(1)
+    // The link again: used up, its page says so.
+    const again = await (await browser.newContext({ viewport: DESKTOP })).newPage()
+    await again.goto(server.url + new URL(link).pathname + new URL(link).search)
+    await expect.poll(() => again.locator('cairn-login h1').textContent(), { timeout: 15_000 }).toBe('This link does not work any more')
+    // Forgot a password: this Cairn cannot mail, and says whom to ask.
+    await again.locator('cairn-login button.back').click()
+    await again.locator('cairn-login button.forgot').click()
+    await expect.poll(() => focusedElement(again)).toBe('input#reset-email')
+    await again.keyboard.type(VIEWER)
+    await again.keyboard.press('Enter')
+    await expect.poll(() => again.locator('cairn-login p.done').textContent(), { timeout: 15_000 }).toBe('Cairn cannot send mail here: ask an administrator to reset your password.')
+    expect(await seriousViolations(again)).toEqual([])
+    await again.screenshot({ path: `${ARTIFACTS}login-forgot.png` })
+    await again.context().close()
     await other.close()
+
+    // Or created with a password: a generated one is shown once.
+    await page.fill('#add-email', `second.${VIEWER}`)
+    await page.locator('cairn-settings-people input[name=how][value=password]').check()
+    await page.locator('#add-password').waitFor()
+    await page.locator('cairn-settings-people').getByRole('button', { name: 'Add', exact: true }).click()
+    await expect.poll(() => page.locator('cairn-settings-people .once').textContent(), { timeout: 15_000 }).toContain('it will not be shown again')
+    expect(await page.locator('#password-once').inputValue()).toMatch(/^[\w-]{10,}$/)
   })
 
   it('creates an API key that works, and revokes it after a confirmation: then it is refused', async () => {

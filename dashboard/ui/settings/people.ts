@@ -1,10 +1,12 @@
 /**
- * People of a site: who may read it (email, role, two-factor), adding someone (a generated password is
- * shown once), changing a role, taking it away; an admin of every site can also reset a password.
+ * People of a site: who may read it (email, role, two-factor), adding someone — by a mailed invitation
+ * (the link shown to pass on when Cairn cannot mail), or with a password (a generated one is shown once)
+ * — changing a role, taking it away; an admin of every site can also reset a password.
  */
 import { css, html, nothing } from 'lit'
 import { Task, initialState } from '@lit/task'
 import { ifDefined } from 'lit/directives/if-defined.js'
+import { live } from 'lit/directives/live.js'
 import { api, send, sitePath } from '../api.ts'
 import { Localized, t } from '../i18n.ts'
 import { forms, panel } from '../styles.ts'
@@ -27,6 +29,10 @@ export class CairnSettingsPeople extends Localized {
     css`
       td select { width: auto; min-width: 120px; }
       .role { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+      fieldset.how { border: 0; padding: 0; margin: 12px 0 0; }
+      fieldset.how legend { font-size: 13px; color: var(--muted); padding: 0; margin-bottom: 4px; }
+      label.choice { display: flex; gap: 8px; align-items: center; color: var(--text); font-size: 14px; margin: 4px 0; }
+      label.choice input { width: auto; min-height: 0; }
     `,
   ]
 
@@ -38,6 +44,7 @@ export class CairnSettingsPeople extends Localized {
     secret: { state: true },
     done: { state: true },
     pending: { state: true },
+    how: { state: true },
   }
 
   /** The site whose people are shown. */
@@ -48,8 +55,10 @@ export class CairnSettingsPeople extends Localized {
   declare busy: string
   /** What the last request said, by form ('add', 'role:<email>', 'dialog'). */
   declare problem: { form: string; problem: Problem } | undefined
-  /** A password to show once: whose, and why (a new person or a reset). */
-  declare secret: { email: string; password: string; reset: boolean } | undefined
+  /** A password (a new person or a reset) or an invitation link to show once, and whose. */
+  declare secret: { email: string; password: string; reset: boolean } | { email: string; link: string } | undefined
+  /** How a person being added gets in: a mailed invitation, or a password. */
+  declare how: 'invite' | 'password'
   /** What was just done, said in the status line. */
   declare done: string
   /** The person the dialog asks about, and what it would do. */
@@ -66,6 +75,7 @@ export class CairnSettingsPeople extends Localized {
     this.everySite = false
     this.busy = ''
     this.done = ''
+    this.how = 'invite'
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
@@ -84,16 +94,25 @@ export class CairnSettingsPeople extends Localized {
     return html`
       <header><h2>${t('ui.settings.people.heading', { site: this.site })}</h2></header>
       <p class="status ok" role="status">${this.done || nothing}</p>
-      ${this.secret
+      ${this.secret && 'link' in this.secret
         ? shownOnce({
             id: 'password-once',
-            heading: t(this.secret.reset ? 'ui.settings.people.resetDone' : 'ui.settings.people.created', { email: this.secret.email }),
-            label: t('ui.settings.people.passwordOf', { email: this.secret.email }),
-            value: this.secret.password,
-            copyLabel: t('ui.settings.people.copyPassword'),
-            warning: t('ui.settings.shownOnce'),
+            heading: t('ui.settings.people.inviteLinkHeading', { email: this.secret.email }),
+            label: t('ui.settings.people.inviteLink', { email: this.secret.email }),
+            value: this.secret.link,
+            copyLabel: t('ui.settings.people.copyLink'),
+            warning: t('ui.settings.people.inviteLinkWarning'),
           })
-        : nothing}
+        : this.secret
+          ? shownOnce({
+              id: 'password-once',
+              heading: t(this.secret.reset ? 'ui.settings.people.resetDone' : 'ui.settings.people.created', { email: this.secret.email }),
+              label: t('ui.settings.people.passwordOf', { email: this.secret.email }),
+              value: this.secret.password,
+              copyLabel: t('ui.settings.people.copyPassword'),
+              warning: t('ui.settings.shownOnce'),
+            })
+          : nothing}
       ${this.people.render({
         pending: () => html`<p class="muted loading">${t('ui.loading')}</p>`,
         error: (error) => html`<p class="error" role="alert">${t('ui.settings.loadFailed', { error: (error as Error).message })}</p>`,
@@ -166,7 +185,16 @@ export class CairnSettingsPeople extends Localized {
         ${ROLES.map((r) => html`<option value=${r}>${t('ui.settings.people.roleName', { role: r })}</option>`)}
       </select>
       ${fieldError(problem, 'add-role', 'role')}
-      ${textField({ id: 'add-password', name: 'password', type: 'password', label: t('ui.settings.people.password'), problem, autocomplete: 'new-password', hint: t('ui.settings.people.passwordHint') })}
+      <fieldset class="how">
+        <legend>${t('ui.settings.people.how')}</legend>
+        ${(['invite', 'password'] as const).map(
+          (how) => html`<label class="choice"><input type="radio" name="how" value=${how} .checked=${live(this.how === how)} @change=${() => (this.how = how)} />
+            ${t(how === 'invite' ? 'ui.settings.people.howInvite' : 'ui.settings.people.howPassword')}</label>`,
+        )}
+      </fieldset>
+      ${this.how === 'password'
+        ? textField({ id: 'add-password', name: 'password', type: 'password', label: t('ui.settings.people.password'), problem, autocomplete: 'new-password', hint: t('ui.settings.people.passwordHint') })
+        : nothing}
       ${formProblem(problem)}
       <div class="actions"><button type="submit" class="primary" ?disabled=${this.busy === 'add'}>${this.busy === 'add' ? t('ui.settings.working') : t('ui.settings.people.addSubmit')}</button></div>
     </form>`
@@ -250,6 +278,19 @@ export class CairnSettingsPeople extends Localized {
     const password = String(form.get('password') ?? '')
     this.busy = 'add'
     try {
+      if (this.how === 'invite') {
+        const invited = await send<{ email: string; role: string; existed: boolean; mailed: boolean; link?: string }>('POST', `${sitePath(this.site)}/invitations`, { email, role: form.get('role') })
+        this.problem = undefined
+        this.secret = invited.link ? { email: invited.email, link: invited.link } : undefined
+        this.done = invited.existed ? t('ui.settings.people.added', { email: invited.email, role: invited.role, site: this.site }) : invited.mailed ? t('ui.settings.people.invited', { email: invited.email }) : ''
+        element.reset()
+        void this.people.run()
+        if (invited.link) {
+          await this.updateComplete
+          this.renderRoot.querySelector<HTMLElement>('#password-once')?.focus()
+        }
+        return
+      }
       const answer = await send<{ email: string; role: string; password?: string }>('POST', `${sitePath(this.site)}/people`, { email, role: form.get('role'), ...(password && { password }) })
       this.problem = undefined
       this.secret = answer.password ? { email: answer.email ?? email, password: answer.password, reset: false } : undefined
