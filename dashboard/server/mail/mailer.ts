@@ -6,7 +6,11 @@
  * Without SMTP configured, nothing is sent and `configured` says so: callers show the link instead.
  */
 import { createTransport, type Transporter } from 'nodemailer'
-import type { Log } from '../../../collector/ingest/log.ts'
+
+/** Where failures are said (the collector's log, given by the host). */
+export interface MailLog {
+  error(message: string): void
+}
 
 /** CAIRN_SMTP_URL, or the host and the others; CAIRN_MAIL_FROM. Never logged: it may hold a password. */
 export interface MailConfig {
@@ -70,7 +74,7 @@ export class Mailer {
 
   constructor(
     private readonly config: MailConfig | undefined,
-    private readonly log: Log,
+    private readonly log: MailLog,
     options: MailerOptions = {},
   ) {
     // Short timeouts: a stalled server makes a retry, not a request that hangs for minutes.
