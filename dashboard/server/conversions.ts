@@ -7,7 +7,7 @@
 import type { Storage } from '../../sql/client.ts'
 import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
 import { convertedVisitors, wholeVisitConditions } from './filters.ts'
-import { IN_RANGE, bucketOf, buckets, foldsGoal, rangeParams, rows, summary, type StatsQuery } from './stats.ts'
+import { IN_RANGE, bucketOf, buckets, foldsGoal, rangeParams, rows, sharedWhileRunning, summary, type StatsQuery } from './stats.ts'
 
 export interface Conversion {
   id: string
@@ -72,16 +72,10 @@ export interface GoalSummary {
  * The dashboard asks for the cards and the graph at once, each with the goal: concurrent identical
  * requests share one computation, as the plain cards and graph do (stats.ts, `summary`).
  */
-const inFlight = new Map<string, Promise<GoalSummary>>()
+const goalSummaries = sharedWhileRunning<GoalSummary>()
 
 export function goalSummary(storage: Storage, q: StatsQuery, goal: Goal): Promise<GoalSummary> {
-  const key = JSON.stringify([q, goal])
-  let pending = inFlight.get(key)
-  if (!pending) {
-    pending = computeGoalSummary(storage, q, goal).finally(() => inFlight.delete(key))
-    inFlight.set(key, pending)
-  }
-  return pending
+  return goalSummaries(JSON.stringify([q, goal]), () => computeGoalSummary(storage, q, goal))
 }
 
 /**

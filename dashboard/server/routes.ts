@@ -31,7 +31,7 @@ import { readFunnels, readGoals, type Goal } from '../../sql/goals.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { previousRange } from './range.ts'
-import { BREAKDOWN_NAMES, GOAL_METRICS, aggregate, breakdown, breakdownOf, realtime, recentSessions, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
+import { BREAKDOWN_NAMES, GOAL_METRICS, aggregate, breakdown, breakdownOf, realtime, recentSessions, sharedWhileRunning, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
 
 export interface DashboardOptions {
   storage: Storage
@@ -104,15 +104,8 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
    * The site's goals, read once for the requests that ask at the same time (a dashboard load's panels):
    * they then go on together, which lets their goal-filtered breakdowns share one query (batch.ts).
    */
-  const goalsReading = new Map<string, Promise<Goal[]>>()
-  const goalsOf = (site: string): Promise<Goal[]> => {
-    let reading = goalsReading.get(site)
-    if (!reading) {
-      reading = readGoals(options.storage, site).finally(() => goalsReading.delete(site))
-      goalsReading.set(site, reading)
-    }
-    return reading
-  }
+  const goalsReading = sharedWhileRunning<Goal[]>()
+  const goalsOf = (site: string): Promise<Goal[]> => goalsReading(site, () => readGoals(options.storage, site))
 
   /** The goal filter (`goal=<id>`): one of the site's goals, or a 400 naming it. */
   const goalOf = async (c: Context<Env>, site: string): Promise<Goal | undefined> => {

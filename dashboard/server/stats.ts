@@ -110,25 +110,32 @@ interface Summary {
   goal?: { visitors: number; events: number; points: number[] }
 }
 
+/** A computation that concurrent identical requests share: the first starts it, the others wait for it. */
+export function sharedWhileRunning<T>(): (key: string, compute: () => Promise<T>) => Promise<T> {
+  const running = new Map<string, Promise<T>>()
+  return (key, compute) => {
+    let pending = running.get(key)
+    if (!pending) {
+      pending = compute().finally(() => running.delete(key))
+      running.set(key, pending)
+    }
+    return pending
+  }
+}
+
 /**
  * The cards and the graph of one range come from the same two scans, grouped by bucket and for the whole
  * range at once, so the range's unique visitors are exact (not a sum of daily uniques). The dashboard asks for both at once;
  * concurrent identical requests share one computation.
  */
-const inFlight = new Map<string, Promise<Summary>>()
+const summaries = sharedWhileRunning<Summary>()
 
 /**
  * `goal`: a goal whose conversions the same scan counts (see `foldsGoal`), for the goal filter's cards
  * and graph (conversions.ts); the cards' and the graph's requests then still share one computation.
  */
 export function summary(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Summary> {
-  const key = JSON.stringify([q, goal])
-  let pending = inFlight.get(key)
-  if (!pending) {
-    pending = computeSummary(storage, q, goal).finally(() => inFlight.delete(key))
-    inFlight.set(key, pending)
-  }
-  return pending
+  return summaries(JSON.stringify([q, goal]), () => computeSummary(storage, q, goal))
 }
 
 /**
