@@ -31,6 +31,7 @@ import { Salts } from '../ingest/salts.ts'
 import { RateLimiter } from '../ingest/rate-limit.ts'
 import { dashboardApi } from '../../dashboard/server/routes.ts'
 import { Mailer, type MailerOptions } from '../../dashboard/server/mail/mailer.ts'
+import { AlertWatcher } from '../../dashboard/server/mail/alerts.ts'
 import type { Access } from '../../dashboard/server/auth/access.ts'
 import { LoginAttempts } from '../../dashboard/server/auth/attempts.ts'
 import { sameOrigin } from '../../dashboard/server/auth/same-origin.ts'
@@ -62,6 +63,8 @@ export interface Collector {
   counters: Counters
   writer: EventWriter
   mailer: Mailer
+  /** The traffic alerts' watcher (it runs by itself; tests call `check()`). */
+  alerts: AlertWatcher
   close(): Promise<void>
 }
 
@@ -130,6 +133,9 @@ export async function createCollector(config: Config, options: CollectorOptions 
   }
   const attempts = new LoginAttempts(now)
   const mailer = new Mailer(config.mail, log, options.mailer)
+  const alerts = new AlertWatcher({ storage, mailer, log, now, publicUrl: config.publicUrl })
+  // A cairn command's own API (serveFiles: false) sends no alerts: the server does.
+  if (options.serveFiles !== false) alerts.start()
   const isOperator = (c: Context) => operatorRequests.has((c.env as { incoming?: object } | undefined)?.incoming ?? {})
   const dashboard = dashboardApi({
     storage,
@@ -196,8 +202,10 @@ export async function createCollector(config: Config, options: CollectorOptions 
     counters,
     writer,
     mailer,
+    alerts,
     async close() {
       clearInterval(maintenance)
+      await alerts.stop()
       mailer.close()
       await sites.stop()
       await Promise.allSettled([...inFlight])

@@ -21,6 +21,7 @@ import type { Mailer } from './mail/mailer.ts'
 import { sitesRoute } from './admin/sites.ts'
 import { segmentsRoute } from './admin/segments.ts'
 import { annotationsRoute } from './admin/annotations.ts'
+import { alertsRoute } from './admin/alerts.ts'
 import { anyOf, translator } from '../i18n/translate.ts'
 import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
@@ -79,6 +80,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   app.route('/', linksRoute(access, sites))
   app.route('/', segmentsRoute({ storage: options.storage, sites, now: options.now }))
   app.route('/', annotationsRoute({ storage: options.storage, sites, now: options.now }))
+  app.route('/', alertsRoute({ storage: options.storage, sites, now: options.now }))
   app.route('/', goalsRoute(options.storage, sites))
 
   const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))
