@@ -78,7 +78,7 @@ describe('cairn CLI usage', () => {
   it('answers --help at every level, without a data directory or a configuration', async () => {
     const bare = (...args: string[]) => run(process.execPath, ['collector/bin/cairn.js', ...args], { env: { ...process.env, CAIRN_SITES: 'not a site!' }, cwd: new URL('..', import.meta.url).pathname })
     expect((await bare('--help')).stdout).toMatch(/^Usage: cairn <command>/)
-    for (const args of [['users', '--help'], ['users', 'add', '--help'], ['users', 'remove', '-h'], ['keys', 'list', '--help'], ['keys', 'revoke', '--help'], ['shares', '--help'], ['privacy', 'erase', '--help'], ['demo', '--help'], ['sql', '--help'], ['cookies', '--help'], ['privacy-notice', '--help'], ['serve', '--help'], ['sites', '--help'], ['sites', 'add', '--help'], ['sites', 'remove', '-h'], ['backup', '--help'], ['restore', '--help'], ['goals', '--help'], ['goals', 'add', '--help']]) {
+    for (const args of [['users', '--help'], ['users', 'add', '--help'], ['users', 'remove', '-h'], ['keys', 'list', '--help'], ['keys', 'revoke', '--help'], ['shares', '--help'], ['privacy', 'erase', '--help'], ['demo', '--help'], ['sql', '--help'], ['cookies', '--help'], ['privacy-notice', '--help'], ['serve', '--help'], ['sites', '--help'], ['sites', 'add', '--help'], ['sites', 'remove', '-h'], ['backup', '--help'], ['restore', '--help'], ['goals', '--help'], ['goals', 'add', '--help'], ['reports', '--help'], ['reports', 'send', '--help']]) {
       const { stdout, stderr } = await bare(...args)
       expect(stdout, args.join(' ')).toMatch(new RegExp(`^Usage:\\n  ${args[0]}`))
       expect(stderr).toBe('')

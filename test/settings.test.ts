@@ -46,6 +46,7 @@ const asAdmin = (options: Parameters<Browser['newContext']>[0]) => browser.logge
 const READY: Record<SettingsTab, string> = {
   sites: 'cairn-settings-sites table',
   goals: 'cairn-settings-goals table, cairn-settings-goals p.none',
+  reports: 'cairn-settings-reports table, cairn-settings-reports p.none',
   people: 'cairn-settings-people table, cairn-settings-people p.none',
   keys: 'cairn-settings-keys table, cairn-settings-keys p.none',
   links: 'cairn-settings-links table, cairn-settings-links p.none',
@@ -193,6 +194,28 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     await page.locator('cairn-settings-people').getByRole('button', { name: 'Add', exact: true }).click()
     await expect.poll(() => page.locator('cairn-settings-people .once').textContent(), { timeout: 15_000 }).toContain('it will not be shown again')
     expect(await page.locator('#password-once').inputValue()).toMatch(/^[\w-]{10,}$/)
+  })
+
+  it('adds a weekly report’s recipient in French and removes it; says that this Cairn cannot mail yet', async () => {
+    await goTo(page, 'reports')
+    await page.locator('cairn-settings-reports p.none').waitFor({ timeout: 15_000 })
+    expect(await page.locator('cairn-settings-reports p.no-mail').textContent()).toContain('CAIRN_SMTP_URL is not set')
+    await page.fill('#report-email', 'not an address')
+    await page.locator('#report-email').press('Enter')
+    await expect.poll(() => page.locator('#report-email').getAttribute('aria-invalid')).toBe('true')
+    await page.fill('#report-email', 'marketing@example.com')
+    await page.selectOption('#report-language', 'fr')
+    await page.locator('#report-email').press('Enter')
+    const row = page.locator('cairn-settings-reports tr[data-recipient="weekly:marketing@example.com"]')
+    await row.waitFor({ timeout: 15_000 })
+    expect(await row.locator('td').allTextContents()).toEqual(['marketing@example.com', 'Weekly', 'Français', expect.any(String)])
+    expect(await row.locator('button.send').count()).toBe(0)
+    const [stored] = await server.rows<{ language: string }>('SELECT language FROM cairn.report_subscriptions FINAL WHERE site = {site:String} AND NOT deleted', { site: ADDED })
+    expect(stored!.language).toBe('fr')
+    expect(await page.locator('cairn-settings-reports a.preview').first().getAttribute('href')).toBe(`/api/sites/${ADDED}/reports/preview?frequency=weekly&lang=en`)
+    await row.locator('button.remove').click()
+    await expect.poll(() => page.locator('cairn-settings-reports [role=status]').textContent(), { timeout: 15_000 }).toBe('marketing@example.com will not get the weekly report any more.')
+    await expect.poll(() => page.locator('cairn-settings-reports p.none').count()).toBe(1)
   })
 
   it('creates an API key that works, and revokes it after a confirmation: then it is refused', async () => {
@@ -366,7 +389,7 @@ describe('every settings screen', { timeout: 90_000 }, () => {
       expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr')
       problems.push(...(await seriousViolations(page)).map((v) => `${tab}: ${v}`))
     }
-    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Objectifs', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Conservation', 'Votre compte'])
+    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Objectifs', 'Rapports par courriel', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Conservation', 'Votre compte'])
     await page.screenshot({ path: `${ARTIFACTS}settings-account-fr-light.png`, fullPage: true })
     expect(problems).toEqual([])
 

@@ -32,6 +32,7 @@ import { RateLimiter } from '../ingest/rate-limit.ts'
 import { dashboardApi } from '../../dashboard/server/routes.ts'
 import { Mailer, type MailerOptions } from '../../dashboard/server/mail/mailer.ts'
 import { AlertWatcher } from '../../dashboard/server/mail/alerts.ts'
+import type { Reports } from '../../dashboard/server/mail/reports.ts'
 import type { Access } from '../../dashboard/server/auth/access.ts'
 import { LoginAttempts } from '../../dashboard/server/auth/attempts.ts'
 import { sameOrigin } from '../../dashboard/server/auth/same-origin.ts'
@@ -50,6 +51,8 @@ export interface CollectorOptions {
   serveFiles?: boolean
   /** How the mailer retries (tests shorten the delays). */
   mailer?: MailerOptions
+  /** How long a report's claim waits for other collectors' (tests shorten it). */
+  reportSettleMs?: number
 }
 
 export interface Collector {
@@ -65,6 +68,8 @@ export interface Collector {
   mailer: Mailer
   /** The traffic alerts' watcher (it runs by itself; tests call `check()`). */
   alerts: AlertWatcher
+  /** The report scheduler (it runs by itself; tests call `runDue()`). */
+  reports: Reports
   close(): Promise<void>
 }
 
@@ -152,7 +157,11 @@ export async function createCollector(config: Config, options: CollectorOptions 
     flush: () => writer.flush(),
     mailer,
     publicUrl: config.publicUrl,
+    log,
+    reportSettleMs: options.reportSettleMs,
   })
+  // A cairn command's own API (serveFiles: false) sends no reports either: the server does.
+  if (options.serveFiles !== false) dashboard.reports.start()
   const userAgents = new UserAgentParser()
   const ingest = eventRoute({ settings: config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log, sites,
     maxQueued: config.spoolMaxEvents, rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) })
@@ -203,8 +212,10 @@ export async function createCollector(config: Config, options: CollectorOptions 
     writer,
     mailer,
     alerts,
+    reports: dashboard.reports,
     async close() {
       clearInterval(maintenance)
+      await dashboard.reports.stop()
       await alerts.stop()
       mailer.close()
       await sites.stop()

@@ -17,7 +17,9 @@ import { linksRoute } from './admin/links.ts'
 import { peopleRoute } from './admin/people.ts'
 import { invitationsRoute } from './admin/invitations.ts'
 import { MailTokens } from './auth/tokens.ts'
-import type { Mailer } from './mail/mailer.ts'
+import type { MailLog, Mailer } from './mail/mailer.ts'
+import { Reports } from './mail/reports.ts'
+import { reportsRoute } from './admin/reports.ts'
 import { sitesRoute } from './admin/sites.ts'
 import { segmentsRoute } from './admin/segments.ts'
 import { annotationsRoute } from './admin/annotations.ts'
@@ -57,11 +59,15 @@ export interface DashboardOptions {
   mailer: Mailer
   /** The dashboard's address in mailed links (CAIRN_PUBLIC_URL). */
   publicUrl: string
+  /** Where the report scheduler says what failed. */
+  log: MailLog
+  /** How long a report's claim waits for other collectors' (reports.ts; tests shorten it). */
+  reportSettleMs?: number
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
 
-export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; access: Access } {
+export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; access: Access; reports: Reports } {
   const access = new Access(options.storage, options.now)
   const secondFactors = new SecondFactors(options.storage, options.now)
   const { sites } = options
@@ -75,6 +81,8 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   app.route('/', accountRoute({ access, secondFactors, attempts: options.attempts, addressOf: options.addressOf, isSecure: options.isSecure }))
   app.route('/', sitesRoute({ storage: options.storage, sites, truncation: options.truncation, cookieDays: options.cookieDays, retentionMonths: options.retentionMonths, cluster: options.cluster, now: options.now, flush: options.flush }))
   app.route('/', peopleRoute({ access, sites, secondFactors }))
+  const reports = new Reports({ storage: options.storage, mailer: options.mailer, sites, publicUrl: options.publicUrl, log: options.log, now: options.now, settleMs: options.reportSettleMs })
+  app.route('/', reportsRoute({ reports, mailer: options.mailer, sites }))
   app.route('/', invitationsRoute({ access, tokens: new MailTokens(options.storage, options.now), mailer: options.mailer, sites, publicUrl: options.publicUrl, attempts: options.attempts, addressOf: options.addressOf }))
   app.route('/', keysRoute(access))
   app.route('/', linksRoute(access, sites))
@@ -220,5 +228,5 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     return c.json({ range: query.range, sessions: await recentSessions(options.storage, query, limit, offset) })
   })
 
-  return { app, access }
+  return { app, access, reports }
 }

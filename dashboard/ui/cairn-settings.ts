@@ -1,5 +1,5 @@
 /**
- * The settings, for site admins (sites, goals, people, API keys, shared links, data-subject requests, retention)
+ * The settings, for site admins (sites, goals, email reports, people, API keys, shared links, data-subject requests, retention)
  * and for every user (their account, their API keys). Each screen is an element of `settings/`; the screen
  * and the site it is about are in the URL (`view=settings&tab=…&manage=…`), next to the dashboard's own
  * state, which is there again when the reader goes back.
@@ -13,12 +13,13 @@ import './settings/goals.ts'
 import './settings/keys.ts'
 import './settings/links.ts'
 import './settings/people.ts'
+import './settings/reports.ts'
 import './settings/requests.ts'
 import './settings/retention.ts'
 import './settings/sites.ts'
 
 /** The screens about one site, chosen above them. */
-const PER_SITE: readonly SettingsTab[] = ['goals', 'people', 'links', 'requests']
+const PER_SITE: readonly SettingsTab[] = ['goals', 'reports', 'people', 'links', 'requests']
 
 /** The screens a user reads: an admin (of a site, or who may add sites) all; anyone else their keys, the retention and their account. */
 /**
@@ -129,6 +130,8 @@ export class CairnSettings extends Localized {
         return html`<cairn-settings-sites .sites=${this.sites} ?canAdd=${this.canAddSites} .selected=${this.view.manage}></cairn-settings-sites>`
       case 'goals':
         return html`<cairn-settings-goals .site=${site}></cairn-settings-goals>`
+      case 'reports':
+        return html`<cairn-settings-reports .site=${site}></cairn-settings-reports>`
       case 'people':
         return html`<cairn-settings-people .site=${site} ?everySite=${this.canAddSites}></cairn-settings-people>`
       case 'keys':

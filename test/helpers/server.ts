@@ -47,6 +47,8 @@ export interface TestServerOptions {
   log?: Log
   /** How the mailer retries (short delays for tests of an SMTP outage). */
   mailer?: MailerOptions
+  /** How long a report's claim waits for other schedulers'. */
+  reportSettleMs?: number
 }
 
 export class TestServer {
@@ -61,7 +63,7 @@ export class TestServer {
   }
 
   private static collectorOptions(options: TestServerOptions): CollectorOptions {
-    return { now: options.clock?.now, log: options.log ?? silentLog, wrapTransport: options.wrapTransport, mailer: options.mailer }
+    return { now: options.clock?.now, log: options.log ?? silentLog, wrapTransport: options.wrapTransport, mailer: options.mailer, reportSettleMs: options.reportSettleMs }
   }
 
   private static config(options: TestServerOptions & { dataDir: string }): Config {

@@ -40,7 +40,8 @@ export class TestSmtp {
           stream.on('end', () => callback(Object.assign(new Error('try again later'), { responseCode: 451 })))
           return
         }
-        simpleParser(stream).then(
+        // The HTML as sent: its cid: images not turned into data: URLs.
+        simpleParser(stream, { keepCidLinks: true }).then(
           (mail) => {
             smtp!.mails.push(mail)
             for (const wake of smtp!.waiters.splice(0)) wake()

@@ -10,6 +10,7 @@ import * as goals from './goals.ts'
 import * as keys from './keys.ts'
 import * as privacyNotice from './privacy-notice.ts'
 import * as privacy from './privacy.ts'
+import * as reports from './reports.ts'
 import * as restore from './restore.ts'
 import * as serve from './serve.ts'
 import * as shares from './shares.ts'
@@ -23,7 +24,7 @@ interface Command {
   run(config: Config, args: string[]): Promise<void>
 }
 
-const COMMANDS: Record<string, Command> = { serve, sites, goals, users, keys, shares, privacy, demo, backup, restore, sql, cookies, 'privacy-notice': privacyNotice }
+const COMMANDS: Record<string, Command> = { serve, sites, goals, users, keys, shares, reports, privacy, demo, backup, restore, sql, cookies, 'privacy-notice': privacyNotice }
 
 const HELP = `${say('cli.help.title')}
 

@@ -14,6 +14,8 @@ export interface MailBody {
   /** HTML already built from escaped parts (a report's tables), with its text part. */
   extra?: { html: string; text: string }
   footer: string[]
+  /** A link at the very end (unsubscribe), after the footer. */
+  footerLink?: { label: string; url: string }
 }
 
 export const escapeHtml = (text: string) =>
@@ -32,6 +34,7 @@ ${body.action ? `<p style="margin:20px 0"><a href="${escapeHtml(body.action.url)
 <p style="margin:0 0 14px;font-size:13px;color:#66727f;word-break:break-all">${escapeHtml(body.action.url)}</p>` : ''}
 ${body.extra?.html ?? ''}
 ${body.footer.map((t) => p(t, 'font-size:13px;color:#66727f')).join('\n')}
+${body.footerLink ? `<p style="margin:0;font-size:13px"><a href="${escapeHtml(body.footerLink.url)}" style="color:#4f5bd5">${escapeHtml(body.footerLink.label)}</a></p>` : ''}
 </td></tr></table>
 </td></tr></table>
 </body></html>
@@ -43,7 +46,8 @@ ${body.footer.map((t) => p(t, 'font-size:13px;color:#66727f')).join('\n')}
     ...(body.action ? [`${body.action.label}:`, body.action.url, ''] : []),
     ...(body.extra ? [body.extra.text, ''] : []),
     // The signature separator mail clients know, then the footer.
-    ...(body.footer.length ? ['-- ', ...body.footer] : []),
+    ...(body.footer.length || body.footerLink ? ['-- ', ...body.footer] : []),
+    ...(body.footerLink ? [`${body.footerLink.label}: ${body.footerLink.url}`] : []),
   ].join('\n')
   return { html, text }
 }
