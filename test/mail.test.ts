@@ -14,6 +14,7 @@ import type { Log } from '../collector/ingest/log.ts'
 import { callApi, expectRefusal, json, loginCookie, passwordOf } from './helpers/admin-api.ts'
 import { TestServer, uniqueSite } from './helpers/server.ts'
 import { TestSmtp } from './helpers/smtp.ts'
+import { DESKTOP, DashboardBrowser } from './helpers/dashboard-browser.ts'
 
 const SITE = uniqueSite('mail')
 const OTHER = uniqueSite('mail-other')
@@ -183,6 +184,18 @@ describe('when SMTP fails', { timeout: 60_000 }, () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
     expect(Number(/^cairn_mail_failures_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3)
     expect(metrics).toMatch(/^cairn_mail_pending 1$/m)
+
+    // The settings say so too (for an admin of every site), in the reports' screen.
+    const browser = await DashboardBrowser.launch(server)
+    try {
+      const page = await (await browser.newContext({ viewport: DESKTOP })).newPage()
+      await browser.logIn(page, { email: ROOT, password: passwordOf(ROOT) }, `/?view=settings&tab=reports&manage=${SITE}`)
+      const shown = page.locator('cairn-settings-reports p.mail-status')
+      await expect.poll(() => shown.textContent(), { timeout: 15_000 }).toContain('Mail: 1 mail waiting for another attempt.')
+      expect(await shown.textContent()).toMatch(/Last failure, .*451/)
+    } finally {
+      await browser.close()
+    }
 
     smtp.down = false
     const mail = await smtp.next(email)

@@ -38,6 +38,12 @@ export class CairnSettingsReports extends Localized {
   declare problem: { form: string; problem: Problem } | undefined
   declare done: string
 
+  /** How mail has been going (admins of every site only: others get a 403 and see nothing of it). */
+  private readonly mailStatus = new Task(this, {
+    args: () => [this.site] as const,
+    task: async () => api<{ configured: boolean; pending: number; given_up: number; last_error: string | null; last_error_at: string | null }>('/api/mail').catch(() => undefined),
+  })
+
   private readonly recipients = new Task(this, {
     args: () => [this.site] as const,
     task: async ([site]) => (site ? api<{ reports: Recipient[]; mail: boolean }>(`${sitePath(site)}/reports`) : initialState),
@@ -64,6 +70,7 @@ export class CairnSettingsReports extends Localized {
       <header><h2>${t('ui.settings.reports.heading', { site: this.site })}</h2></header>
       <p>${t('ui.settings.reports.intro')}</p>
       ${this.recipients.value && !this.recipients.value.mail ? html`<p class="notice no-mail">${t('ui.settings.reports.noMail')}</p>` : nothing}
+      ${this._mailStatus()}
       <p class="status ok" role="status">${this.done || nothing}</p>
       ${this.recipients.render({
         pending: () => html`<p class="muted loading">${t('ui.loading')}</p>`,
@@ -91,6 +98,16 @@ export class CairnSettingsReports extends Localized {
         <div class="actions"><button type="submit" class="primary" ?disabled=${this.busy === 'add'}>${this.busy === 'add' ? t('ui.settings.working') : t('ui.settings.reports.addSubmit')}</button></div>
       </form>
     `
+  }
+
+  /** Mails waiting for a retry, given up, and the last failure, when there is something to say. */
+  private _mailStatus() {
+    const status = this.mailStatus.value
+    if (!status?.configured || (!status.pending && !status.given_up && !status.last_error)) return nothing
+    return html`<p class="notice mail-status">
+      ${t('ui.settings.reports.mailStatus', { pending: status.pending, givenUp: status.given_up })}
+      ${status.last_error ? html`<br />${t('ui.settings.reports.lastFailure', { at: status.last_error_at ? new Date(status.last_error_at) : '', error: status.last_error })}` : nothing}
+    </p>`
   }
 
   private _table(recipients: Recipient[], mail: boolean) {
