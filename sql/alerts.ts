@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Storage } from './client.ts'
+import { nextVersion } from './version.ts'
 
 /** visitors_above: current visitors ≥ threshold; change: this hour against the previous weeks, ± threshold %. */
 export const ALERT_KINDS = ['visitors_above', 'change'] as const
@@ -29,10 +30,6 @@ export interface Alert {
   /** 'YYYY-MM-DD hh:mm:ss' in UTC, written again with each version. */
   createdAt: string
 }
-
-let lastVersion = 0
-/** Strictly increasing, so two changes in one millisecond keep their order. */
-const version = () => (lastVersion = Math.max(lastVersion + 1, Date.now() * 1000))
 
 export const newAlertId = () => `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
 
@@ -62,12 +59,12 @@ export async function readAlerts(storage: Storage, site?: string): Promise<Alert
 
 export async function saveAlert(storage: Storage, alert: Alert): Promise<void> {
   const { createdAt, ...rest } = alert
-  await storage.insert({ table: 'cairn.alerts', values: [{ ...rest, created_at: createdAt, version: version() }], format: 'JSONEachRow' })
+  await storage.insert({ table: 'cairn.alerts', values: [{ ...rest, created_at: createdAt, version: nextVersion() }], format: 'JSONEachRow' })
 }
 
 export async function deleteAlert(storage: Storage, alert: Alert): Promise<void> {
   const { createdAt, ...rest } = alert
-  await storage.insert({ table: 'cairn.alerts', values: [{ ...rest, created_at: createdAt, deleted: true, version: version() }], format: 'JSONEachRow' })
+  await storage.insert({ table: 'cairn.alerts', values: [{ ...rest, created_at: createdAt, deleted: true, version: nextVersion() }], format: 'JSONEachRow' })
 }
 
 /** A collector's claim to send an alert for an hour. */

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Storage } from './client.ts'
 import { pathPattern } from './sites.ts'
+import { nextVersion } from './version.ts'
 
 export const GOAL_KINDS = ['event', 'page', 'download', 'outbound', 'scroll', 'engagement'] as const
 export type GoalKind = (typeof GOAL_KINDS)[number]
@@ -62,9 +63,6 @@ export function goalCondition(goal: Goal, p: string): { sql: string; params: Rec
   return { sql: conditions.join(' AND '), params }
 }
 
-let lastVersion = 0
-const version = () => (lastVersion = Math.max(lastVersion + 1, Date.now() * 1000))
-
 interface Row {
   id: string
   name: string
@@ -101,13 +99,13 @@ export const newGoalId = () => `${Date.now().toString(36)}${randomBytes(4).toStr
 export async function saveGoal(storage: Storage, site: string, goal: Goal): Promise<void> {
   await storage.insert({
     table: 'cairn.goals',
-    values: [{ site, id: goal.id, name: goal.name, kind: goal.kind, event_name: goal.eventName, prop_key: goal.propKey, prop_value: goal.propValue, pattern: goal.pattern, threshold: goal.threshold, version: version() }],
+    values: [{ site, id: goal.id, name: goal.name, kind: goal.kind, event_name: goal.eventName, prop_key: goal.propKey, prop_value: goal.propValue, pattern: goal.pattern, threshold: goal.threshold, version: nextVersion() }],
     format: 'JSONEachRow',
   })
 }
 
 export async function deleteGoal(storage: Storage, site: string, id: string): Promise<void> {
-  await storage.insert({ table: 'cairn.goals', values: [{ site, id, name: '', kind: 'event', event_name: '', prop_key: '', prop_value: '', pattern: '', threshold: 0, deleted: true, version: version() }], format: 'JSONEachRow' })
+  await storage.insert({ table: 'cairn.goals', values: [{ site, id, name: '', kind: 'event', event_name: '', prop_key: '', prop_value: '', pattern: '', threshold: 0, deleted: true, version: nextVersion() }], format: 'JSONEachRow' })
 }
 
 /** A saved funnel: goal ids in order, and where the order must hold. */
@@ -128,9 +126,9 @@ export async function readFunnels(storage: Storage, site: string): Promise<Saved
 }
 
 export async function saveFunnel(storage: Storage, site: string, funnel: SavedFunnel): Promise<void> {
-  await storage.insert({ table: 'cairn.funnels', values: [{ site, ...funnel, version: version() }], format: 'JSONEachRow' })
+  await storage.insert({ table: 'cairn.funnels', values: [{ site, ...funnel, version: nextVersion() }], format: 'JSONEachRow' })
 }
 
 export async function deleteFunnel(storage: Storage, site: string, id: string): Promise<void> {
-  await storage.insert({ table: 'cairn.funnels', values: [{ site, id, name: '', steps: [], within: 'visit', deleted: true, version: version() }], format: 'JSONEachRow' })
+  await storage.insert({ table: 'cairn.funnels', values: [{ site, id, name: '', steps: [], within: 'visit', deleted: true, version: nextVersion() }], format: 'JSONEachRow' })
 }

@@ -6,6 +6,7 @@ import { BlockList, isIP } from 'node:net'
 import type { Storage } from './client.ts'
 import { alterTarget } from './cluster.ts'
 import { VISITOR_TABLES } from './privacy.ts'
+import { nextVersion } from './version.ts'
 
 export interface Site {
   /** The domain, lower case, without `www.`: the site's name everywhere. */
@@ -63,9 +64,6 @@ export function rangeMatcher(ranges: string[]): (address: string) => boolean {
   }
 }
 
-let lastVersion = 0
-const version = () => (lastVersion = Math.max(lastVersion + 1, Date.now() * 1000))
-
 interface Row {
   site: string
   time_zone: string
@@ -87,13 +85,13 @@ export async function readSites(storage: Storage): Promise<Site[]> {
 export async function saveSite(storage: Storage, site: Site): Promise<void> {
   await storage.insert({
     table: 'cairn.sites',
-    values: [{ site: site.site, time_zone: site.timeZone, domains: site.domains, exclude_paths: site.excludePaths, exclude_ranges: site.excludeRanges, version: version() }],
+    values: [{ site: site.site, time_zone: site.timeZone, domains: site.domains, exclude_paths: site.excludePaths, exclude_ranges: site.excludeRanges, version: nextVersion() }],
     format: 'JSONEachRow',
   })
 }
 
 export async function deleteSite(storage: Storage, site: string): Promise<void> {
-  await storage.insert({ table: 'cairn.sites', values: [{ site, time_zone: 'UTC', domains: [], exclude_paths: [], exclude_ranges: [], deleted: true, version: version() }], format: 'JSONEachRow' })
+  await storage.insert({ table: 'cairn.sites', values: [{ site, time_zone: 'UTC', domains: [], exclude_paths: [], exclude_ranges: [], deleted: true, version: nextVersion() }], format: 'JSONEachRow' })
 }
 
 /** A removed site's events and visits, deleted from the disk (a mutation, waited for); the rights-request log stays. */

@@ -12,6 +12,7 @@ import { authorize, canAdmin, type Principal, notShare } from '../auth/access.ts
 import { forbidden, invalid, notFound, type Said } from '../http-error.ts'
 import { jsonBody as body } from '../params.ts'
 import { FIRST_DAY, LAST_DAY, isDay } from '../range.ts'
+import { nextVersion } from '../../../sql/version.ts'
 
 export interface AnnotationsRouteOptions {
   storage: Storage
@@ -30,13 +31,6 @@ interface Row {
   author: string
   /** 'YYYY-MM-DD hh:mm:ss' in UTC, as the column reads and is written again with each new version. */
   created_at: string
-}
-
-let lastVersion = 0
-/** Strictly increasing, so two changes in one millisecond keep their order. */
-function version(): number {
-  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000)
-  return lastVersion
 }
 
 const authorOf = (p: Principal) => (p.kind === 'user' ? p.email : 'operator')
@@ -76,7 +70,7 @@ export function annotationsRoute(options: AnnotationsRouteOptions): Hono<Env> {
   const write = (site: string, row: Row, deleted = false) =>
     storage.insert({
       table: 'cairn.annotations',
-      values: [{ site, id: row.id, day: row.day, text: row.text, author: row.author, created_at: row.created_at, deleted, version: version() }],
+      values: [{ site, id: row.id, day: row.day, text: row.text, author: row.author, created_at: row.created_at, deleted, version: nextVersion() }],
       format: 'JSONEachRow',
     })
 

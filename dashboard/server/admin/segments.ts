@@ -13,6 +13,7 @@ import { authorize, canAdmin, type Principal, notShare } from '../auth/access.ts
 import { FILTER_NAMES } from '../filters.ts'
 import { HttpError, forbidden, invalid, notFound, type Said } from '../http-error.ts'
 import { jsonBody as body, parseRangeQuery } from '../params.ts'
+import { nextVersion } from '../../../sql/version.ts'
 
 export interface SegmentsRouteOptions {
   storage: Storage
@@ -33,13 +34,6 @@ interface Row {
   shared: boolean
   /** 'YYYY-MM-DD hh:mm:ss' in UTC, as the column reads and is written again with each new version. */
   created_at: string
-}
-
-let lastVersion = 0
-/** Strictly increasing, so two changes in one millisecond keep their order. */
-function version(): number {
-  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000)
-  return lastVersion
 }
 
 /** Who owns what a principal saves: the person, or the operator (a shared link saves nothing). */
@@ -90,7 +84,7 @@ export function segmentsRoute(options: SegmentsRouteOptions): Hono<Env> {
   const write = (site: string, row: Row, deleted = false) =>
     storage.insert({
       table: 'cairn.segments',
-      values: [{ site, id: row.id, name: row.name, filters: row.filters, owner: row.owner, shared: row.shared, created_at: row.created_at, deleted, version: version() }],
+      values: [{ site, id: row.id, name: row.name, filters: row.filters, owner: row.owner, shared: row.shared, created_at: row.created_at, deleted, version: nextVersion() }],
       format: 'JSONEachRow',
     })
 

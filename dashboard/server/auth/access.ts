@@ -5,6 +5,7 @@
 import type { Storage } from '../../../sql/client.ts'
 import { forbidden, notFound, unauthenticated } from '../http-error.ts'
 import { NO_USER_HASH, newSecret, sha256, verifyPassword } from './secrets.ts'
+import { nextVersion } from '../../../sql/version.ts'
 
 export type Role = 'viewer' | 'admin'
 
@@ -15,13 +16,6 @@ export type Principal =
   | { kind: 'operator' }
 
 export const LOGIN_DAYS = 14
-
-let lastVersion = 0
-/** Strictly increasing, so two changes in one millisecond keep their order. */
-function version(): number {
-  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000)
-  return lastVersion
-}
 
 export interface ApiKey {
   prefix: string
@@ -54,7 +48,7 @@ export class Access {
   private generation = 0
 
   private async insert(table: string, row: Record<string, unknown>): Promise<void> {
-    await this.storage.insert({ table: `cairn.${table}`, values: [{ ...row, version: version() }], format: 'JSONEachRow' })
+    await this.storage.insert({ table: `cairn.${table}`, values: [{ ...row, version: nextVersion() }], format: 'JSONEachRow' })
     this.generation++
     this.cache.clear()
   }

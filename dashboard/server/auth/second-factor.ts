@@ -14,6 +14,7 @@ import { toSvgSource } from 'lean-qr/extras/svg'
 import { Secret, TOTP } from 'otpauth'
 import type { Storage } from '../../../sql/client.ts'
 import { sha256 } from './secrets.ts'
+import { nextVersion } from '../../../sql/version.ts'
 
 /** What authenticator apps support (Google Authenticator ignores anything else). */
 const TOTP_PARAMS = { algorithm: 'SHA1', digits: 6, period: 30 } as const
@@ -38,13 +39,6 @@ interface Factor {
   pendingSecret: string
   recoveryHashes: string[]
   lastStep: number
-}
-
-let lastVersion = 0
-/** Strictly increasing, so two changes in one millisecond keep their order. */
-function version(): number {
-  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000)
-  return lastVersion
 }
 
 export class SecondFactors {
@@ -164,7 +158,7 @@ export class SecondFactors {
   }
 
   private async insert(row: Record<string, unknown>): Promise<void> {
-    await this.storage.insert({ table: 'cairn.second_factors', values: [{ ...row, version: version() }], format: 'JSONEachRow' })
+    await this.storage.insert({ table: 'cairn.second_factors', values: [{ ...row, version: nextVersion() }], format: 'JSONEachRow' })
   }
 
   /** Runs `task` after every earlier task for `email` has finished. */

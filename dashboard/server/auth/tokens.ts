@@ -6,6 +6,7 @@
  */
 import type { Storage } from '../../../sql/client.ts'
 import { newSecret, sha256 } from './secrets.ts'
+import { nextVersion } from '../../../sql/version.ts'
 
 export const TOKEN_PURPOSES = ['invite', 'reset'] as const
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number]
@@ -20,9 +21,6 @@ interface Row {
   expires_at: string
   used: boolean
 }
-
-let lastVersion = 0
-const version = () => (lastVersion = Math.max(lastVersion + 1, Date.now() * 1000))
 
 export class MailTokens {
   /** Tokens being used in this process: a double submit cannot use one twice. */
@@ -77,7 +75,7 @@ export class MailTokens {
   }
 
   private async write(rows: Row[]): Promise<void> {
-    if (rows.length) await this.storage.insert({ table: 'cairn.mail_tokens', values: rows.map((r) => ({ ...r, version: version() })), format: 'JSONEachRow' })
+    if (rows.length) await this.storage.insert({ table: 'cairn.mail_tokens', values: rows.map((r) => ({ ...r, version: nextVersion() })), format: 'JSONEachRow' })
   }
 }
 

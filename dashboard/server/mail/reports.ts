@@ -16,6 +16,7 @@ import { negotiate, type Language } from '../../i18n/languages.ts'
 import { addDays, localDate } from '../range.ts'
 import { buildReport, lastPeriod, type Frequency } from './report.ts'
 import type { MailLog, Mailer } from './mailer.ts'
+import { nextVersion } from '../../../sql/version.ts'
 
 /** How long a claim keeps others away: longer than the mailer's retries take. */
 const CLAIM_MS = 60 * 60_000
@@ -43,8 +44,6 @@ export interface ReportsOptions {
   intervalMs?: number
 }
 
-let lastVersion = 0
-const version = () => (lastVersion = Math.max(lastVersion + 1, Date.now() * 1000))
 const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
 
 export class Reports {
@@ -179,6 +178,6 @@ export class Reports {
   }
 
   private async write(s: Subscription, deleted: boolean): Promise<void> {
-    await this.options.storage.insert({ table: 'cairn.report_subscriptions', values: [{ ...s, deleted, version: version() }], format: 'JSONEachRow' })
+    await this.options.storage.insert({ table: 'cairn.report_subscriptions', values: [{ ...s, deleted, version: nextVersion() }], format: 'JSONEachRow' })
   }
 }
