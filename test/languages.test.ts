@@ -316,7 +316,7 @@ describe('a pseudo-locale run', { timeout: 90_000 }, () => {
     await settings.locator('form.add button[type=submit]').click()
     await settings.locator('#add-site-error').waitFor()
     expect(await unmarked(settings)).toEqual({ ...clean, title: '⟦⟦Sites⟧ – Cairn settings⟧' })
-    for (const tab of ['goals', 'people', 'keys', 'links', 'requests', 'retention', 'account']) {
+    for (const tab of ['goals', 'alerts', 'people', 'keys', 'links', 'requests', 'retention', 'account']) {
       await settings.locator(`cairn-settings nav a[data-tab="${tab}"]`).click()
       await expect.poll(() => settings.locator('cairn-settings .loading').count(), { timeout: 15_000 }).toBe(0)
       await expect.poll(() => settings.locator('cairn-settings .screen > *:last-child').evaluate((e) => e.shadowRoot?.querySelector('h2') !== null), { timeout: 15_000 }).toBe(true)
@@ -344,6 +344,25 @@ describe('a pseudo-locale run', { timeout: 90_000 }, () => {
     await settings.locator('#goal-event_name-error').waitFor()
     expect(await unmarked(settings)).toEqual({ ...clean, title: '⟦⟦Goals⟧ – Cairn settings⟧' })
     await settings.selectOption('#goal-kind', 'scroll')
+    expect((await unmarked(settings)).outside).toEqual([])
+
+    // The alerts' screen with an alert of each kind listed (recipients, a webhook, another language), and
+    // its form on the other kind with a refusal.
+    const alerts = [
+      { name: 'Spike', kind: 'visitors_above', threshold: 1500, recipients: ['ops@example.com'], webhook: 'https://hooks.example.com/services/T0/B0/X', language: 'fr' },
+      { name: 'Drop', kind: 'change', direction: 'fall', threshold: 40, recipients: ['ops@example.com', 'ceo@example.com'] },
+    ]
+    for (const alert of alerts) {
+      const status = await settings.evaluate((body) => fetch('/api/sites/demo.example/alerts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status), alert)
+      expect(status).toBe(201)
+    }
+    await settings.goto(`${server.url}/?lang=en-XA&view=settings&tab=alerts&manage=${SITE}`)
+    await expect.poll(() => settings.locator('cairn-settings-alerts tbody tr').count(), { timeout: 15_000 }).toBe(alerts.length)
+    await settings.selectOption('#alert-kind', 'change')
+    await settings.locator('form.alert button[type=submit]').click()
+    await settings.locator('#alert-name-error').waitFor({ timeout: 15_000 })
+    expect(await unmarked(settings)).toEqual({ ...clean, title: '⟦⟦Alerts⟧ – Cairn settings⟧' })
+    await settings.locator('cairn-settings-alerts tbody tr button.edit').first().click()
     expect((await unmarked(settings)).outside).toEqual([])
 
     // The dashboard of an admin: the goals panel, the segments' menu open with its form, an annotation

@@ -11,6 +11,7 @@ import { Secret, TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { addUser } from '../dashboard/server/auth/users.ts'
+import { writeClaims } from '../sql/alerts.ts'
 import { SETTINGS_TABS, type SettingsTab } from '../dashboard/ui/state.ts'
 import { seriousViolations } from './helpers/accessibility.ts'
 import { ARTIFACTS, DESKTOP, DashboardBrowser, LOOKS, PHONE, focusedElement } from './helpers/dashboard-browser.ts'
@@ -47,6 +48,7 @@ const READY: Record<SettingsTab, string> = {
   sites: 'cairn-settings-sites table',
   goals: 'cairn-settings-goals table, cairn-settings-goals p.none',
   reports: 'cairn-settings-reports table, cairn-settings-reports p.none',
+  alerts: 'cairn-settings-alerts table, cairn-settings-alerts p.none',
   people: 'cairn-settings-people table, cairn-settings-people p.none',
   keys: 'cairn-settings-keys table, cairn-settings-keys p.none',
   links: 'cairn-settings-links table, cairn-settings-links p.none',
@@ -216,6 +218,99 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     await row.locator('button.remove').click()
     await expect.poll(() => page.locator('cairn-settings-reports [role=status]').textContent(), { timeout: 15_000 }).toBe('marketing@example.com will not get the weekly report any more.')
     await expect.poll(() => page.locator('cairn-settings-reports p.none').count()).toBe(1)
+  })
+
+  it('adds a “current visitors” alert and a change alert (a webhook that is not https refused next to its field first), changes one, removes one after a confirmation', async () => {
+    await goTo(page, 'alerts')
+    const screen = page.locator('cairn-settings-alerts')
+    await screen.locator('p.none').waitFor({ timeout: 15_000 })
+    const submit = screen.locator('form.alert button[type=submit]')
+    const stored = () =>
+      server.rows<{ id: string; name: string; kind: string; threshold: number; direction: string; recipients: string[]; webhook: string; language: string }>(
+        'SELECT id, name, kind, threshold, direction, recipients, webhook, language FROM cairn.alerts FINAL WHERE site = {site:String} AND NOT deleted ORDER BY created_at, id',
+        { site: ADDED },
+      )
+
+    // Current visitors, sent to two people (comma and line separated, one twice) and to a webhook over http: refused.
+    await page.fill('#alert-name', 'Spike')
+    await page.fill('#alert-visitors', '500')
+    await page.fill('#alert-recipients', 'ops@example.com, Oncall@example.com\nops@example.com')
+    await page.fill('#alert-webhook', 'http://hooks.example.com/services/T0/B0/secret')
+    await submit.click()
+    const webhook = page.locator('#alert-webhook')
+    await expect.poll(() => webhook.getAttribute('aria-invalid')).toBe('true')
+    expect(await webhook.getAttribute('aria-describedby')).toBe('alert-webhook-hint alert-webhook-error')
+    expect(await page.locator('#alert-webhook-error').textContent()).toContain('https://')
+    expect(await page.locator('#alert-visitors').getAttribute('aria-invalid')).toBe('false')
+    expect(await screen.locator('form.alert [role=alert]').count()).toBe(1)
+    await expect.poll(() => focusedElement(page)).toBe('input#alert-webhook')
+    expect(await stored()).toEqual([])
+    // What was typed is still there: only the webhook needs fixing.
+    await webhook.fill('https://hooks.example.com/services/T0/B0/secret')
+    await webhook.press('Enter')
+    await expect.poll(() => screen.locator('[role=status]').textContent(), { timeout: 15_000 }).toBe('The alert “Spike” is added.')
+    await expect.poll(() => focusedElement(page)).toBe('input#alert-name')
+    expect(await page.locator('#alert-name').inputValue()).toBe('')
+    expect(await page.locator('#alert-webhook').inputValue()).toBe('')
+
+    // A fall of 60 % against the previous weeks, for a Slack webhook only, in French.
+    await page.fill('#alert-name', 'Drop')
+    await page.selectOption('#alert-kind', 'change')
+    expect(await page.locator('#alert-visitors').count()).toBe(0)
+    await page.selectOption('#alert-direction', 'fall')
+    await page.fill('#alert-percent', '60')
+    await page.fill('#alert-webhook', 'https://hooks.slack.com/services/T000/B000/XXXX')
+    await page.selectOption('#alert-language', 'fr')
+    await submit.click()
+    await expect.poll(() => screen.locator('[role=status]').textContent(), { timeout: 15_000 }).toBe('The alert “Drop” is added.')
+    await expect.poll(() => screen.locator('tbody tr').count()).toBe(2)
+    const [spike, drop] = await stored()
+    expect(spike).toMatchObject({ name: 'Spike', kind: 'visitors_above', threshold: 500, direction: '', recipients: ['ops@example.com', 'oncall@example.com'], webhook: 'https://hooks.example.com/services/T0/B0/secret', language: 'en' })
+    expect(drop).toMatchObject({ name: 'Drop', kind: 'change', threshold: 60, direction: 'fall', recipients: [], webhook: 'https://hooks.slack.com/services/T000/B000/XXXX', language: 'fr' })
+
+    // The list says what each watches and whom it tells; of a webhook, only its host (its path is its secret).
+    const spikeRow = screen.locator(`tr[data-alert="${spike!.id}"]`)
+    const dropRow = screen.locator(`tr[data-alert="${drop!.id}"]`)
+    expect(await spikeRow.locator('td').allTextContents()).toEqual(['Spike', '500 current visitors or more', expect.any(String), 'English', 'Never', expect.any(String)])
+    expect(await spikeRow.locator('ul.to li').allTextContents()).toEqual(['ops@example.com', 'oncall@example.com', 'Webhook at hooks.example.com'])
+    expect(await dropRow.locator('td.watches').textContent()).toBe('A fall of 60% or more in this hour’s visitors against the previous 4 weeks')
+    expect(await dropRow.locator('td').nth(3).textContent()).toBe('Français')
+    expect(await screen.locator('table').textContent()).not.toContain('secret')
+
+    // Once it has gone off (a collector's claim for this hour), the list says when.
+    const firedAt = Date.now() - 10 * 60_000
+    await writeClaims(server.storage, [{ site: ADDED, alertId: spike!.id, hour: firedAt - (firedAt % 3_600_000), firedBy: 'test', firedAt }])
+    await page.reload()
+    await page.locator(READY.alerts).first().waitFor({ timeout: 15_000 })
+    expect(await spikeRow.locator('td.last time').getAttribute('datetime')).toBe(new Date(firedAt).toISOString())
+
+    // Changed: the form filled with the alert, then a rise or a fall of 40 %.
+    await dropRow.locator('button.edit').click()
+    await expect.poll(() => focusedElement(page)).toBe('input#alert-name')
+    expect(await page.locator('#alert-heading').textContent()).toBe('Change the alert “Drop”')
+    expect([await page.locator('#alert-kind').inputValue(), await page.locator('#alert-direction').inputValue(), await page.locator('#alert-percent').inputValue(), await page.locator('#alert-language').inputValue()]).toEqual(['change', 'fall', '60', 'fr'])
+    await page.selectOption('#alert-direction', 'either')
+    await page.fill('#alert-percent', '40')
+    await screen.getByRole('button', { name: 'Save changes' }).click()
+    await expect.poll(() => screen.locator('[role=status]').textContent(), { timeout: 15_000 }).toBe('The alert “Drop” is saved.')
+    // The focus goes back to the alert's own Edit button.
+    await expect.poll(() => dropRow.locator('button.edit').evaluate((b) => (b.getRootNode() as ShadowRoot).activeElement === b)).toBe(true)
+    expect(await page.locator('#alert-heading').textContent()).toBe('Add an alert')
+    expect(await dropRow.locator('td.watches').textContent()).toBe('A rise or a fall of 40% or more in this hour’s visitors against the previous 4 weeks')
+    expect((await stored())[1]).toMatchObject({ id: drop!.id, kind: 'change', threshold: 40, direction: 'either', language: 'fr' })
+
+    // Removed after a confirmation: Escape first leaves it in place.
+    await spikeRow.locator('button.remove').click()
+    await expect.poll(() => focusedElement(page)).toMatch(/in dialog$/)
+    expect(await page.locator('#remove-alert h2').textContent()).toBe('Remove the alert “Spike”?')
+    await page.keyboard.press('Escape')
+    await expect.poll(() => focusedElement(page)).toBe('button')
+    expect(await stored()).toHaveLength(2)
+    await spikeRow.locator('button.remove').click()
+    await page.locator('#remove-alert button[type=submit]').click()
+    await expect.poll(() => screen.locator('[role=status]').textContent(), { timeout: 15_000 }).toBe('The alert “Spike” is removed.')
+    await expect.poll(() => spikeRow.count()).toBe(0)
+    expect((await stored()).map((a) => a.name)).toEqual(['Drop'])
   })
 
   it('creates an API key that works, and revokes it after a confirmation: then it is refused', async () => {
@@ -389,7 +484,7 @@ describe('every settings screen', { timeout: 90_000 }, () => {
       expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr')
       problems.push(...(await seriousViolations(page)).map((v) => `${tab}: ${v}`))
     }
-    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Objectifs', 'Rapports par courriel', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Conservation', 'Votre compte'])
+    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Objectifs', 'Rapports par courriel', 'Alertes', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Conservation', 'Votre compte'])
     await page.screenshot({ path: `${ARTIFACTS}settings-account-fr-light.png`, fullPage: true })
     expect(problems).toEqual([])
 

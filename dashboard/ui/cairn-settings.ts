@@ -1,5 +1,5 @@
 /**
- * The settings, for site admins (sites, goals, email reports, people, API keys, shared links, data-subject requests, retention)
+ * The settings, for site admins (sites, goals, email reports, traffic alerts, people, API keys, shared links, data-subject requests, retention)
  * and for every user (their account, their API keys). Each screen is an element of `settings/`; the screen
  * and the site it is about are in the URL (`view=settings&tab=…&manage=…`), next to the dashboard's own
  * state, which is there again when the reader goes back.
@@ -9,6 +9,7 @@ import { Localized, t } from './i18n.ts'
 import { settingsTabs, writeState, type SettingsTab, type ViewState } from './state.ts'
 import { chooseSite, type SiteInfo } from './settings/common.ts'
 import './settings/account.ts'
+import './settings/alerts.ts'
 import './settings/goals.ts'
 import './settings/keys.ts'
 import './settings/links.ts'
@@ -19,7 +20,7 @@ import './settings/retention.ts'
 import './settings/sites.ts'
 
 /** The screens about one site, chosen above them. */
-const PER_SITE: readonly SettingsTab[] = ['goals', 'reports', 'people', 'links', 'requests']
+const PER_SITE: readonly SettingsTab[] = ['goals', 'reports', 'alerts', 'people', 'links', 'requests']
 
 /** The screens a user reads: an admin (of a site, or who may add sites) all; anyone else their keys, the retention and their account. */
 /**
@@ -132,6 +133,8 @@ export class CairnSettings extends Localized {
         return html`<cairn-settings-goals .site=${site}></cairn-settings-goals>`
       case 'reports':
         return html`<cairn-settings-reports .site=${site}></cairn-settings-reports>`
+      case 'alerts':
+        return html`<cairn-settings-alerts .site=${site}></cairn-settings-alerts>`
       case 'people':
         return html`<cairn-settings-people .site=${site} ?everySite=${this.canAddSites}></cairn-settings-people>`
       case 'keys':
