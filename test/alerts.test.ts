@@ -237,7 +237,7 @@ describe('a visitors_above alert', { timeout: 90_000 }, () => {
 
   it('is removed', async () => {
     for (const id of ids) expect((await callApi(server, 'DELETE', `/api/sites/${SPIKE}/alerts/${id}`, { headers: as(owner) })).status).toBe(204)
-    expect(await json(await callApi(server, 'GET', `/api/sites/${SPIKE}/alerts`, { headers: as(owner) }))).toEqual({ alerts: [] })
+    expect(await json(await callApi(server, 'GET', `/api/sites/${SPIKE}/alerts`, { headers: as(owner) }))).toEqual({ alerts: [], mail: true })
     expect(await check()).toBe(0)
   })
 })

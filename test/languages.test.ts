@@ -316,7 +316,7 @@ describe('a pseudo-locale run', { timeout: 90_000 }, () => {
     await settings.locator('form.add button[type=submit]').click()
     await settings.locator('#add-site-error').waitFor()
     expect(await unmarked(settings)).toEqual({ ...clean, title: '⟦⟦Sites⟧ – Cairn settings⟧' })
-    for (const tab of ['goals', 'alerts', 'people', 'keys', 'links', 'requests', 'retention', 'account']) {
+    for (const tab of ['goals', 'reports', 'alerts', 'people', 'keys', 'links', 'requests', 'retention', 'account']) {
       await settings.locator(`cairn-settings nav a[data-tab="${tab}"]`).click()
       await expect.poll(() => settings.locator('cairn-settings .loading').count(), { timeout: 15_000 }).toBe(0)
       await expect.poll(() => settings.locator('cairn-settings .screen > *:last-child').evaluate((e) => e.shadowRoot?.querySelector('h2') !== null), { timeout: 15_000 }).toBe(true)

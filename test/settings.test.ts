@@ -224,6 +224,8 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     await goTo(page, 'alerts')
     const screen = page.locator('cairn-settings-alerts')
     await screen.locator('p.none').waitFor({ timeout: 15_000 })
+    // This Cairn has no SMTP: the screen says its alerts reach their webhook only.
+    expect(await screen.locator('p.no-mail').textContent()).toContain('alerts reach their webhook only')
     const submit = screen.locator('form.alert button[type=submit]')
     const stored = () =>
       server.rows<{ id: string; name: string; kind: string; threshold: number; direction: string; recipients: string[]; webhook: string; language: string }>(

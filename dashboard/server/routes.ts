@@ -88,7 +88,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   app.route('/', linksRoute(access, sites))
   app.route('/', segmentsRoute({ storage: options.storage, sites, now: options.now }))
   app.route('/', annotationsRoute({ storage: options.storage, sites, now: options.now }))
-  app.route('/', alertsRoute({ storage: options.storage, sites, now: options.now }))
+  app.route('/', alertsRoute({ storage: options.storage, sites, now: options.now, mailConfigured: options.mailer.configured }))
   app.route('/', goalsRoute(options.storage, sites))
 
   const guard = (c: Context<Env>, site: string, need: 'read' | 'admin') => authorize(c.get('principal'), site, need, (s) => sites.has(s))

@@ -18,6 +18,8 @@ export interface AlertsRouteOptions {
   storage: Storage
   sites: SiteList
   now: () => number
+  /** Whether SMTP is configured: without it, an alert's mails are not sent (its webhook is). */
+  mailConfigured: boolean
 }
 
 type Env = { Variables: { principal: Principal | undefined } }
@@ -76,7 +78,7 @@ function alertFields(input: Record<string, unknown>, base: Alert): Alert {
   return { ...base, name: (name as string).trim(), kind, threshold: threshold as number, direction, recipients, webhook: (webhook as string).trim(), language: language as string }
 }
 
-export function alertsRoute({ storage, sites, now }: AlertsRouteOptions): Hono<Env> {
+export function alertsRoute({ storage, sites, now, mailConfigured }: AlertsRouteOptions): Hono<Env> {
   const app = new Hono<Env>()
   const guard = (c: { get(key: 'principal'): Principal | undefined }, site: string) => authorize(c.get('principal'), site, 'admin', (s) => sites.has(s))
   const find = async (site: string, id: string) => {
@@ -89,7 +91,7 @@ export function alertsRoute({ storage, sites, now }: AlertsRouteOptions): Hono<E
     const site = c.req.param('site')
     guard(c, site)
     const [alerts, fired] = await Promise.all([readAlerts(storage, site), lastFired(storage, site)])
-    return c.json({ alerts: alerts.map((a) => alertJson(a, fired)) })
+    return c.json({ alerts: alerts.map((a) => alertJson(a, fired)), mail: mailConfigured })
   })
 
   /** Mails and the webhook's text are in `language`: by default, the one of whoever defines the alert. */

@@ -119,10 +119,13 @@ export class CairnSettingsAlerts extends Localized {
     problem: { state: true },
     removing: { state: true },
     done: { state: true },
+    mail: { state: true },
   }
 
   /** The site whose alerts are shown. */
   declare site: string
+  /** Whether Cairn can send mail (the API says so with the alerts); undefined until it has. */
+  declare mail: boolean | undefined
   /** The alert the form changes; undefined while it adds one. */
   declare editing: AlertInfo | undefined
   /** What the form holds. */
@@ -138,7 +141,12 @@ export class CairnSettingsAlerts extends Localized {
 
   private readonly alerts = new Task(this, {
     args: () => [this.site] as const,
-    task: async ([site]) => (site ? (await api<{ alerts: AlertInfo[] }>(`${sitePath(site)}/alerts`)).alerts : initialState),
+    task: async ([site]) => {
+      if (!site) return initialState
+      const answer = await api<{ alerts: AlertInfo[]; mail: boolean }>(`${sitePath(site)}/alerts`)
+      this.mail = answer.mail
+      return answer.alerts
+    },
   })
 
   constructor() {
@@ -164,6 +172,7 @@ export class CairnSettingsAlerts extends Localized {
     return html`
       <header><h2 tabindex="-1">${t('ui.settings.alerts.heading', { site: this.site })}</h2></header>
       <p>${t('ui.settings.alerts.intro')}</p>
+      ${this.mail === false ? html`<p class="notice no-mail">${t('ui.settings.alerts.noMail')}</p>` : nothing}
       <p class="status ok" role="status">${this.done || nothing}</p>
       ${this.alerts.render({
         pending: () => html`<p class="muted loading">${t('ui.loading')}</p>`,
