@@ -167,7 +167,7 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     await viewer.keyboard.press('Enter')
     await expect.poll(() => viewer.locator('cairn-login p.done').textContent(), { timeout: 15_000 }).toBe('Your password is set: log in with it.')
     expect(new URL(viewer.url()).searchParams.get('token')).toBeNull()
-    expect(await viewer.locator('#email').inputValue()).toBe(VIEWER)
+    await expect.poll(() => viewer.locator('#email').inputValue()).toBe(VIEWER)
     await viewer.fill('#password', 'viewer chose this')
     await viewer.click('cairn-login button[type=submit]')
     await expect.poll(() => viewer.locator('cairn-app #site option').allTextContents(), { timeout: 15_000 }).toEqual([ADDED])
