@@ -33,6 +33,11 @@ describe('cluster DDL', () => {
     expect(find('CREATE TABLE IF NOT EXISTS cairn.users')).toMatch(/ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/cairn\/users', '\{replica\}', version\)/)
   })
 
+  it('changes the columns of the local event tables, where the data is, in migrations too', () => {
+    expect(find('ALTER TABLE cairn.events_local ON CLUSTER analytics')).toMatch(/MODIFY COLUMN ip_truncated IPv6 CODEC\(ZSTD\(1\)\)/)
+    expect(all.some((s) => s.startsWith('ALTER TABLE cairn.events ON'))).toBe(false)
+  })
+
   it('sends ALTERs to the local tables on every node', () => {
     expect(alterTarget('events', 'analytics')).toBe('cairn.events_local ON CLUSTER analytics')
     expect(alterTarget('salts', 'analytics')).toBe('cairn.salts ON CLUSTER analytics')

@@ -46,6 +46,10 @@ export function toCluster(statement: string, cluster: string): string[] {
 
   const view = /^CREATE VIEW IF NOT EXISTS cairn\.(\w+)/.exec(statement)
   if (view) return [statement.replace(view[0], `${view[0]}${on}`)]
+
+  // A change of columns (codecs) goes to the tables that store them: the local ones, on every node.
+  const alter = /^ALTER TABLE cairn\.(\w+)/.exec(statement)
+  if (alter) return [statement.replace(alter[0], `ALTER TABLE ${alterTarget(alter[1]!, cluster)}`)]
   return [statement]
 }
 

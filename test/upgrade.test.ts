@@ -2,7 +2,8 @@
  * A data directory written by earlier code (migrations up to 0006, a user made as it made them) opened by
  * this code: 0007 adds the users' settings, 0008 the sites (seeded from CAIRN_SITES, as the earlier code
  * read them), 0009 the second factors, all in place; the user still logs in, and a language chosen then
- * survives a password change (it is kept apart from cairn.users for that).
+ * survives a password change (it is kept apart from cairn.users for that); 0016 gives the events' colder
+ * columns ZSTD, and the rows written before read the same.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStorage } from '../sql/client.ts'
@@ -20,6 +21,11 @@ describe('an existing data directory', () => {
     const previous = openStorage({ dataDir })
     await migrate(previous, undefined, readMigrations().filter((m) => m.version < 7))
     await addUser(new Access(previous), 'old@example.com', 'an old password', 'viewer', 'old.example')
+    // Events written by the earlier code, in parts compressed as it compressed them.
+    await previous.command({
+      query: `INSERT INTO cairn.events (site, timestamp, name, visitor_id, session_id, session_start, consent, pathname, referrer, ip_truncated, engagement_ms)
+              SELECT 'old.example', now64(3) - number, 'pageview', number, number, now64(3) - number, false, '/', 'https://www.example.org/from', toIPv6('192.0.2.0'), number * 10 FROM numbers(3)`,
+    })
     const before = await (await previous.query({ query: "SELECT count() AS n FROM system.tables WHERE database = 'cairn' AND name = 'user_settings'", format: 'JSONEachRow' })).json<{ n: string }>()
     expect(before[0]!.n).toBe('0')
     await previous.close()
@@ -29,6 +35,21 @@ describe('an existing data directory', () => {
     // Every migration since, in order: 0007_user_settings, 0008_sites, 0009_second_factor, and later ones.
     expect(applied).toEqual(readMigrations().filter((m) => m.version >= 7).map((m) => ({ name: m.name })))
     expect(applied.slice(0, 3)).toEqual([{ name: '0007_user_settings' }, { name: '0008_sites' }, { name: '0009_second_factor' }])
+    // 0016: the colder columns take ZSTD; the old rows read the same, before and after a merge rewrites them.
+    const codecs = await server.rows<{ name: string; codec: string }>(
+      "SELECT name, compression_codec AS codec FROM system.columns WHERE database = 'cairn' AND table = 'events' AND name IN ('ip_truncated', 'referrer', 'engagement_ms', 'timestamp') ORDER BY name",
+    )
+    expect(codecs).toEqual([
+      { name: 'engagement_ms', codec: 'CODEC(T64, ZSTD(1))' },
+      { name: 'ip_truncated', codec: 'CODEC(ZSTD(1))' },
+      { name: 'referrer', codec: 'CODEC(ZSTD(6))' },
+      { name: 'timestamp', codec: '' },
+    ])
+    const oldRows = "SELECT toString(ip_truncated) AS ip, referrer, engagement_ms FROM cairn.events WHERE site = 'old.example' ORDER BY engagement_ms"
+    const expected = [0, 10, 20].map((ms) => ({ ip: '::ffff:192.0.2.0', referrer: 'https://www.example.org/from', engagement_ms: ms }))
+    expect(await server.rows(oldRows)).toEqual(expected)
+    await server.storage.command({ query: 'OPTIMIZE TABLE cairn.events FINAL' })
+    expect(await server.rows(oldRows)).toEqual(expected)
     // The sites the earlier code took from CAIRN_SITES are now rows, with their time zone.
     expect(await server.rows('SELECT site, time_zone FROM cairn.sites FINAL WHERE NOT deleted')).toEqual([{ site: 'old.example', time_zone: 'Europe/Paris' }])
 
