@@ -57,6 +57,10 @@ const steps = (await readGoals(storage, SITE)).slice(0, 3).map((g) => g.id).join
 const inRange = 'timestamp >= now() - INTERVAL 30 DAY'
 const rows = await count(inRange)
 const total = await count('1')
+// Bytes on disk per event of the data set, every table included (the bench data holds only this site).
+const onDisk = async (table: string) =>
+  Number((await (await storage.query({ query: `SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE database = 'cairn' AND table = '${table}' AND active`, format: 'JSONEachRow' })).json<{ b: string }>())[0]!.b)
+const [eventBytes, visitBytes] = [await onDisk('events'), await onDisk('sessions_data')]
 await storage.close()
 
 // 2. The server, as `npm start` runs it.
@@ -142,4 +146,5 @@ console.log(`  one small API request   median ${median(floorTimes).toFixed(1)} m
 console.log(`  load / floor            ${(median(loadTimes) / median(floorSql)).toFixed(1)}x`)
 console.log(`  load with a goal filter median ${median(goalLoadTimes).toFixed(1)} ms   p95 ${p95(goalLoadTimes).toFixed(1)} ms   (${median(goalRatios).toFixed(2)}x the load, median of ${RUNS} turns; target ≤ 1.5x)`)
 console.log(`  goals panel (3 goals)   median ${median(goalTimes).toFixed(1)} ms   p95 ${p95(goalTimes).toFixed(1)} ms`)
+console.log(`  storage                 ${((eventBytes + visitBytes) / total).toFixed(1)} B per event (events ${(eventBytes / total).toFixed(1)}, visits ${(visitBytes / total).toFixed(1)}; target ≤ 25)`)
 console.log(`  3-step funnel, 30 days  median ${median(funnelTimes).toFixed(1)} ms   p95 ${p95(funnelTimes).toFixed(1)} ms   (target: median ≤ 500 ms)`)
