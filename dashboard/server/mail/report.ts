@@ -33,7 +33,7 @@ export function lastPeriod(frequency: Frequency, nowMs: number, timeZone: string
     // getUTCDay of the local date at noon UTC: 0 is Sunday.
     const weekday = (new Date(`${today}T12:00:00Z`).getUTCDay() + 6) % 7
     const monday = addDays(today, -weekday)
-    range = { ...resolveRange('custom', today, { from: addDays(monday, -7), to: addDays(monday, -1) }), period: 'custom' }
+    range = resolveRange('custom', today, { from: addDays(monday, -7), to: addDays(monday, -1) })
   } else {
     range = resolveRange('last_month', today)
   }

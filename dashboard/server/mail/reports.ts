@@ -31,6 +31,13 @@ export interface Subscription {
   created_at: string
 }
 
+/** A row of cairn.reports_sent: a scheduler's claim, or (sent) the record that the report went. */
+interface Claim {
+  claimedBy: string
+  claimedAt: number
+  sent: boolean
+}
+
 export interface ReportsOptions {
   storage: Storage
   mailer: Mailer
@@ -138,17 +145,16 @@ export class Reports {
   /** Whether this scheduler is the one to send `s` for the period starting `periodStart`. */
   private async claim(s: Subscription, periodStart: string): Promise<boolean> {
     const key = { site: s.site, email: s.email, frequency: s.frequency, period: periodStart }
-    const where = 'site = {site:String} AND email = {email:String} AND frequency = {frequency:String} AND period_start = {period:Date}'
-    const earlier = await this.claims(where, key)
     const now = this.options.now()
-    if (earlier.some((c) => c.sent)) return false
-    if (earlier.some((c) => Date.parse(`${c.claimed_at.replace(" ", "T")}Z`) > now - CLAIM_MS)) return false
-    const at = utc(now)
-    await this.options.storage.insert({ table: 'cairn.reports_sent', values: [{ site: s.site, email: s.email, frequency: s.frequency, period_start: periodStart, claimed_by: this.id, claimed_at: at, sent_at: null }], format: 'JSONEachRow' })
+    // Sent already, or claimed by someone within the hour: not this scheduler's to send.
+    const taken = (claims: Claim[]) => claims.some((c) => c.sent || c.claimedAt > now - CLAIM_MS)
+    if (taken(await this.claims(key))) return false
+    await this.options.storage.insert({ table: 'cairn.reports_sent', values: [{ site: s.site, email: s.email, frequency: s.frequency, period_start: periodStart, claimed_by: this.id, claimed_at: utc(now), sent_at: null }], format: 'JSONEachRow' })
     await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 2_000))
-    const all = (await this.claims(where, key)).filter((c) => !c.sent && Date.parse(`${c.claimed_at.replace(" ", "T")}Z`) > now - CLAIM_MS)
-    all.sort((a, b) => (a.claimed_at < b.claimed_at ? -1 : a.claimed_at > b.claimed_at ? 1 : a.claimed_by < b.claimed_by ? -1 : 1))
-    return all[0]?.claimed_by === this.id && !(await this.claims(where, key)).some((c) => c.sent)
+    const claims = await this.claims(key)
+    if (claims.some((c) => c.sent)) return false
+    const [first] = claims.filter((c) => c.claimedAt > now - CLAIM_MS).sort((a, b) => a.claimedAt - b.claimedAt || (a.claimedBy < b.claimedBy ? -1 : 1))
+    return first?.claimedBy === this.id
   }
 
   private async record(s: Subscription, periodStart: string, at: number): Promise<void> {
@@ -159,13 +165,14 @@ export class Reports {
     })
   }
 
-  private async claims(where: string, params: Record<string, unknown>): Promise<{ claimed_by: string; claimed_at: string; sent: boolean }[]> {
+  private async claims(key: Record<string, string>): Promise<Claim[]> {
     const result = await this.options.storage.query({
-      query: `SELECT claimed_by, toString(claimed_at) AS claimed_at, sent_at IS NOT NULL AS sent FROM cairn.reports_sent WHERE ${where}`,
-      query_params: params,
+      query: `SELECT claimed_by, toUnixTimestamp64Milli(claimed_at) AS at, sent_at IS NOT NULL AS sent FROM cairn.reports_sent
+              WHERE site = {site:String} AND email = {email:String} AND frequency = {frequency:String} AND period_start = {period:Date}`,
+      query_params: key,
       format: 'JSONEachRow',
     })
-    return (await result.json<{ claimed_by: string; claimed_at: string; sent: boolean | number }>()).map((r) => ({ ...r, sent: Boolean(Number(r.sent)) }))
+    return (await result.json<{ claimed_by: string; at: string; sent: boolean | number }>()).map((r) => ({ claimedBy: r.claimed_by, claimedAt: Number(r.at), sent: Boolean(Number(r.sent)) }))
   }
 
   private async rows(where: string, params: Record<string, unknown>): Promise<Subscription[]> {
