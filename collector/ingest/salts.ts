@@ -35,12 +35,7 @@ export class Salts {
     const now = this.now()
     if (this.cached && Math.floor(now / DAY_MS) === this.cached.day) return this.cached.salts
     const today = utcDay(now)
-    if (this.loadedFor !== today && !this.byDay.has(today)) {
-      await this.rotate().catch(() => {})
-      // A rotation already under way when the day changed loaded the day before: once more, for today.
-      if (this.loadedFor !== today && !this.byDay.has(today)) await this.rotate().catch(() => {})
-      if (!this.byDay.has(today)) this.useOwnSalt(today)
-    }
+    if (this.loadedFor !== today && !this.byDay.has(today)) await this.rotate().catch(() => this.useOwnSalt(today))
     const salts = { today: this.byDay.get(today)!, yesterday: this.byDay.get(utcDay(now - DAY_MS)) }
     // Kept for the rest of the day once they are the shared ones (an own salt is looked up again each time).
     if (this.loadedFor === today) this.cached = { day: Math.floor(now / DAY_MS), salts }
