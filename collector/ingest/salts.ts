@@ -21,7 +21,7 @@ export interface DaySalts {
 export class Salts {
   private readonly byDay = new Map<string, Buffer>()
   private loadedFor = ''
-  private loading: Promise<void> | undefined
+  private loading: { day: string; done: Promise<void> } | undefined
   private cached: { day: number; salts: DaySalts } | undefined
 
   constructor(
@@ -44,8 +44,20 @@ export class Salts {
 
   /** Creates today's salt if no collector has, adopts the shared one, deletes the expired ones. Safe to call often. */
   rotate(): Promise<void> {
-    this.loading ??= this.load().finally(() => (this.loading = undefined))
-    return this.loading
+    const day = utcDay(this.now())
+    // Callers share a rotation for the same day. One still under way for the day before (the day changed
+    // meanwhile) would not load today's salt: a new one follows it.
+    if (this.loading?.day !== day) {
+      const before = this.loading?.done.catch(() => {})
+      const done: Promise<void> = (async () => {
+        await before
+        await this.load()
+      })().finally(() => {
+        if (this.loading?.done === done) this.loading = undefined
+      })
+      this.loading = { day, done }
+    }
+    return this.loading.done
   }
 
   /**
