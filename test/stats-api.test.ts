@@ -189,6 +189,24 @@ describe('other reports', () => {
     expect(sessions.map((s: { start: string }) => s.start)).toEqual([...sessions.map((s: { start: string }) => s.start)].sort().reverse())
   })
 
+  // The latest visits are looked for in the last day first, then wider: pages that end past the last day,
+  // the week and the month must still be the range's latest visits, in order.
+  it.each([
+    ['7d', { period: '7d' }, ['2026-11-14', '2026-11-20']],
+    ['30d', { period: '30d' }, ['2026-10-22', '2026-11-20']],
+  ] as const)('pages recent visits of %s as SQL orders them, across the last day, week and month', async (_, rangeParams, [from, to]) => {
+    const perDay = await sql<{ n: string }>(`SELECT count() AS n ${SESSIONS('1')} AND toDate(start, {tz:String}) = {to:Date}`, { from, to })
+    const lastDay = Number(perDay[0]!.n)
+    for (const offset of [0, Math.max(0, lastDay - 3), lastDay * 8, lastDay * 20]) {
+      const { sessions } = await api('sessions', { ...rangeParams, limit: '6', offset: String(offset) })
+      const expected = await sql<{ started: string }>(
+        `SELECT toString(toTimeZone(start, {tz:String})) AS started ${SESSIONS('1')} ORDER BY start DESC LIMIT 6 OFFSET {offset:UInt32}`,
+        { from, to, offset },
+      )
+      expect(sessions.map((s: { start: string }) => s.start), `offset ${offset}`).toEqual(expected.map((r) => r.started))
+    }
+  })
+
   it('exports a breakdown as CSV', async () => {
     const response = await fetch(`${server.url}/api/stats/${site}/breakdown/country?period=30d&format=csv&limit=3`, { headers: { authorization: `Bearer ${key}` } })
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')

@@ -299,8 +299,22 @@ export interface SessionSummary {
   country: string
 }
 
-/** Recent visits, without any identifier: what a visit looked like, not who made it. */
+/**
+ * Recent visits, without any identifier: what a visit looked like, not who made it. The latest visits are
+ * looked for in the range's last day first, then its last week, month, and the whole range: a page of them
+ * almost always lies in the last day, and reading a year of visits to find ten would cost as much as a report.
+ */
 export async function recentSessions(storage: Storage, q: StatsQuery, limit: number, offset: number): Promise<SessionSummary[]> {
+  for (const days of [1, 7, 31, Infinity]) {
+    const from = addDays(q.range.to, -(days - 1))
+    const whole = !Number.isFinite(days) || from <= q.range.from
+    const found = await latestSessions(storage, whole ? q : { ...q, range: { ...q.range, from } }, limit, offset)
+    if (whole || found.length === limit) return found
+  }
+  return []
+}
+
+async function latestSessions(storage: Storage, q: StatsQuery, limit: number, offset: number): Promise<SessionSummary[]> {
   const { params } = scope(q)
   const columns = `toString(toTimeZone(start, {tz:String})) AS started, toUInt32(dateDiff('second', start, max(last_event_at))) AS duration,
     argMinMerge(entry_state) AS entry_page, argMaxMerge(exit_state) AS exit_page, sum(pageview_count) AS pageviews,
