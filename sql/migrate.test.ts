@@ -31,7 +31,7 @@ describe('migrate', () => {
     const columns = async (table: string) =>
       (await (await storage.query({ query: 'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String}', query_params: { db: 'cairn', t: table }, format: 'JSONEachRow' })).json<{ name: string; type: string }>())
     const events = Object.fromEntries((await columns('events')).map((c) => [c.name, c.type]))
-    expect(events).toMatchObject({ site: expect.any(String), timestamp: "DateTime64(3, 'UTC')", visitor_id: 'UInt64', session_id: 'UInt64', ip_truncated: 'IPv6', props: 'Map(String, String)' })
+    expect(events).toMatchObject({ site: expect.any(String), timestamp: "DateTime64(3, 'UTC')", visitor_id: 'UInt64', session_id: 'UInt64', ip_truncated: 'IPv6', props: 'Map(LowCardinality(String), String)' })
     for (const name of ['name', 'consent', 'hostname', 'pathname', 'referrer', 'referrer_source', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'link_url', 'browser', 'browser_version', 'os', 'os_version', 'device', 'country_code', 'engagement_ms', 'scroll_depth']) {
       expect(events, name).toHaveProperty(name)
     }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Storage } from './client.ts'
-import { toCluster } from './cluster.ts'
+import { SHARDED, alterTarget, toCluster } from './cluster.ts'
 
 export const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url))
 
@@ -12,6 +12,8 @@ export interface Migration {
   name: string
   statements: string[]
   checksum: string
+  /** Tables whose existing parts are written again once the statements ran (`-- rewrite: events sessions_data`): new codecs reach old data. */
+  rewrite: string[]
 }
 
 export function readMigrations(dir = migrationsDir): Migration[] {
@@ -25,6 +27,7 @@ export function readMigrations(dir = migrationsDir): Migration[] {
         name: file.replace(/\.sql$/, ''),
         statements: splitStatements(text),
         checksum: createHash('sha256').update(text).digest('hex').slice(0, 16),
+        rewrite: /^-- rewrite:(.*)$/m.exec(text)?.[1]!.trim().split(/\s+/) ?? [],
       }
     })
 }
@@ -64,7 +67,11 @@ export async function migrate(
   const pending = migrations.filter((m) => !applied.has(m.version))
   for (const [i, m] of pending.entries()) {
     log(`migration ${i + 1}/${pending.length}: ${m.name}`)
-    for (const statement of m.statements) await run(statement)
+    for (const statement of m.statements) {
+      await run(statement)
+      await mutationsDone(storage, log)
+    }
+    for (const table of m.rewrite) await rewrite(storage, table, log, cluster)
     await storage.insert({
       table: 'cairn.schema_migrations',
       values: [{ version: m.version, name: m.name, checksum: m.checksum }],
@@ -72,4 +79,43 @@ export async function migrate(
     })
   }
   return pending.map((m) => m.name)
+}
+
+/** Waits for the mutations an ALTER started (a column of another type is rewritten in the background), saying how far they are. */
+async function mutationsDone(storage: Storage, log: (line: string) => void): Promise<void> {
+  let said = ''
+  for (;;) {
+    const [pending] = await (
+      await storage.query({
+        query: "SELECT count() AS n, sum(parts_to_do) AS parts, any(latest_fail_reason) AS failure FROM system.mutations WHERE database = 'cairn' AND NOT is_done",
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string; parts: string; failure: string }>()
+    if (!pending || Number(pending.n) === 0) return
+    if (pending.failure) throw new Error(`a schema change failed in ClickHouse: ${pending.failure}; fix the cause and start again (the change resumes)`)
+    const line = `  rewriting columns: ${pending.parts} parts to go`
+    if (line !== said) log((said = line))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+/**
+ * Writes every part of a table again, partition by partition, so that its columns take the codecs a
+ * migration set (ClickHouse applies them to new parts only, and to old ones as merges happen to rewrite them).
+ */
+async function rewrite(storage: Storage, table: string, log: (line: string) => void, cluster?: string): Promise<void> {
+  const local = cluster && table in SHARDED ? `${table}_local` : table
+  const partitions = await (
+    await storage.query({
+      query: "SELECT DISTINCT partition_id AS id FROM system.parts WHERE database = 'cairn' AND table = {table:String} AND active ORDER BY id",
+      query_params: { table: local },
+      format: 'JSONEachRow',
+    })
+  ).json<{ id: string }>()
+  for (const [i, { id }] of partitions.entries()) {
+    log(`  rewriting cairn.${table} with its new codecs: partition ${i + 1}/${partitions.length}`)
+    // The partition id comes from system.parts (digits for these tables); DDL takes no parameters here.
+    if (!/^\w+$/.test(id)) throw new Error(`unexpected partition id ${id}`)
+    await storage.command({ query: `OPTIMIZE TABLE ${alterTarget(table, cluster)} PARTITION ID '${id}' FINAL` })
+  }
 }

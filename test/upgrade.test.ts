@@ -2,8 +2,8 @@
  * A data directory written by earlier code (migrations up to 0006, a user made as it made them) opened by
  * this code: 0007 adds the users' settings, 0008 the sites (seeded from CAIRN_SITES, as the earlier code
  * read them), 0009 the second factors, all in place; the user still logs in, and a language chosen then
- * survives a password change (it is kept apart from cairn.users for that); 0016 gives the events' colder
- * columns ZSTD, and the rows written before read the same.
+ * survives a password change (it is kept apart from cairn.users for that); 0016 and 0017 give the events'
+ * and visits' columns their codecs, the parts written before are written again, and their rows read the same.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStorage } from '../sql/client.ts'
@@ -35,16 +35,21 @@ describe('an existing data directory', () => {
     // Every migration since, in order: 0007_user_settings, 0008_sites, 0009_second_factor, and later ones.
     expect(applied).toEqual(readMigrations().filter((m) => m.version >= 7).map((m) => ({ name: m.name })))
     expect(applied.slice(0, 3)).toEqual([{ name: '0007_user_settings' }, { name: '0008_sites' }, { name: '0009_second_factor' }])
-    // 0016: the colder columns take ZSTD; the old rows read the same, before and after a merge rewrites them.
-    const codecs = await server.rows<{ name: string; codec: string }>(
-      "SELECT name, compression_codec AS codec FROM system.columns WHERE database = 'cairn' AND table = 'events' AND name IN ('ip_truncated', 'referrer', 'engagement_ms', 'timestamp') ORDER BY name",
+    // 0016 and 0017: the columns take their codecs (and referrers LowCardinality), the parts written before
+    // are written again with them, and the old rows read the same, before and after a merge.
+    const codecs = await server.rows<{ name: string; type: string; codec: string }>(
+      "SELECT name, type, compression_codec AS codec FROM system.columns WHERE database = 'cairn' AND table = 'events' AND name IN ('ip_truncated', 'referrer', 'engagement_ms', 'timestamp') ORDER BY name",
     )
     expect(codecs).toEqual([
-      { name: 'engagement_ms', codec: 'CODEC(T64, ZSTD(1))' },
-      { name: 'ip_truncated', codec: 'CODEC(ZSTD(1))' },
-      { name: 'referrer', codec: 'CODEC(ZSTD(6))' },
-      { name: 'timestamp', codec: '' },
+      { name: 'engagement_ms', type: 'UInt32', codec: 'CODEC(T64, ZSTD(1))' },
+      { name: 'ip_truncated', type: 'IPv6', codec: 'CODEC(ZSTD(1))' },
+      { name: 'referrer', type: 'LowCardinality(String)', codec: 'CODEC(ZSTD(1))' },
+      { name: 'timestamp', type: "DateTime64(3, 'UTC')", codec: 'CODEC(T64, ZSTD(1))' },
     ])
+    // No part of the events is left as the earlier code wrote it (level 0, an insert's own part): the upgrade merged each again.
+    const [parts] = await server.rows<{ old: string }>("SELECT countIf(level = 0) AS old FROM system.parts WHERE database = 'cairn' AND table IN ('events', 'sessions_data') AND active")
+    expect(parts!.old).toBe('0')
+    expect(await server.rows("SELECT count() AS visits FROM cairn.sessions WHERE site = 'old.example'")).toEqual([{ visits: '3' }])
     const oldRows = "SELECT toString(ip_truncated) AS ip, referrer, engagement_ms FROM cairn.events WHERE site = 'old.example' ORDER BY engagement_ms"
     const expected = [0, 10, 20].map((ms) => ({ ip: '::ffff:192.0.2.0', referrer: 'https://www.example.org/from', engagement_ms: ms }))
     expect(await server.rows(oldRows)).toEqual(expected)
