@@ -34,7 +34,9 @@ while (rows < result['2xx'] && performance.now() - stoppedAt < 30_000) {
 const drained = (performance.now() - stoppedAt) / 1000
 const metrics = await (await fetch(`${cairn.url}/metrics`)).text()
 const loopDelayMs = (q: string) => Number(new RegExp(`^cairn_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]) * 1000
-const duplicates = Number(await sql(cairn, key, 'SELECT count() - uniqExact(event_id) FROM cairn.events'))
+// Rows carry no id, and autocannon's connections send the same requests (identical rows in the same ms
+// are real events here): a duplicate shows as more rows than 202s. Replays could come only from a retry.
+const failedWrites = Number(/^cairn_write_failures_total (\S+)$/m.exec(metrics)?.[1])
 const rss = cairn.peakRssMiB()
 await cairn.stop()
 rmSync(dataDir, { recursive: true, force: true })
@@ -45,6 +47,6 @@ console.log(`  achieved               ${(result.requests.total / result.duration
 // the event-loop delay every request waits through.
 console.log(`  event-loop delay       p50 ${loopDelayMs('0.5').toFixed(1)} ms   p99 ${loopDelayMs('0.99').toFixed(1)} ms   max ${loopDelayMs('1').toFixed(1)} ms`)
 console.log(`  answers                ${result['2xx'].toLocaleString('en')} × 202, ${result.non2xx} other, ${result.errors} errors, ${result.timeouts} timeouts`)
-console.log(`  rows in ClickHouse     ${rows.toLocaleString('en')} (${rows === result['2xx'] ? 'equal to the 202s' : `MISMATCH: ${rows - result['2xx']}`}), ${duplicates} duplicate event ids`)
+console.log(`  rows in ClickHouse     ${rows.toLocaleString('en')} (${rows === result['2xx'] ? 'equal to the 202s' : `MISMATCH: ${rows - result['2xx']}`}), ${failedWrites} failed writes retried`)
 console.log(`  written ${drained.toFixed(1)} s after the last answer; peak RSS ${rss.toFixed(0)} MiB`)
-if (rows !== result['2xx'] || duplicates !== 0) process.exitCode = 1
+if (rows !== result['2xx']) process.exitCode = 1

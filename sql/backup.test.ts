@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateDemo } from '../collector/host/demo/generate.ts'
 import { clickhouseTime } from '../collector/ingest/row.ts'
-import { eventIds, readContents, type Contents } from '../test/fixtures/backup/contents.ts'
+import { eventKey, eventKeys, readContents, type Contents } from '../test/fixtures/backup/contents.ts'
 import { backup, readManifest, restore, type BackupResult } from './backup.ts'
 import { openStorage } from './client.ts'
 import { migrate } from './migrate.ts'
@@ -46,13 +46,13 @@ afterAll(async () => {
   rmSync(temp, { recursive: true, force: true })
 })
 
-/** Events of LIVE, written one batch after the other: each its own sessions, ids known. */
-function liveBatch(n: number): Record<string, unknown>[] {
+/** Events of LIVE, written one batch after the other: each its own sessions, keys known. */
+function liveBatch(n: number): { site: string; session_id: string; timestamp: string; name: string; pathname: string }[] {
   const at = clickhouseTime(Date.now())
   return Array.from({ length: 50 }, (_, i) => {
     const session = String(1_000_000 + n * 100 + i)
     return {
-      event_id: randomUUID(), site: LIVE, timestamp: at, name: i % 3 ? 'pageview' : 'engagement', visitor_id: session,
+      site: LIVE, timestamp: at, name: i % 3 ? 'pageview' : 'engagement', visitor_id: session,
       session_id: session, session_start: at, consent: false, hostname: LIVE, pathname: `/p${i}`,
     }
   })
@@ -82,15 +82,15 @@ describe('backup and restore', () => {
       while (!stop) {
         const batch = liveBatch(n++)
         await storage.insert({ table: 'cairn.events', values: batch, format: 'JSONEachRow' })
-        completed.push(batch.map((r) => r.event_id as string))
+        completed.push(batch.map(eventKey))
       }
     })()
     while (completed.length < 3) await new Promise((r) => setTimeout(r, 5))
 
-    // Every event whose insert had returned when backup() was called. Counted before reading the ids: an
+    // Every event whose insert had returned when backup() was called. Counted before reading the keys: an
     // insert that returns while they are read is in the table but not necessarily in what was read.
     const settled = completed.length
-    before = new Set([...(await eventIds(storage))])
+    before = new Set(await eventKeys(storage))
     for (const ids of completed.slice(0, settled)) for (const id of ids) expect(before.has(id)).toBe(true)
     const progress: [number, number][] = []
     const started = performance.now()

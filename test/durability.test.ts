@@ -81,12 +81,12 @@ describe.skipIf(serverMode)('durable ingest', () => {
     const storage = openDataDir(dataDir)
     try {
       const rows = await (
-        await storage.query({ query: 'SELECT pathname, count() AS n, uniqExact(event_id) AS ids FROM cairn.events WHERE site = {site:String} GROUP BY pathname', query_params: { site: SITE }, format: 'JSONEachRow' })
-      ).json<{ pathname: string; n: string; ids: string }>()
-      // Every event answered 202 is there, once.
+        await storage.query({ query: 'SELECT pathname, count() AS n FROM cairn.events WHERE site = {site:String} GROUP BY pathname', query_params: { site: SITE }, format: 'JSONEachRow' })
+      ).json<{ pathname: string; n: string }>()
+      // Every event answered 202 is there, once (each was sent to a path of its own).
       const stored = new Map(rows.map((r) => [r.pathname, Number(r.n)]))
       expect([...accepted].filter((path) => stored.get(path) !== 1)).toEqual([])
-      expect(rows.every((r) => r.n === '1' && r.ids === '1')).toBe(true)
+      expect(rows.every((r) => r.n === '1')).toBe(true)
       // Besides them, at most the requests in flight when the process died (one per sender): written to
       // the spool, killed before their 202 went out. Their senders would send them again.
       expect(rows.length - accepted.size).toBeLessThanOrEqual(8)

@@ -58,7 +58,7 @@ describe('POST /api/event', () => {
     await server.post(pageview(site, '/internal', { r: `https://${site}/pricing` }), { 'x-forwarded-for': '198.51.100.2' })
     await server.flush()
     const rows = await server.rows<Record<string, unknown>>(
-      "SELECT * EXCEPT (event_id, timestamp, session_start, visitor_id, session_id) FROM cairn.events WHERE site = {site:String} AND pathname IN ('/pricing', '/from-hn', '/internal') ORDER BY pathname",
+      "SELECT * EXCEPT (timestamp, session_start, visitor_id, session_id) FROM cairn.events WHERE site = {site:String} AND pathname IN ('/pricing', '/from-hn', '/internal') ORDER BY pathname",
       { site },
     )
     const [fromHn, internal, pricing] = rows

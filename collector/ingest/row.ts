@@ -4,7 +4,6 @@ import type { Client } from './user-agent.ts'
 
 /** A row of cairn.events as JSONEachRow (64-bit ids as strings, timestamps as 'YYYY-MM-DD hh:mm:ss.sss'). */
 export interface EventRow extends Attribution, Client {
-  event_id: string
   site: string
   timestamp: string
   name: string

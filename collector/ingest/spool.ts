@@ -1,8 +1,8 @@
 /**
  * The durable side of ingest: every accepted event is appended to a local segment file before the 202
  * goes out, and a segment is deleted only after ClickHouse confirmed its rows. After a crash the
- * segments left are written again; rows ClickHouse already has (by event_id) are skipped, so nothing is
- * counted twice.
+ * segments left are written again, each with the deduplication token it was sent with before (the hash of
+ * its body, collector/ingest/writer.ts), so ClickHouse drops one it already had: nothing is counted twice.
  *
  * fsync policy: events are written with write(2) before they are acknowledged, so a killed process loses
  * nothing (the kernel holds the bytes); a segment is fsynced when sealed, which the writer does every second, so a
@@ -12,8 +12,6 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Storage } from '../../sql/client.ts'
-import type { EventRow } from './row.ts'
 
 /** A closed segment file: its path, how many events and bytes it holds. */
 export interface Segment {
@@ -142,37 +140,20 @@ export class Spool {
   }
 }
 
-/** Lines of a segment file, each with its newline; a line cut short by a crash is left out. */
+/**
+ * Lines of a segment file, each with its newline. Left out, the same way on every read so a replay's body
+ * (and token) stays the same: a line cut short by a crash, and a line a power cut damaged, which would
+ * fail the whole insert again and again.
+ */
 export function readSegment(path: string): string[] {
   const lines = readFileSync(path, 'utf8').split('\n')
   lines.pop() // after the last newline: empty, or the part of a line the crash cut off
-  return lines.map((line) => line + '\n')
-}
-
-/**
- * The lines ClickHouse does not have yet: the insert of a batch may have landed, whole or in part, before
- * a crash or a failure the client saw. Looking the ids up is the deduplication token that works the same
- * on the embedded engine and on a server (non-replicated MergeTree ignores insert_deduplication_token).
- */
-export async function missingLines(storage: Storage, lines: string[]): Promise<string[]> {
-  // A line a power cut damaged would fail the whole insert, again and again: it is left out.
-  const parsed = lines.flatMap((line) => {
+  return lines.filter((line) => {
     try {
-      return [{ line, row: JSON.parse(line) as Pick<EventRow, 'event_id' | 'site' | 'timestamp'> }]
+      JSON.parse(line)
+      return true
     } catch {
-      return []
+      return false
     }
-  })
-  if (parsed.length === 0) return []
-  const rows = parsed.map((p) => p.row)
-  const days = rows.map((r) => r.timestamp.slice(0, 10)).sort()
-  const result = await storage.query({
-    // site and day lead the sort key: only the granules of those days are read.
-    query: `SELECT toString(event_id) AS id FROM cairn.events
-            WHERE site IN {sites:Array(String)} AND toDate(timestamp) BETWEEN {from:Date} AND {to:Date} AND event_id IN {ids:Array(UUID)}`,
-    query_params: { sites: [...new Set(rows.map((r) => r.site))], from: days[0], to: days.at(-1), ids: rows.map((r) => r.event_id) },
-    format: 'JSONEachRow',
-  })
-  const present = new Set((await result.json<{ id: string }>()).map((r) => r.id))
-  return parsed.filter((p) => !present.has(p.row.event_id)).map((p) => p.line)
+  }).map((line) => line + '\n')
 }

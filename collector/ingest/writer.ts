@@ -7,11 +7,12 @@
  * and into the INSERT's body, and only short-lived strings stay in memory (row objects held for a
  * second were most of the collector's garbage-collection time).
  */
+import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { Storage } from '../../sql/client.ts'
 import type { Log } from './log.ts'
-import { Readable } from 'node:stream'
-import { type Spool, missingLines, readSegment, type Segment } from './spool.ts'
 import type { EventRow } from './row.ts'
+import { type Spool, readSegment, type Segment } from './spool.ts'
 
 export interface EventWriterOptions {
   maxRows: number
@@ -28,8 +29,8 @@ interface Batch {
   lines: string[] | undefined
   segment: Segment | undefined
   events: number
-  /** An insert of these rows failed or was cut off by a crash: part of it may be in ClickHouse already. */
-  uncertain: boolean
+  /** Left by an earlier process (its insert may have landed before the crash): said in the log once written. */
+  adopted: boolean
 }
 
 /** Waits between failed writes: doubling from one second to this, with jitter so collectors do not retry in step. */
@@ -85,9 +86,9 @@ export class EventWriter {
     return this.spool?.diskBytes ?? 0
   }
 
-  /** Segments an earlier process left: written first, and checked against ClickHouse before. */
+  /** Segments an earlier process left: written first, with the same tokens as before the crash. */
   adopt(segments: Segment[]): void {
-    for (const segment of segments) this.sealed.push({ lines: undefined, segment, events: segment.events, uncertain: true })
+    for (const segment of segments) this.sealed.push({ lines: undefined, segment, events: segment.events, adopted: true })
   }
 
   /** Events accepted and not yet in ClickHouse. */
@@ -130,43 +131,43 @@ export class EventWriter {
     if (this.open.length === 0) return
     // Kept in memory only when it is next in line (or there is no disk copy).
     const keep = !segment || this.sealed.length === 0
-    this.sealed.push({ lines: keep ? this.open : undefined, segment, events: this.open.length, uncertain: false })
+    this.sealed.push({ lines: keep ? this.open : undefined, segment, events: this.open.length, adopted: false })
     this.open = []
   }
 
+  /**
+   * One batch (one spool segment) after the other, never several in one insert: what an insert holds must
+   * not depend on what else is waiting, so that an attempt after a failure or a crash sends exactly what
+   * the first one sent (see `insert`).
+   */
   private async writeSealed(): Promise<void> {
     while (this.sealed.length > 0) {
-      // Batches sealed during an outage are small (one a second): written together, up to maxRows, so
-      // ClickHouse gets a few large parts rather than thousands of small ones.
-      let take = 1
-      let events = this.sealed[0]!.events
-      while (take < this.sealed.length && events + this.sealed[take]!.events <= this.options.maxRows) events += this.sealed[take++]!.events
-      const group = this.sealed.slice(0, take)
+      const batch = this.sealed[0]!
       const started = performance.now()
-      let lines: string[] = []
+      let inserted = 0
       try {
-        lines = group.flatMap((b) => b.lines ?? readSegment(b.segment!.path))
-        if (group.some((b) => b.uncertain)) lines = await missingLines(this.storage, lines)
+        const lines = batch.lines ?? readSegment(batch.segment!.path)
+        // More than maxRows only when one turn of the event loop brought them; cut at fixed offsets, so the
+        // same chunks again on a retry.
         for (let i = 0; i < lines.length; i += this.options.maxRows) await this.insert(lines.slice(i, i + this.options.maxRows))
+        inserted = lines.length
       } catch (error) {
         // Kept, on disk and for the head in memory, for the next attempt.
-        for (const b of group) b.uncertain = true
         this.failures++
         this.stats.failures++
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failures - 1)) * (0.8 + Math.random() * 0.4)
         this.retryAt = Date.now() + backoff
         this.log.error(
-          `writing ${events} events to ClickHouse failed (attempt ${this.failures}, ${this.queued} waiting), retrying in ${(backoff / 1000).toFixed(1)} s: ${(error as Error).message}`,
+          `writing ${batch.events} events to ClickHouse failed (attempt ${this.failures}, ${this.queued} waiting), retrying in ${(backoff / 1000).toFixed(1)} s: ${(error as Error).message}`,
         )
         return
       }
-      this.sealed.splice(0, take)
-      await Promise.all(group.map((b) => b.segment && this.spool!.remove(b.segment)))
-      const replayed = group.filter((b) => b.uncertain)
-      if (replayed.length > 0) this.log.info(`replayed ${lines.length} events from the spool (${events - lines.length} were already in ClickHouse)`)
-      this.written += lines.length
+      this.sealed.shift()
+      if (batch.segment) await this.spool!.remove(batch.segment)
+      if (batch.adopted) this.log.info(`replayed ${inserted} events from the spool (ClickHouse drops them if they had landed before the crash)`)
+      this.written += inserted
       this.stats.batches++
-      this.stats.lastBatchRows = lines.length
+      this.stats.lastBatchRows = inserted
       this.stats.flushSeconds += (performance.now() - started) / 1000
       if (this.failures > 0) this.log.info(`ClickHouse writes resumed after ${this.failures} failed attempts`)
       this.failures = 0
@@ -177,7 +178,23 @@ export class EventWriter {
   /** One INSERT whose body is the lines as they are; the same statement on chDB and on a server. */
   private async insert(lines: string[]): Promise<void> {
     if (lines.length === 0) return
-    const result = await this.storage.exec({ query: 'INSERT INTO cairn.events FORMAT JSONEachRow', values: Readable.from([lines.join('')]) })
+    const body = lines.join('')
+    const result = await this.storage.exec({ query: insertQuery(body), values: Readable.from([body]) })
     result.stream.destroy()
   }
+}
+
+/**
+ * The INSERT of `body`, with the body's hash as its deduplication token: an insert that landed although
+ * its success was not seen (a failure after the commit, a crash before the segment was removed) is sent
+ * again with the same body and token, and ClickHouse drops it, from cairn.events and from the rollup its
+ * view fills (both keep a log of recent tokens: sql/migrations/0018_dedup.sql). A hash rather than the
+ * segment's name: a token once used for another body would silently drop this one, and a hash cannot be
+ * reused by another collector or after the clock went back. The settings are in the statement, not in
+ * `clickhouse_settings`, which the embedded engine applies with SET: the token would stay on the session
+ * and drop every later insert made through it.
+ */
+export function insertQuery(body: string): string {
+  const token = createHash('sha256').update(body).digest('hex')
+  return `INSERT INTO cairn.events SETTINGS insert_deduplicate = 1, insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT JSONEachRow`
 }

@@ -23,7 +23,7 @@ async function rows<T = Record<string, string>>(query: string, params: Record<st
 }
 const count = async (site: string) => Number((await rows('SELECT count() AS n FROM cairn.events WHERE site = {site:String}', { site }))[0]!.n)
 
-/** Every column but event_id (random by default); the site's name, which hostnames and links carry, taken out. */
+/** Every column; the site's name, which hostnames and links carry, taken out. */
 async function checksum(site: string): Promise<string> {
   const [row] = await rows(`
     SELECT sum(cityHash64(timestamp, name, visitor_id, session_id, session_start, consent, interactive,
