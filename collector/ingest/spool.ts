@@ -5,7 +5,8 @@
  * its body, collector/ingest/writer.ts), so ClickHouse drops one it already had: nothing is counted twice.
  *
  * fsync policy: events are written with write(2) before they are acknowledged, so a killed process loses
- * nothing (the kernel holds the bytes); a segment is fsynced when sealed, which the writer does every second, so a
+ * nothing (the kernel holds the bytes); a segment is fsynced when sealed, which the writer does every second (while
+ * a backlog waits for ClickHouse it keeps one open and fsyncs it every second instead, up to a whole batch), so a
  * power cut loses at most the last second. The write is grouped: every event accepted in one turn of the
  * event loop goes out in one write(2), and their 202s after it (group commit).
  */
@@ -118,6 +119,12 @@ export class Spool {
     }
     this.bytes += length
     this.diskBytes += length
+  }
+
+  /** Writes what is pending and makes the open segment durable, keeping it open (it grows while a backlog waits). */
+  sync(): void {
+    this.commit()
+    if (this.fd !== undefined) fsyncSync(this.fd)
   }
 
   /** Writes what is pending, closes the open segment and hands it over; the next event starts a new one. */

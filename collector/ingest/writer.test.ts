@@ -165,6 +165,32 @@ describe('EventWriter', () => {
     expect(await counted(site)).toEqual({ events: 400, distinct: 400, rollup: 400 })
   })
 
+  it('grows one segment to a whole batch while a backlog waits, so an outage drains in a few inserts', async () => {
+    const site = uniqueSite('backlog')
+    const dir = spoolDir()
+    const writer = new EventWriter(storage, silentLog, { maxRows: 10_000, intervalMs: 20 }, new Spool(dir))
+    fault = 'down'
+    try {
+      writer.start()
+      for (let k = 0; k < 10; k++) {
+        for (let i = 0; i < 50; i++) writer.push(row(site, k * 50 + i))
+        await new Promise((resolve) => setTimeout(resolve, 60))
+      }
+      // The first tick's batch failed and waits; what came after is one open segment, fsynced at each tick.
+      expect(writer.stats.failures).toBeGreaterThan(0)
+      expect(readdirSync(dir).length).toBeLessThanOrEqual(2)
+      // …and on disk only: the growing batch is not held in memory (at most the turn not yet synced).
+      expect(writer.inMemory).toBeLessThanOrEqual(100)
+    } finally {
+      fault = undefined
+    }
+    const before = inserts.length
+    await writer.close()
+    expect(inserts.length - before).toBeLessThanOrEqual(2)
+    expect(readdirSync(dir)).toEqual([])
+    expect(await counted(site)).toEqual({ events: 500, distinct: 500, rollup: 500 })
+  })
+
   it('cuts a segment of more than maxRows events at fixed places, so a replay drops the chunks that landed', async () => {
     const site = uniqueSite('chunks')
     const dir = spoolDir()
