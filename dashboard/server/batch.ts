@@ -1,9 +1,9 @@
 /**
- * Queries that arrive together and share a costly subquery run as one: a dashboard load with a goal
- * filter asks for every panel's breakdown at once, and each needs the set of visitors who converted.
- * Run one by one, ClickHouse builds that set once per panel; run as the branches of one UNION ALL, it
- * builds it once (a query's identical IN subqueries share their set). Only parts with the same key (the
- * same range, filters and goal, hence the same subquery and shared parameters) are put together.
+ * Queries that arrive together run as one: a dashboard load asks for every panel's breakdown at once.
+ * Each query costs the embedded engine about 5 ms whatever it does; and with a goal filter, each needs the
+ * set of visitors who converted, which ClickHouse builds once for a query's identical IN subqueries, not
+ * once per panel. Only parts with the same key (the same range, filters and goal, hence the same shared
+ * parameters) are put together; their rows must have the same columns.
  */
 import type { ClickHouseSettings } from '@clickhouse/client'
 import type { Storage } from '../../sql/client.ts'
