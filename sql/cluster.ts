@@ -13,7 +13,7 @@ const ENGINE = /ENGINE\s*=\s*(\w*MergeTree)(?:\(([^)]*)\))?/
 /** One migration statement, rewritten for `cluster`. Returns one or more statements. */
 export function toCluster(statement: string, cluster: string): string[] {
   const on = ` ON CLUSTER ${quoteIdentifier(cluster)}`
-  const local = (name: string) => (name in SHARDED ? `${name}_local` : name)
+  const local = (name: string) => storedIn(name, cluster)
 
   const database = /^CREATE DATABASE IF NOT EXISTS (\w+)/.exec(statement)
   if (database) return [statement.replace(database[0], `${database[0]}${on}`)]
@@ -59,10 +59,15 @@ export function toCluster(statement: string, cluster: string): string[] {
   return [statement]
 }
 
+/** The name of the table that stores a table's rows on this node: its local table when it is sharded on a cluster. */
+export function storedIn(table: string, cluster: string | undefined): string {
+  return cluster && table in SHARDED ? `${table}_local` : table
+}
+
 /** Where ALTERs (TTL, mutations) go: the local table on every node. */
 export function alterTarget(table: string, cluster: string | undefined): string {
   if (!cluster) return `cairn.${table}`
-  return `cairn.${table in SHARDED ? `${table}_local` : table} ON CLUSTER ${quoteIdentifier(cluster)}`
+  return `cairn.${storedIn(table, cluster)} ON CLUSTER ${quoteIdentifier(cluster)}`
 }
 
 function quoteIdentifier(name: string): string {

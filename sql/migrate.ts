@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Storage } from './client.ts'
-import { SHARDED, alterTarget, toCluster } from './cluster.ts'
+import { alterTarget, storedIn, toCluster } from './cluster.ts'
 
 export const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url))
 
@@ -69,7 +69,7 @@ export async function migrate(
     log(`migration ${i + 1}/${pending.length}: ${m.name}`)
     for (const statement of m.statements) {
       await run(statement)
-      await mutationsDone(storage, log)
+      if (statement.startsWith('ALTER')) await mutationsDone(storage, log)
     }
     for (const table of m.rewrite) await rewrite(storage, table, log, cluster)
     await storage.insert({
@@ -104,11 +104,10 @@ async function mutationsDone(storage: Storage, log: (line: string) => void): Pro
  * migration set (ClickHouse applies them to new parts only, and to old ones as merges happen to rewrite them).
  */
 async function rewrite(storage: Storage, table: string, log: (line: string) => void, cluster?: string): Promise<void> {
-  const local = cluster && table in SHARDED ? `${table}_local` : table
   const partitions = await (
     await storage.query({
       query: "SELECT DISTINCT partition_id AS id FROM system.parts WHERE database = 'cairn' AND table = {table:String} AND active ORDER BY id",
-      query_params: { table: local },
+      query_params: { table: storedIn(table, cluster) },
       format: 'JSONEachRow',
     })
   ).json<{ id: string }>()

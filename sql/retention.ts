@@ -3,7 +3,7 @@
  * each start. ClickHouse deletes expired rows in its merges; an unchanged setting changes nothing.
  */
 import type { Storage } from './client.ts'
-import { SHARDED, alterTarget } from './cluster.ts'
+import { alterTarget, storedIn } from './cluster.ts'
 
 /** Each table holding event data, and the column its age is measured by. */
 export const RETAINED = { events: 'timestamp', sessions_data: 'start' } as const
@@ -13,7 +13,7 @@ export async function applyRetention(storage: Storage, months: number, log: (lin
     const [row] = await (
       await storage.query({
         query: 'SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {table:String}',
-        query_params: { db: 'cairn', table: cluster && table in SHARDED ? `${table}_local` : table },
+        query_params: { db: 'cairn', table: storedIn(table, cluster) },
         format: 'JSONEachRow',
       })
     ).json<{ engine_full: string }>()
