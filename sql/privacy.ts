@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Storage } from './client.ts'
+import { dropRollups } from './rollups.ts'
 import { alterTarget } from './cluster.ts'
 
 /** Every table whose rows carry a visitor_id. */
@@ -50,6 +51,8 @@ export async function eraseVisitor(storage: Storage, keys: VisitorKey[], request
       clickhouse_settings: { mutations_sync: '2' },
     })
   }
+  // The rollups hold hashes of the visitors' ids: the sites' go too, and are made again without them.
+  await dropRollups(storage, [...new Set(keys.map((k) => k.site))], cluster)
   await record(storage, 'erase', keys, requestedBy)
 }
 
@@ -127,6 +130,7 @@ export async function anonymizeBefore(storage: Storage, before: string, requeste
     query_params: params,
     clickhouse_settings: { mutations_sync: '2' },
   })
+  await dropRollups(storage, undefined, cluster)
   await record(storage, 'anonymize', [{ site: '*', visitorId: '' }], requestedBy, `before ${before}`)
   return partitions.length
 }

@@ -6,6 +6,7 @@ import { BlockList, isIP } from 'node:net'
 import type { Storage } from './client.ts'
 import { alterTarget } from './cluster.ts'
 import { VISITOR_TABLES } from './privacy.ts'
+import { dropRollups } from './rollups.ts'
 import { nextVersion } from './version.ts'
 
 export interface Site {
@@ -94,11 +95,12 @@ export async function deleteSite(storage: Storage, site: string): Promise<void> 
   await storage.insert({ table: 'cairn.sites', values: [{ site, time_zone: 'UTC', domains: [], exclude_paths: [], exclude_ranges: [], deleted: true, version: nextVersion() }], format: 'JSONEachRow' })
 }
 
-/** A removed site's events and visits, deleted from the disk (a mutation, waited for); the rights-request log stays. */
+/** A removed site's events, visits and rollups, deleted from the disk (a mutation, waited for); the rights-request log stays. */
 export async function eraseSiteData(storage: Storage, site: string, cluster?: string): Promise<void> {
   for (const table of VISITOR_TABLES) {
     await storage.command({ query: `ALTER TABLE ${alterTarget(table, cluster)} DELETE WHERE site = {site:String}`, query_params: { site }, clickhouse_settings: { mutations_sync: '2' } })
   }
+  await dropRollups(storage, [site], cluster)
 }
 
 /**

@@ -21,10 +21,10 @@ describe('an existing data directory', () => {
     const previous = openStorage({ dataDir })
     await migrate(previous, undefined, readMigrations().filter((m) => m.version < 7))
     await addUser(new Access(previous), 'old@example.com', 'an old password', 'viewer', 'old.example')
-    // Events written by the earlier code, in parts compressed as it compressed them.
+    // Events written by the earlier code, in parts compressed as it compressed them: today, 5 and 10 days ago.
     await previous.command({
       query: `INSERT INTO cairn.events (site, timestamp, name, visitor_id, session_id, session_start, consent, pathname, referrer, ip_truncated, engagement_ms)
-              SELECT 'old.example', now64(3) - number, 'pageview', number, number, now64(3) - number, false, '/', 'https://www.example.org/from', toIPv6('192.0.2.0'), number * 10 FROM numbers(3)`,
+              SELECT 'old.example', now64(3) - number * 432000, 'pageview', number, number, now64(3) - number * 432000, false, '/', 'https://www.example.org/from', toIPv6('192.0.2.0'), number * 10 FROM numbers(3)`,
     })
     const before = await (await previous.query({ query: "SELECT count() AS n FROM system.tables WHERE database = 'cairn' AND name = 'user_settings'", format: 'JSONEachRow' })).json<{ n: string }>()
     expect(before[0]!.n).toBe('0')
@@ -70,6 +70,15 @@ describe('an existing data directory', () => {
     const patched = await fetch(`${server.url}/api/auth/me`, { method: 'PATCH', headers: { ...json, cookie }, body: '{"language":"fr"}' })
     expect(patched.status).toBe(200)
     expect(await me()).toEqual({ email: 'old@example.com', language: 'fr', two_factor: false })
+
+    // 0019: the rollups of the settled days are made from the old rows (the server's sealer, at start and
+    // then every ten minutes), and the dashboard reads the same figures from them as from the events.
+    await server.server.collector.sealer.tick()
+    expect(await server.rows("SELECT count() > 0 AS sealed FROM cairn.range_rollups WHERE site = 'old.example' AND dimension = '#seal'")).toEqual([{ sealed: 1 }])
+    const stats = async (query: string) => (await fetch(`${server!.url}/api/stats/old.example/aggregate?${query}`, { headers: { cookie } })).json()
+    const read = await stats('period=30d')
+    expect(read).toEqual(await stats('period=30d&exact=true'))
+    expect(read.results).toMatchObject({ visitors: 3, pageviews: 3, visits: 3 })
 
     // A new password ends the logins, not the preference.
     await addUser(server.server.collector.access, 'old@example.com', 'a new password 2', 'viewer', 'old.example')

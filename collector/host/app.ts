@@ -2,6 +2,7 @@
  * The collector: storage, migrations, salts, sessions and the batch writer behind one Hono app.
  * `close()` flushes what is queued and releases ClickHouse.
  */
+import { Sealer } from '../../dashboard/server/rollups.ts'
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { openReadOnly, openStorage, type Storage, type Transport } from '../../sql/client.ts'
@@ -53,6 +54,11 @@ export interface CollectorOptions {
   mailer?: MailerOptions
   /** How long a report's claim waits for other collectors' (tests shorten it). */
   reportSettleMs?: number
+  /**
+   * False: no rollups sealed in the background (tests that compare the API with SQL seal when they mean to,
+   * through `sealer.tick()`, so that no figure turns into an estimate under them).
+   */
+  sealRollups?: boolean
 }
 
 export interface Collector {
@@ -70,6 +76,8 @@ export interface Collector {
   alerts: AlertWatcher
   /** The report scheduler (it runs by itself; tests call `runDue()`). */
   reports: Reports
+  /** The rollups' sealer (it runs by itself unless `sealRollups` is false; tests call `tick()`). */
+  sealer: Sealer
   close(): Promise<void>
 }
 
@@ -162,6 +170,9 @@ export async function createCollector(config: Config, options: CollectorOptions 
   })
   // A cairn command's own API (serveFiles: false) sends no reports either: the server does.
   if (options.serveFiles !== false) dashboard.reports.start()
+  // Nor does it seal rollups, the server's background work (dashboard/server/rollups.ts).
+  const sealer = new Sealer({ storage, sites: () => sites.all(), now, log })
+  if (options.serveFiles !== false && options.sealRollups !== false) sealer.start()
   const userAgents = new UserAgentParser()
   const ingest = eventRoute({ settings: config, now, salts, sessions, writer, userAgents, countries: new CountryLookup(), counters, restricted, log, sites,
     maxQueued: config.spoolMaxEvents, rateLimiter: new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, now) })
@@ -213,8 +224,10 @@ export async function createCollector(config: Config, options: CollectorOptions 
     mailer,
     alerts,
     reports: dashboard.reports,
+    sealer,
     async close() {
       clearInterval(maintenance)
+      await sealer.stop()
       await dashboard.reports.stop()
       await alerts.stop()
       mailer.close()

@@ -33,8 +33,8 @@ import { PROPERTY_METRICS, propertyBreakdown, propertyKeys } from './properties.
 import { readFunnels, readGoals, type Goal } from '../../sql/goals.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
-import { previousRange } from './range.ts'
-import { BREAKDOWN_NAMES, GOAL_METRICS, aggregate, breakdown, breakdownOf, realtime, recentSessions, sharedWhileRunning, timeseries, type BreakdownName, type StatsQuery } from './stats.ts'
+import { localDate, previousRange } from './range.ts'
+import { BREAKDOWN_NAMES, GOAL_METRICS, aggregateWithEstimates, breakdownOf, breakdownWithEstimates, realtime, recentSessions, sharedWhileRunning, timeseriesWithEstimates, type BreakdownName, type StatsQuery } from './stats.ts'
 
 export interface DashboardOptions {
   storage: Storage
@@ -127,8 +127,13 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   }
 
   const statsQuery = (c: Context<Env>, site: string) => {
-    const { range, compare, filters } = parseRangeQuery(c.req.query(), sites.get(site)!.timeZone, options.now())
-    const query: StatsQuery = { site, timeZone: sites.get(site)!.timeZone, range, filters }
+    const timeZone = sites.get(site)!.timeZone
+    const nowMs = options.now()
+    const { range, compare, filters } = parseRangeQuery(c.req.query(), timeZone, nowMs)
+    // `exact=true`, and any CSV (data people take elsewhere), never read an estimate.
+    const exact = c.req.query('exact') ?? 'false'
+    if (exact !== 'true' && exact !== 'false') throw invalid({ exact: ['api.field.oneOf', { choices: anyOf(['true', 'false']) }] })
+    const query: StatsQuery = { site, timeZone, range, filters, today: localDate(nowMs, timeZone), exact: exact === 'true' || c.req.query('format') === 'csv' }
     return { query, previous: compare ? { ...query, range: previousRange(range) } : undefined }
   }
 
@@ -145,11 +150,11 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const goal = await goalOf(c, site)
     // With a goal filter, the conversions beside the usual numbers: unique, total, and the rate.
     const withConversions = async (q: StatsQuery) => {
-      const [results, converted] = await Promise.all([aggregate(options.storage, q, goal), goal && goalSummary(options.storage, q, goal)])
-      return { ...results, ...converted?.totals }
+      const [{ results, approximate }, converted] = await Promise.all([aggregateWithEstimates(options.storage, q, goal), goal && goalSummary(options.storage, q, goal)])
+      return { range: q.range, results: { ...results, ...converted?.totals }, ...(approximate.length > 0 && { approximate }) }
     }
-    const [results, before] = await Promise.all([withConversions(query), previous && withConversions(previous)])
-    return c.json({ range: query.range, results, ...(before && { previous: { range: previous!.range, results: before } }) })
+    const [now, before] = await Promise.all([withConversions(query), previous && withConversions(previous)])
+    return c.json({ ...now, ...(before && { previous: before }) })
   })
 
   stats('timeseries', async (c, site) => {
@@ -157,11 +162,15 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const goal = await goalOf(c, site)
     // With a goal filter, each point also has the bucket's conversions and conversion rate.
     const series = async (q: StatsQuery) => {
-      const [points, converted] = await Promise.all([timeseries(options.storage, q, goal), goal && goalSummary(options.storage, q, goal)])
-      return converted ? points.map((p, i) => ({ ...p, conversions: converted.points[i]!.conversions, conversion_rate: converted.points[i]!.conversion_rate })) : points
+      const [{ points, approximate }, converted] = await Promise.all([timeseriesWithEstimates(options.storage, q, goal), goal && goalSummary(options.storage, q, goal)])
+      return {
+        range: q.range,
+        points: converted ? points.map((p, i) => ({ ...p, conversions: converted.points[i]!.conversions, conversion_rate: converted.points[i]!.conversion_rate })) : points,
+        ...(approximate.length > 0 && { approximate }),
+      }
     }
-    const [points, before] = await Promise.all([series(query), previous && series(previous)])
-    return c.json({ range: query.range, points, ...(before && { previous: { range: previous!.range, points: before } }) })
+    const [now, before] = await Promise.all([series(query), previous && series(previous)])
+    return c.json({ ...now, ...(before && { previous: before }) })
   })
 
   stats('breakdown/:name', async (c, site) => {
@@ -171,10 +180,10 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const format = formatOf(c)
     const goal = await goalOf(c, site)
     const metrics = goal ? GOAL_METRICS : breakdownOf(name).breakdown.metrics
-    const rows = await breakdown(options.storage, query, name, parseBreakdownOptions(c.req.query(), metrics), goal)
+    const { rows, approximate } = await breakdownWithEstimates(options.storage, query, name, parseBreakdownOptions(c.req.query(), metrics), goal)
     // The value's column is named by the dimension ("Source", "Pays"), so a sheet of several exports says what each is.
     if (format === 'csv') return csv(c, `${site}-${name}-${query.range.from}-${query.range.to}`, (say) => say(`dimension.${name}.label`), metrics, rows)
-    return c.json({ range: query.range, metrics, rows })
+    return c.json({ range: query.range, metrics, rows, ...(approximate.length > 0 && { approximate }) })
   })
 
   stats('goals', async (c, site) => {

@@ -6,17 +6,15 @@
  */
 import type { Storage } from '../../sql/client.ts'
 import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName, type Metric } from '../../sql/dimensions.ts'
-import { convertedVisitors, eventConditions, filterParams, visitConditions, visitFiltersOnly, type Filters } from './filters.ts'
+import { convertedVisitors, visitFiltersOnly } from './filters.ts'
 import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
 import { Batches } from './batch.ts'
-import { addDays, buckets, type DateRange } from './range.ts'
+import { addDays, buckets } from './range.ts'
+import { IN_RANGE, SETTINGS, bucketOf, rangeParams, rows, scope, visitRows, visits, type StatsQuery } from './sources.ts'
+import { EXACT_UP_TO, SEAL_ROWS, STATE, rawPart, sealParams, usableSeal, type Seal } from './rollups.ts'
 
-export interface StatsQuery {
-  site: string
-  timeZone: string
-  range: DateRange
-  filters: Filters
-}
+export { IN_RANGE, bucketOf, rangeParams, rows, type StatsQuery }
+
 
 export interface Aggregate {
   visitors: number
@@ -30,75 +28,7 @@ export interface Aggregate {
   events: number
 }
 
-/** Parameters and the WHERE clause every events query of `q` shares. */
-function scope(q: StatsQuery): { where: string; params: Record<string, unknown> } {
-  return {
-    where: `${IN_RANGE} AND name != 'engagement'${eventConditions(q.filters)}`,
-    params: rangeParams(q),
-  }
-}
 
-/** cairn.events rows of the site in the range (local days read as instants in the site's zone). */
-export const IN_RANGE =
-  'site = {site:String} AND timestamp >= toDateTime64({from_incl:String}, 3, {tz:String}) AND timestamp < toDateTime64({to_excl:String}, 3, {tz:String})'
-
-/** The range's and the filters' bound parameters. */
-export function rangeParams(q: StatsQuery): Record<string, unknown> {
-  return {
-    site: q.site,
-    tz: q.timeZone,
-    ...filterParams(q.filters),
-    // Local midnights, read as instants in the site's time zone by toDateTime64(…, tz).
-    from_incl: `${q.range.from} 00:00:00`,
-    to_excl: `${addDays(q.range.to, 1)} 00:00:00`,
-    // An event counted in the range may belong to a visit that started the evening before.
-    sessions_from: `${addDays(q.range.from, -1)} 00:00:00`,
-    // The pages of a visit started in the range may come after its last day.
-    events_to: `${addDays(q.range.to, 2)} 00:00:00`,
-  }
-}
-
-/**
- * A visit's partial rows share its start, hence its month partition: FINAL need not merge across
- * partitions, which makes it several times cheaper.
- */
-const SETTINGS = { do_not_merge_across_partitions_select_final: 1 } as const
-
-export async function rows<T>(storage: Storage, query: string, params: Record<string, unknown>): Promise<T[]> {
-  const result = await storage.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: SETTINGS })
-  return result.json<T>()
-}
-
-/**
- * One row per visit started in the range that matches the filters, merged from cairn.sessions_data
- * with only the columns asked for (entry and exit pages cost the most).
- */
-function visits(q: StatsQuery, columns: string[] = []): string {
-  const wanted = new Set(columns)
-  if (q.filters.entry_page !== undefined) wanted.add('entry_page')
-  const optional: Record<string, string> = {
-    entry_page: 'finalizeAggregation(entry_state) AS entry_page',
-    exit_page: 'finalizeAggregation(exit_state) AS exit_page',
-    pageviews: 'pageview_count AS pageviews',
-  }
-  const extra = [...wanted].map((c) => optional[c] ?? c).join(', ')
-  // FINAL merges a visit's partial rows at read time, cheaper than a GROUP BY over them.
-  const merged = `(
-    SELECT start, session_id, visitor_id, toUInt32(dateDiff('second', start, last_event_at)) AS duration,
-           pageview_count <= 1 AND interactive_count = 0 AS is_bounce${extra ? `, ${extra}` : ''}
-    FROM cairn.sessions_data FINAL
-    WHERE site = {site:String} AND start >= toDateTime64({from_incl:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})
-          ${visitConditions(q.filters)})`
-  // The entry page is known only once the partial rows are merged.
-  return q.filters.entry_page === undefined ? merged : `(SELECT * FROM ${merged} WHERE entry_page = {f_entry_page:String})`
-}
-
-/** The partial rows of the visits started in the range, unmerged: enough to find the latest ones. */
-function visitRows(q: StatsQuery): string {
-  return `cairn.sessions_data
-    WHERE site = {site:String} AND start >= toDateTime64({from_incl:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})
-          ${visitConditions(q.filters)}`
-}
 
 export const SERIES_METRICS = ['visitors', 'visits', 'pageviews', 'downloads', 'bounce_rate', 'visit_duration'] as const
 export type SeriesPoint = { bucket: string } & Record<(typeof SERIES_METRICS)[number], number>
@@ -108,6 +38,8 @@ interface Summary {
   points: SeriesPoint[]
   /** With a goal folded in: its unique conversions (in the range, and in each point's bucket) and total conversions. */
   goal?: { visitors: number; events: number; points: number[] }
+  /** The metrics of which some figure is an estimate (merged from a rollup's sketch), of the cards and of the points. */
+  approximate: { totals: string[]; points: string[] }
 }
 
 /** A computation that concurrent identical requests share: the first starts it, the others wait for it. */
@@ -145,13 +77,10 @@ export function summary(storage: Storage, q: StatsQuery, goal?: Goal): Promise<S
  */
 export const foldsGoal = (q: StatsQuery, goal: Goal): boolean => !PER_VISIT.includes(goal.kind) && goal.kind !== 'engagement' && visitFiltersOnly(q.filters)
 
-/** The graph's bucket of a time column, in the site's zone, as the text `buckets()` lists. */
-export const bucketOf = (q: StatsQuery, column: string) =>
-  q.range.interval === 'hour' ? `toString(toStartOfHour(${column}, {tz:String}))`
-  : q.range.interval === 'day' ? `toString(toDate(${column}, {tz:String}))`
-  : `toString(toStartOfMonth(${column}, {tz:String}))`
 
 async function computeSummary(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Summary> {
+  const seal = goal ? undefined : await usableSeal(storage, q)
+  if (seal) return sealedSummary(storage, q, seal)
   const { where, params } = scope(q)
   const converted = goal && goalCondition(goal, 'goal')
   Object.assign(params, converted?.params)
@@ -200,18 +129,90 @@ async function computeSummary(storage: Storage, q: StatsQuery, goal?: Goal): Pro
     totals: { ...totals, views_per_visit: totals.visits ? Math.round((totals.pageviews / totals.visits) * 100) / 100 : 0 },
     points: [...byBucket.values()],
     ...(converted && { goal: { visitors: n(e?.conversions), events: n(e?.conversion_events), points: [...byBucket.keys()].map((b) => conversionsOf.get(b) ?? 0) } }),
+    approximate: { totals: [], points: [] },
   }
 }
 
-/** `goal`: the goal filter's, folded into the same scan when it can be (its conversions are conversions.ts's). */
+const n = (v: string | number | undefined) => (v === undefined || v === null || Number.isNaN(Number(v)) ? 0 : Number(v))
+/** A distinct count of a rollup's rows: exact when one side holds the row, merged sketches when both do. */
+const distinct = (state: string, exact: string) => `if(uniqExact(side) = 1, sum(${exact}), ${STATE.replace('(', 'Merge(')}(${state}))`
+const stateOf = (column: string, condition?: string) => condition === undefined ? `${STATE.replace('(', 'State(')}(${column})` : `${STATE.replace('(', 'StateIf(')}(${column}, ${condition})`
+/** The distinct-count metrics of which a figure merged from both sides is an estimate once it is large. */
+const estimates = (row: Record<string, unknown>, metrics: Record<string, number>, names: readonly string[]) =>
+  Number(row.sides) === 2 ? names.filter((m) => (metrics[m] ?? 0) > EXACT_UP_TO) : []
+
+/**
+ * The cards and the graph from a seal of the range's settled days and the events of the days after it:
+ * counts add up; distinct counts are exact where one side holds a bucket (a day), merged sketches where
+ * both do (the whole range, the month that runs on into the last days).
+ */
+async function sealedSummary(storage: Storage, q: StatsQuery, seal: Seal): Promise<Summary> {
+  const raw = rawPart(q, seal)
+  const params: Record<string, unknown> = { ...sealParams(seal), bucket_dim: q.range.interval }
+  const parts = [`SELECT 1 AS side, dimension, value, visitors, visitors_exact, downloaders, downloaders_exact, pageviews, downloads, events, visits, bounces, duration
+    FROM cairn.range_rollups WHERE ${SEAL_ROWS} AND dimension IN ('', {bucket_dim:String})`]
+  if (raw) {
+    const { where, params: rawParams } = scope(raw)
+    Object.assign(params, rawParams)
+    const labelled = `if(total = 1, '', {bucket_dim:String}) AS dimension, if(total = 1, '', bucket) AS value`
+    parts.push(`SELECT 2, ${labelled}, visitors, visitors_exact, downloaders, downloaders_exact, pageviews, downloads, events, 0, 0, 0 FROM (
+      SELECT ${bucketOf(raw, 'timestamp')} AS bucket, grouping(bucket) AS total, ${stateOf('visitor_id')} AS visitors, uniqExact(visitor_id) AS visitors_exact,
+             ${stateOf('visitor_id', "name = 'download'")} AS downloaders, uniqExactIf(visitor_id, name = 'download') AS downloaders_exact,
+             countIf(name = 'pageview') AS pageviews, countIf(name = 'download') AS downloads, countIf(name != 'pageview') AS events
+      FROM cairn.events WHERE ${where} GROUP BY GROUPING SETS ((bucket), ()))`)
+    parts.push(`SELECT 2, ${labelled}, empty, 0, empty, 0, 0, 0, 0, visits, bounces, duration FROM (
+      SELECT ${bucketOf(raw, 'start')} AS bucket, grouping(bucket) AS total, ${stateOf('toUInt64(visitor_id)', 'false')} AS empty,
+             count() AS visits, sum(is_bounce) AS bounces, sum(duration) AS duration
+      FROM ${visits(raw)} GROUP BY GROUPING SETS ((bucket), ()))`)
+  }
+  const found = await rows<Record<string, string>>(storage, `
+    SELECT dimension AS d, value AS bucket, uniqExact(side) AS sides, ${distinct('visitors', 'visitors_exact')} AS n_visitors, sum(pageviews) AS n_pageviews,
+           sum(downloads) AS n_downloads, ${distinct('downloaders', 'downloaders_exact')} AS n_downloaders, sum(events) AS n_events, sum(visits) AS n_visits,
+           round(sum(bounces) / sum(visits) * 100) AS n_bounce_rate, round(sum(duration) / sum(visits)) AS n_visit_duration
+    FROM (${parts.join(' UNION ALL ')}) GROUP BY dimension, value`, params)
+  const numbers = (r: Record<string, string> | undefined) => Object.fromEntries(
+    ['visitors', 'pageviews', 'downloads', 'downloaders', 'events', 'visits', 'bounce_rate', 'visit_duration'].map((m) => [m, n(r?.[`n_${m}`])]))
+  const totalsRow = found.find((r) => r.d === '')
+  const totals = numbers(totalsRow) as unknown as Omit<Aggregate, 'views_per_visit'>
+  const approximate = { totals: totalsRow ? estimates(totalsRow, totals as unknown as Record<string, number>, ['visitors', 'downloaders']) : [], points: new Set<string>() }
+  const byBucket = new Map<string, SeriesPoint>()
+  for (const bucket of buckets(q.range)) byBucket.set(bucket, { bucket, visitors: 0, visits: 0, pageviews: 0, downloads: 0, bounce_rate: 0, visit_duration: 0 })
+  for (const r of found) {
+    const point = r.d === '' ? undefined : byBucket.get(r.bucket!)
+    if (!point) continue
+    const { visitors, visits, pageviews, downloads, bounce_rate, visit_duration } = numbers(r)
+    Object.assign(point, { visitors, visits, pageviews, downloads, bounce_rate, visit_duration })
+    for (const m of estimates(r, { visitors: point.visitors }, ['visitors'])) approximate.points.add(m)
+  }
+  return {
+    totals: { ...totals, views_per_visit: totals.visits ? Math.round((totals.pageviews / totals.visits) * 100) / 100 : 0 },
+    points: [...byBucket.values()],
+    approximate: { totals: approximate.totals, points: [...approximate.points] },
+  }
+}
+
+/**
+ * The cards, and the metrics of which a figure is an estimate. `goal`: the goal filter's, folded into the
+ * same scan when it can be (its conversions are conversions.ts's).
+ */
+export async function aggregateWithEstimates(storage: Storage, q: StatsQuery, goal?: Goal): Promise<{ results: Aggregate; approximate: string[] }> {
+  const { totals, approximate } = await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)
+  return { results: totals, approximate: approximate.totals }
+}
+
 export async function aggregate(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Aggregate> {
-  return (await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)).totals
+  return (await aggregateWithEstimates(storage, q, goal)).results
 }
 
 export { buckets }
 
+export async function timeseriesWithEstimates(storage: Storage, q: StatsQuery, goal?: Goal): Promise<{ points: SeriesPoint[]; approximate: string[] }> {
+  const { points, approximate } = await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)
+  return { points, approximate: approximate.points }
+}
+
 export async function timeseries(storage: Storage, q: StatsQuery, goal?: Goal): Promise<SeriesPoint[]> {
-  return (await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)).points
+  return (await timeseriesWithEstimates(storage, q, goal)).points
 }
 
 /** What each metric of a breakdown counts, by where its rows come from (sql/dimensions.ts says which it shows). */
@@ -247,7 +248,13 @@ export const GOAL_METRICS = ['visitors', 'conversion_rate'] as const
 const batches = new WeakMap<Storage, Batches>()
 
 export async function breakdown(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions, goal?: Goal): Promise<BreakdownRow[]> {
+  return (await breakdownWithEstimates(storage, q, name, options, goal)).rows
+}
+
+/** A breakdown's rows, and the metrics of which a figure is an estimate (read from a rollup). */
+export async function breakdownWithEstimates(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions, goal?: Goal): Promise<{ rows: BreakdownRow[]; approximate: string[] }> {
   const { column, breakdown: def } = breakdownOf(name)
+  const seal = goal ? undefined : await usableSeal(storage, q)
   const { where, params } = scope(q)
   let names: readonly string[] = def.metrics
   let metrics = def.metrics.map((m) => `${METRIC_SQL[def.from][m]} AS ${m}`).join(', ')
@@ -264,25 +271,72 @@ export async function breakdown(storage: Storage, q: StatsQuery, name: Breakdown
   // The sort column is one of this breakdown's own metric names (validated by the caller), or the value.
   const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `${options.sort.metric} ${options.sort.direction}, value`
   // Every breakdown's rows in one shape, (value, [metrics…]), so that different ones can share a UNION ALL.
-  const select = (suffix: string) => ({
-    sql: `SELECT value, [${names.map((m) => `toFloat64(${m})`).join(', ')}] AS numbers FROM (
+  const select = (suffix: string) => {
+    const paging = { [`limit${suffix}`]: options.limit, [`offset${suffix}`]: options.offset }
+    if (seal) return sealedBreakdown(q, seal, name, names, options, suffix, paging)
+    return {
+      sql: `SELECT value, [${names.map((m) => `toFloat64(${m})`).join(', ')}] AS numbers, 1 AS sides FROM (
             SELECT toString(${column}) AS value, ${metrics} ${source}
             GROUP BY value${having} ORDER BY ${order} LIMIT {limit${suffix}:UInt32} OFFSET {offset${suffix}:UInt32})`,
-    params: { ...params, [`limit${suffix}`]: options.limit, [`offset${suffix}`]: options.offset },
-  })
-  let result: { value: string; numbers: number[] }[]
+      params: { ...params, ...paging },
+    }
+  }
+  let result: { value: string; numbers: number[]; sides: number }[]
   // Over months, a breakdown's own cost dwarfs the engine's per query, and running them all at once would
   // hold every panel's unique counts in memory together (a 100 M-event year: 1.9 → 3.7 GiB): alone, then,
-  // unless a goal's shared set pays for it.
-  if (goal || q.range.interval !== 'month') {
+  // unless a goal's shared set pays for it, or a rollup holds the counts.
+  if (goal || seal || q.range.interval !== 'month') {
     let batch = batches.get(storage)
     if (!batch) batches.set(storage, (batch = new Batches(storage, SETTINGS)))
-    result = (await batch.run(JSON.stringify([q, goal ?? null]), select)) as unknown as typeof result
+    result = (await batch.run(JSON.stringify([q, goal ?? null, seal?.sealedAt ?? null]), select)) as unknown as typeof result
   } else {
     const { sql, params } = select('')
     result = await rows(storage, sql, params)
   }
-  return result.map((r) => ({ value: r.value, ...Object.fromEntries(names.map((m, i) => [m, r.numbers[i]!])) }) as BreakdownRow)
+  const approximate = new Set<string>()
+  const distinctMetrics = def.from === 'events' ? ['visitors', 'visits'] : ['visitors']
+  const found = result.map((r) => {
+    const row = { value: r.value, ...Object.fromEntries(names.map((m, i) => [m, Number(r.numbers[i]!)])) } as BreakdownRow
+    for (const m of estimates(r, row, distinctMetrics)) approximate.add(m)
+    return row
+  })
+  return { rows: found, approximate: [...approximate] }
+}
+
+/**
+ * A breakdown from a seal of the range's settled days and the events of the days after it, sorted and
+ * paged like the events' own (metric names as the sort names them, after the merge).
+ */
+function sealedBreakdown(q: StatsQuery, seal: Seal, name: BreakdownName, names: readonly string[], options: BreakdownOptions, suffix: string, paging: Record<string, number>) {
+  const { column, breakdown: def } = breakdownOf(name)
+  const raw = rawPart(q, seal)
+  const params: Record<string, unknown> = { ...sealParams(seal), ...paging, [`dim${suffix}`]: name }
+  const parts = [`SELECT 1 AS side, value, visitors, visitors_exact, sessions, sessions_exact, rows, visits, bounces
+    FROM cairn.range_rollups WHERE ${SEAL_ROWS} AND dimension = {dim${suffix}:String}`]
+  if (raw) {
+    const { where, params: rawParams } = scope(raw)
+    Object.assign(params, rawParams)
+    const extra = def.where ? ` AND ${def.where}` : ''
+    parts.push(def.from === 'events'
+      ? `SELECT 2, toString(${column}) AS value, ${stateOf('visitor_id')}, uniqExact(visitor_id), ${stateOf('session_id')}, uniqExact(session_id), count(), 0, 0
+         FROM cairn.events WHERE ${where}${extra} GROUP BY value`
+      : `SELECT 2, toString(${column}) AS value, ${stateOf('toUInt64(visitor_id)')}, uniqExact(visitor_id), ${stateOf('toUInt64(visitor_id)', 'false')}, 0, 0, count(), sum(is_bounce)
+         FROM ${visits(raw, [column])} WHERE 1${extra} GROUP BY value`)
+  }
+  const METRIC: Record<string, string> = {
+    visitors: distinct('visitors', 'visitors_exact'),
+    visits: def.from === 'events' ? distinct('sessions', 'sessions_exact') : 'sum(visits)',
+    pageviews: 'sum(rows)',
+    count: 'sum(rows)',
+    bounce_rate: 'round(sum(bounces) / sum(visits) * 100)',
+  }
+  const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `m_${options.sort.metric} ${options.sort.direction}, value`
+  return {
+    sql: `SELECT value, [${names.map((m) => `toFloat64(m_${m})`).join(', ')}] AS numbers, sides FROM (
+            SELECT value, uniqExact(side) AS sides, ${names.map((m) => `${METRIC[m]} AS m_${m}`).join(', ')}
+            FROM (${parts.join(' UNION ALL ')}) GROUP BY value ORDER BY ${order} LIMIT {limit${suffix}:UInt32} OFFSET {offset${suffix}:UInt32})`,
+    params,
+  }
 }
 
 export async function realtime(storage: Storage, site: string, nowMs: number): Promise<number> {

@@ -49,6 +49,8 @@ export interface TestServerOptions {
   mailer?: MailerOptions
   /** How long a report's claim waits for other schedulers'. */
   reportSettleMs?: number
+  /** Seal rollups in the background as a server does (off: tests seal with `collector.sealer.tick()`). */
+  sealRollups?: boolean
 }
 
 export class TestServer {
@@ -63,7 +65,7 @@ export class TestServer {
   }
 
   private static collectorOptions(options: TestServerOptions): CollectorOptions {
-    return { now: options.clock?.now, log: options.log ?? silentLog, wrapTransport: options.wrapTransport, mailer: options.mailer, reportSettleMs: options.reportSettleMs }
+    return { now: options.clock?.now, log: options.log ?? silentLog, wrapTransport: options.wrapTransport, mailer: options.mailer, reportSettleMs: options.reportSettleMs, sealRollups: options.sealRollups ?? false }
   }
 
   private static config(options: TestServerOptions & { dataDir: string }): Config {

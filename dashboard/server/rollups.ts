@@ -1,0 +1,245 @@
+/**
+ * Rollups of settled days (sql/migrations/0019_range_rollups.sql): the dashboard's figures for a range's
+ * days before yesterday, counted once from the events and the visits by the same SQL the stats use
+ * (sources.ts), so that a load reads a few hundred rows and the last two days' events instead of a year of
+ * events. The sealer makes them for the ranges people look at (each standard period and the one before it,
+ * for the comparison); any other range is counted from the events, as it always was.
+ *
+ * A range of a load is read from a seal when it has no filter and no goal, is longer than two days, and is
+ * not asked `exact`; the seal is used only while its fingerprint (the events of its days and the two after)
+ * still counts what it counted, so a late event, an erasure or retention makes it fall back to the events.
+ */
+import type { Storage } from '../../sql/client.ts'
+import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName } from '../../sql/dimensions.ts'
+import { addDays, daysBetween, previousRange, resolveRange, type DateRange, type Period } from './range.ts'
+import { bucketOf, rows, scope, visits, type StatsQuery } from './sources.ts'
+
+/** The distinct counts' state: exact to 2,048 ids (a set of 64-bit hashes), a 2^16-cell HyperLogLog past them. */
+export const STATE = 'uniqCombined64(16)'
+/**
+ * A merged figure above this may be an estimate, and the API says so. (The set holds 2,048 hashes; a sketch
+ * of a few more can estimate a little under it, and 1,900 leaves room for that.)
+ */
+export const EXACT_UP_TO = 1_900
+
+/** The standard periods whose ranges, and the ranges just before them, the sealer keeps sealed. */
+const SEALED_PERIODS: Period[] = ['7d', '30d', 'month', 'last_month', '12mo']
+
+/** A seal older than this is made again before its rows' TTL (3 days) can remove them under a reader. */
+const RESEAL_AFTER_MS = 2 * 86_400_000
+
+export interface SealKey {
+  site: string
+  timeZone: string
+  from: string
+  /** The last local day sealed, inclusive; at most the day before yesterday. */
+  through: string
+}
+
+export interface Seal extends SealKey {
+  /** Identifies the seal's rows ('YYYY-MM-DD hh:mm:ss.mmm', UTC). */
+  sealedAt: string
+}
+
+/**
+ * The part of a query's range a seal can stand for: its days up to the day before yesterday, when the query
+ * has no filter and asks neither exact figures nor hours; `undefined` when none.
+ */
+export function sealablePart(q: StatsQuery): SealKey | undefined {
+  if (!q.today || q.exact || q.range.interval === 'hour' || Object.keys(q.filters).length > 0) return undefined
+  const settled = addDays(q.today, -2)
+  const through = q.range.to < settled ? q.range.to : settled
+  return through < q.range.from ? undefined : { site: q.site, timeZone: q.timeZone, from: q.range.from, through }
+}
+
+/** The days after the seal that a query reads from the events: none, or from the seal's next day to the range's end. */
+export function rawPart(q: StatsQuery, seal: SealKey): StatsQuery | undefined {
+  return seal.through >= q.range.to ? undefined : { ...q, range: { ...q.range, from: addDays(seal.through, 1) } }
+}
+
+const day = (d: string) => `${d} 00:00:00`
+
+/**
+ * What a seal's fingerprint counts: every event of its days and of the day after, where the visits started
+ * on its last day may go on (as the stats read them, sources.ts). That day is over when the seal is made.
+ */
+function fingerprintParams(key: SealKey) {
+  return { site: key.site, tz: key.timeZone, fp_from: day(key.from), fp_to: day(addDays(key.through, 2)) }
+}
+const FINGERPRINT = `SELECT count() FROM cairn.events WHERE site = {site:String}
+  AND timestamp >= toDateTime64({fp_from:String}, 3, {tz:String}) AND timestamp < toDateTime64({fp_to:String}, 3, {tz:String})`
+
+async function hasEvents(storage: Storage, key: SealKey): Promise<boolean> {
+  const [row] = await rows<{ n: string }>(storage, FINGERPRINT.replace('SELECT count()', 'SELECT count() AS n'), fingerprintParams(key))
+  return Number(row?.n ?? 0) > 0
+}
+
+/** The newest complete seal of these days in this zone, and whether its events still count the same. */
+async function newestSeal(storage: Storage, key: SealKey): Promise<(Seal & { valid: boolean; sealedMs: number }) | undefined> {
+  // Output names differ from the columns': a ClickHouse alias would stand for the column everywhere.
+  const [found] = await rows<{ sealed: string; sealed_ms: string; valid: number }>(storage, `
+    SELECT toString(sealed_at) AS sealed, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, fingerprint = (${FINGERPRINT}) AS valid
+    FROM cairn.range_rollups
+    WHERE site = {site:String} AND from_day = {seal_from:Date} AND through_day = {seal_through:Date} AND dimension = '#seal' AND value = {tz:String}
+    ORDER BY sealed_at DESC LIMIT 1`, { ...fingerprintParams(key), seal_from: key.from, seal_through: key.through })
+  return found && { ...key, sealedAt: found.sealed, sealedMs: Number(found.sealed_ms), valid: Boolean(Number(found.valid)) }
+}
+
+/** A load's requests ask at once: they share one look-up. */
+const lookups = new Map<string, Promise<Seal | undefined>>()
+
+/** The seal a query can read its settled days from, if there is a valid one. */
+export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | undefined> {
+  const key = sealablePart(q)
+  if (!key) return Promise.resolve(undefined)
+  const id = JSON.stringify(key)
+  let pending = lookups.get(id)
+  if (!pending) {
+    pending = newestSeal(storage, key).then((s) => (s?.valid ? { site: s.site, timeZone: s.timeZone, from: s.from, through: s.through, sealedAt: s.sealedAt } : undefined))
+    pending.finally(() => lookups.delete(id)).catch(() => {})
+    lookups.set(id, pending)
+  }
+  return pending
+}
+
+/** The bound parameters that pick a seal's rows (named apart from the raw part's). */
+export const sealParams = (seal: Seal) => ({ site: seal.site, seal_from: seal.from, seal_through: seal.through, sealed_at: seal.sealedAt })
+export const SEAL_ROWS = 'site = {site:String} AND from_day = {seal_from:Date} AND through_day = {seal_through:Date} AND sealed_at = {sealed_at:DateTime64(3)}'
+
+/**
+ * Seals [from, through]: its cards, its graph's buckets (by day and by month, whichever a range ending on
+ * or after it may draw) and every breakdown's rows, then the '#seal' row that makes them readable.
+ */
+export async function sealRange(storage: Storage, key: SealKey, onProgress?: (done: number, total: number) => void): Promise<Seal> {
+  // The fingerprint first: events that arrive while sealing then make the seal unreadable, never wrong.
+  const [{ n }] = (await rows<{ n: string }>(storage, FINGERPRINT.replace('SELECT count()', 'SELECT count() AS n'), fingerprintParams(key))) as [{ n: string }]
+  // The real time, not the reports' clock: the rows' TTL counts from it.
+  const sealedAt = new Date().toISOString().replace('T', ' ').replace('Z', '')
+  const seal: Seal = { ...key, sealedAt }
+  const days = daysBetween(key.from, key.through)
+  const range = (interval: DateRange['interval']): DateRange => ({ period: 'custom', from: key.from, to: key.through, interval })
+  const q = (interval: DateRange['interval'] = 'day'): StatsQuery => ({ site: key.site, timeZone: key.timeZone, range: range(interval), filters: {} })
+  const head = `INSERT INTO cairn.range_rollups (site, from_day, through_day, sealed_at, fingerprint, dimension, value, `
+  const fixed = `{site:String}, {seal_from:Date}, {seal_through:Date}, {sealed_at:DateTime64(3)}, {fingerprint:UInt64}`
+  const params = { ...sealParams(seal), fingerprint: n }
+  const statements: { sql: string; params: Record<string, unknown> }[] = []
+  const ofEvents = (query: StatsQuery, dimension: string, value: string, columns: string, select: string, where = '') => {
+    const { where: inRange, params: rangeParams } = scope(query)
+    statements.push({
+      sql: `${head}${columns}) SELECT ${fixed}, {dimension:String}, ${value} AS v, ${select}
+            FROM cairn.events WHERE ${inRange}${where ? ` AND ${where}` : ''} GROUP BY v`,
+      params: { ...rangeParams, ...params, dimension },
+    })
+  }
+  const ofVisits = (query: StatsQuery, dimension: string, value: string, columns: string, select: string, visitColumns: string[] = [], where = '') => {
+    const { params: rangeParams } = scope(query)
+    statements.push({
+      sql: `${head}${columns}) SELECT ${fixed}, {dimension:String}, ${value} AS v, ${select}
+            FROM ${visits(query, visitColumns)} WHERE 1${where ? ` AND ${where}` : ''} GROUP BY v
+            SETTINGS do_not_merge_across_partitions_select_final = 1`,
+      params: { ...rangeParams, ...params, dimension },
+    })
+  }
+  const CARD_EVENTS = 'visitors, visitors_exact, downloaders, downloaders_exact, pageviews, downloads, events'
+  const cardEvents = `${STATE.replace('(', 'State(')}(visitor_id), uniqExact(visitor_id), ${STATE.replace('(', 'StateIf(')}(visitor_id, name = 'download'),
+    uniqExactIf(visitor_id, name = 'download'), countIf(name = 'pageview'), countIf(name = 'download'), countIf(name != 'pageview')`
+  const CARD_VISITS = 'visits, bounces, duration'
+  const cardVisits = 'count(), sum(is_bounce), sum(duration)'
+  ofEvents(q(), '', "''", CARD_EVENTS, cardEvents)
+  ofVisits(q(), '', "''", CARD_VISITS, cardVisits)
+  // A range ending on `through` or up to two days later draws days up to 92 days long, months past that.
+  const intervals: DateRange['interval'][] = [...(days <= 92 ? ['day' as const] : []), ...(days + 2 > 92 ? ['month' as const] : [])]
+  for (const interval of intervals) {
+    ofEvents(q(interval), interval, bucketOf(q(interval), 'timestamp'), CARD_EVENTS, cardEvents)
+    ofVisits(q(interval), interval, bucketOf(q(interval), 'start'), CARD_VISITS, cardVisits)
+  }
+  for (const name of BREAKDOWN_NAMES) {
+    const { column, breakdown } = DIMENSION[name as DimensionName] as Dimension & { breakdown: NonNullable<Dimension['breakdown']> }
+    if (breakdown.from === 'events') {
+      ofEvents(q(), name, `toString(${column})`, 'visitors, visitors_exact, sessions, sessions_exact, rows',
+        `${STATE.replace('(', 'State(')}(visitor_id), uniqExact(visitor_id), ${STATE.replace('(', 'State(')}(session_id), uniqExact(session_id), count()`, breakdown.where)
+    } else {
+      ofVisits(q(), name, `toString(${column})`, 'visitors, visitors_exact, visits, bounces',
+        `${STATE.replace('(', 'State(')}(toUInt64(visitor_id)), uniqExact(visitor_id), count(), sum(is_bounce)`, [column], breakdown.where)
+    }
+  }
+  statements.push({ sql: `${head.slice(0, -2)}) VALUES (${fixed}, '#seal', {tz:String})`, params: { ...params, tz: key.timeZone } })
+  for (const [i, { sql, params }] of statements.entries()) {
+    await storage.command({ query: sql, query_params: params })
+    onProgress?.(i + 1, statements.length)
+  }
+  return seal
+}
+
+/** The ranges the sealer keeps sealed for a site on its local day `today`: each standard period's and the one before. */
+export function wantedSeals(site: string, timeZone: string, today: string): SealKey[] {
+  const wanted = new Map<string, SealKey>()
+  for (const period of SEALED_PERIODS) {
+    const range = resolveRange(period, today)
+    for (const r of [range, previousRange(range)]) {
+      const key = sealablePart({ site, timeZone, range: r, filters: {}, today })
+      if (key) wanted.set(`${key.from}/${key.through}`, key)
+    }
+  }
+  return [...wanted.values()]
+}
+
+/**
+ * Seals what is wanted and missing, stale (its events changed) or old, one range at a time. Returns the
+ * ranges it sealed.
+ */
+export async function sealWanted(storage: Storage, sites: { site: string; timeZone: string }[], nowMs: number, log?: (line: string) => void, force = false): Promise<SealKey[]> {
+  const sealed: SealKey[] = []
+  for (const { site, timeZone } of sites) {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(nowMs)
+    for (const key of wantedSeals(site, timeZone, today)) {
+      const newest = await newestSeal(storage, key)
+      if (!force && newest?.valid && Date.now() - newest.sealedMs < RESEAL_AFTER_MS) continue
+      // Days without events read as fast from the events: nothing to seal.
+      if (!(await hasEvents(storage, key))) continue
+      const started = Date.now()
+      let said = started
+      await sealRange(storage, key, (done, total) => {
+        // A line every 5 s at most: a year of a big site takes tens of seconds.
+        if (log && done < total && Date.now() - said > 5_000) {
+          said = Date.now()
+          log(`rollups: sealing ${site} ${key.from} … ${key.through}: ${done}/${total} queries`)
+        }
+      })
+      log?.(`rollups: sealed ${site} ${key.from} … ${key.through} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      sealed.push(key)
+    }
+  }
+  return sealed
+}
+
+/** Keeps the sites' wanted seals made, checking every `intervalMs`; a failure is logged and retried. */
+export class Sealer {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<unknown> = Promise.resolve()
+  private busy = false
+
+  constructor(private readonly options: { storage: Storage; sites: () => { site: string; timeZone: string }[]; now: () => number; log: { info(line: string): void; error(line: string): void }; intervalMs?: number }) {}
+
+  /** One pass now (also what the timer runs). */
+  tick(): Promise<unknown> {
+    if (this.busy) return this.running
+    this.busy = true
+    this.running = sealWanted(this.options.storage, this.options.sites(), this.options.now(), this.options.log.info)
+      .catch((error: Error) => this.options.log.error(`rollups: sealing failed, will retry: ${error.message}`))
+      .finally(() => (this.busy = false))
+    return this.running
+  }
+
+  start(): void {
+    void this.tick()
+    this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 10 * 60_000)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    await this.running
+  }
+}
+

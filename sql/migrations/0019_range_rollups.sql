@@ -1,0 +1,45 @@
+-- The dashboard's figures for a range's settled days (from_day … through_day, the site's local days, at
+-- most the day before yesterday), computed once from the events and the visits by the sealer
+-- (dashboard/server/rollups.ts) for the ranges people look at: a dashboard load then reads these rows and
+-- only the last two days' events. One row per (dimension, value): dimension '' holds the range's cards,
+-- 'day' and 'month' the graph's buckets, a breakdown's name its rows, and '#seal' is written last, so a
+-- seal without it is incomplete and never read.
+--
+-- Counts are sums, exact whatever the days read raw add to them. Distinct counts (visitors, visits
+-- made of distinct sessions, downloaders) are kept twice: exact (*_exact), for a range read entirely
+-- from here, and as a uniqCombined64(16) state to merge with the raw days' — a set of the ids' 64-bit
+-- hashes up to 2,048 ids, exact, and past it a HyperLogLog sketch of 2^16 cells, whose estimate the
+-- API then says is one. A seal holds the hashes of visitor ids: erasure and anonymisation delete a
+-- site's seals (sql/privacy.ts) and every seal is gone three days after it was made.
+--
+-- fingerprint: the site's events from from_day to through_day + 2 days when sealed (a visit started on the
+-- last day may go on the next); a seal whose events no longer count the same (a late event, an erasure,
+-- retention) is not read, and the sealer makes it again.
+CREATE TABLE IF NOT EXISTS cairn.range_rollups
+(
+    site              LowCardinality(String),
+    from_day          Date,
+    through_day       Date,
+    sealed_at         DateTime64(3, 'UTC'),
+    fingerprint       UInt64,
+    dimension         LowCardinality(String),
+    value             String,
+    visitors          AggregateFunction(uniqCombined64(16), UInt64),
+    visitors_exact    UInt64,
+    sessions          AggregateFunction(uniqCombined64(16), UInt64),
+    sessions_exact    UInt64,
+    downloaders       AggregateFunction(uniqCombined64(16), UInt64),
+    downloaders_exact UInt64,
+    rows              UInt64,
+    pageviews         UInt64,
+    downloads         UInt64,
+    events            UInt64,
+    visits            UInt64,
+    bounces           UInt64,
+    duration          UInt64
+)
+ENGINE = MergeTree
+ORDER BY (site, from_day, through_day, sealed_at, dimension, value)
+TTL toDateTime(sealed_at) + INTERVAL 3 DAY
+-- A load reads a few hundred rows, some of them 49 KB sketches: small granules keep it from reading more.
+SETTINGS index_granularity = 256;
