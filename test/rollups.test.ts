@@ -134,7 +134,7 @@ describe('what reads the rollups, and what stops them being read', () => {
       const [filtered, filteredExact] = await Promise.all([api(site, 'aggregate', { period, device: 'mobile' }), api(site, 'aggregate', { period, device: 'mobile', exact: 'true' })])
       expect(filtered).toEqual(filteredExact)
     }
-    await sealWanted(server.storage, [BIG], NOW, undefined, true)
+    await sealWanted(server.storage, [BIG], NOW, { force: true })
     const [read, exact] = await Promise.all([api(site, 'aggregate', { period: 'last_month' }), api(site, 'aggregate', { period: 'last_month', exact: 'true' })])
     expect(read).toEqual(exact)
   })
@@ -172,6 +172,15 @@ describe('what reads the rollups, and what stops them being read', () => {
     await sealWanted(server.storage, [BIG], NOW)
     const [read, exact] = await Promise.all([api(site, 'aggregate', { period: 'last_month' }), api(site, 'aggregate', { period: 'last_month', exact: 'true' })])
     expect(read).toEqual(exact)
+  })
+
+  it('only the operator makes them again: not without credentials, not with an admin’s key, not from another origin', async () => {
+    const before = await sealedRows(SITES[1]!.site)
+    for (const headers of [{}, { authorization: 'Bearer ck_wrong' }, { authorization: `Bearer ${key}` }, { authorization: `Bearer ${key}`, origin: 'https://elsewhere.example' }]) {
+      const response = await fetch(`${server.url}/api/rollups`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' })
+      expect([401, 403], JSON.stringify(headers)).toContain(response.status)
+    }
+    expect(await sealedRows(SITES[1]!.site)).toBe(before)
   })
 
   it('refuses an `exact` that is neither true nor false, naming it', async () => {

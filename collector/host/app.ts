@@ -194,7 +194,7 @@ export async function createCollector(config: Config, options: CollectorOptions 
     allowedOrigin: (origin) => siteOrigin(origin),
     secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   }))
-  app.route('/', operatorRoute({ storage, sites, operator: isOperator, flush: () => writer.flush() }))
+  app.route('/', operatorRoute({ storage, sites, operator: isOperator, flush: () => writer.flush(), now, cluster: config.clickhouseCluster }))
   if (files) app.route('/', files.scripts)
 
   app.route('/', dashboard.app)

@@ -11,7 +11,7 @@
  */
 import type { Storage } from '../../sql/client.ts'
 import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName } from '../../sql/dimensions.ts'
-import { addDays, daysBetween, previousRange, resolveRange, type DateRange, type Period } from './range.ts'
+import { addDays, daysBetween, localDate, previousRange, resolveRange, type DateRange, type Period } from './range.ts'
 import { bucketOf, rows, scope, visits, type StatsQuery } from './sources.ts'
 
 /** The distinct counts' state: exact to 2,048 ids (a set of 64-bit hashes), a 2^16-cell HyperLogLog past them. */
@@ -34,6 +34,11 @@ export interface SealKey {
   from: string
   /** The last local day sealed, inclusive; at most the day before yesterday. */
   through: string
+  /**
+   * Whether loads merge it with the days after it (the range goes on past `through`): it then keeps the
+   * states of its distinct counts; a seal of a whole range keeps exact counts only.
+   */
+  merges: boolean
 }
 
 export interface Seal extends SealKey {
@@ -49,7 +54,7 @@ export function sealablePart(q: StatsQuery): SealKey | undefined {
   if (!q.today || q.exact || q.range.interval === 'hour' || Object.keys(q.filters).length > 0) return undefined
   const settled = addDays(q.today, -2)
   const through = q.range.to < settled ? q.range.to : settled
-  return through < q.range.from ? undefined : { site: q.site, timeZone: q.timeZone, from: q.range.from, through }
+  return through < q.range.from ? undefined : { site: q.site, timeZone: q.timeZone, from: q.range.from, through, merges: through < q.range.to }
 }
 
 /** The days after the seal that a query reads from the events: none, or from the seal's next day to the range's end. */
@@ -74,14 +79,18 @@ async function hasEvents(storage: Storage, key: SealKey): Promise<boolean> {
   return Number(row?.n ?? 0) > 0
 }
 
-/** The newest complete seal of these days in this zone, and whether its events still count the same. */
+/**
+ * The newest complete seal of these days in this zone (with states, for a key that merges), and whether its
+ * events still count the same.
+ */
 async function newestSeal(storage: Storage, key: SealKey): Promise<(Seal & { valid: boolean; sealedMs: number }) | undefined> {
   // Output names differ from the columns': a ClickHouse alias would stand for the column everywhere.
   const [found] = await rows<{ sealed: string; sealed_ms: string; valid: number }>(storage, `
     SELECT toString(sealed_at) AS sealed, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, fingerprint = (${FINGERPRINT}) AS valid
     FROM cairn.range_rollups
     WHERE site = {site:String} AND from_day = {seal_from:Date} AND through_day = {seal_through:Date} AND dimension = '#seal' AND value = {tz:String}
-    ORDER BY sealed_at DESC LIMIT 1`, { ...fingerprintParams(key), seal_from: key.from, seal_through: key.through })
+          AND (rows = 1 OR NOT {merges:Bool})
+    ORDER BY sealed_at DESC LIMIT 1`, { ...fingerprintParams(key), seal_from: key.from, seal_through: key.through, merges: key.merges })
   return found && { ...key, sealedAt: found.sealed, sealedMs: Number(found.sealed_ms), valid: Boolean(Number(found.valid)) }
 }
 
@@ -95,7 +104,7 @@ export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | unde
   const id = JSON.stringify(key)
   let pending = lookups.get(id)
   if (!pending) {
-    pending = newestSeal(storage, key).then((s) => (s?.valid ? { site: s.site, timeZone: s.timeZone, from: s.from, through: s.through, sealedAt: s.sealedAt } : undefined))
+    pending = newestSeal(storage, key).then((s) => (s?.valid ? { ...key, sealedAt: s.sealedAt } : undefined))
     pending.finally(() => lookups.delete(id)).catch(() => {})
     lookups.set(id, pending)
   }
@@ -140,30 +149,34 @@ export async function sealRange(storage: Storage, key: SealKey, onProgress?: (do
       params: { ...rangeParams, ...params, dimension },
     })
   }
+  // A distinct count's state, kept only where a load may merge it with the last days' events: none in a
+  // seal of a whole range, none for a day (a day is never split), only the last month's among the months.
+  const state = (column: string, keep: string) => `${STATE.replace('(', 'StateIf(')}(${column}, ${key.merges ? keep : 'false'})`
   const CARD_EVENTS = 'visitors, visitors_exact, downloaders, downloaders_exact, pageviews, downloads, events'
-  const cardEvents = `${STATE.replace('(', 'State(')}(visitor_id), uniqExact(visitor_id), ${STATE.replace('(', 'StateIf(')}(visitor_id, name = 'download'),
+  const cardEvents = (keep: string) => `${state('visitor_id', keep)}, uniqExact(visitor_id), ${state('visitor_id', `name = 'download' AND ${keep}`)},
     uniqExactIf(visitor_id, name = 'download'), countIf(name = 'pageview'), countIf(name = 'download'), countIf(name != 'pageview')`
   const CARD_VISITS = 'visits, bounces, duration'
   const cardVisits = 'count(), sum(is_bounce), sum(duration)'
-  ofEvents(q(), '', "''", CARD_EVENTS, cardEvents)
+  ofEvents(q(), '', "''", CARD_EVENTS, cardEvents('true'))
   ofVisits(q(), '', "''", CARD_VISITS, cardVisits)
   // A range ending on `through` or up to two days later draws days up to 92 days long, months past that.
   const intervals: DateRange['interval'][] = [...(days <= 92 ? ['day' as const] : []), ...(days + 2 > 92 ? ['month' as const] : [])]
   for (const interval of intervals) {
-    ofEvents(q(interval), interval, bucketOf(q(interval), 'timestamp'), CARD_EVENTS, cardEvents)
+    const keep = interval === 'month' ? `v = '${key.through.slice(0, 8)}01'` : 'false'
+    ofEvents(q(interval), interval, bucketOf(q(interval), 'timestamp'), CARD_EVENTS, cardEvents(keep))
     ofVisits(q(interval), interval, bucketOf(q(interval), 'start'), CARD_VISITS, cardVisits)
   }
   for (const name of BREAKDOWN_NAMES) {
     const { column, breakdown } = DIMENSION[name as DimensionName] as Dimension & { breakdown: NonNullable<Dimension['breakdown']> }
     if (breakdown.from === 'events') {
       ofEvents(q(), name, `toString(${column})`, 'visitors, visitors_exact, sessions, sessions_exact, rows',
-        `${STATE.replace('(', 'State(')}(visitor_id), uniqExact(visitor_id), ${STATE.replace('(', 'State(')}(session_id), uniqExact(session_id), count()`, breakdown.where)
+        `${state('visitor_id', 'true')}, uniqExact(visitor_id), ${state('session_id', 'true')}, uniqExact(session_id), count()`, breakdown.where)
     } else {
       ofVisits(q(), name, `toString(${column})`, 'visitors, visitors_exact, visits, bounces',
-        `${STATE.replace('(', 'State(')}(toUInt64(visitor_id)), uniqExact(visitor_id), count(), sum(is_bounce)`, [column], breakdown.where)
+        `${state('toUInt64(visitor_id)', 'true')}, uniqExact(visitor_id), count(), sum(is_bounce)`, [column], breakdown.where)
     }
   }
-  statements.push({ sql: `${head.slice(0, -2)}) VALUES (${fixed}, '#seal', {tz:String})`, params: { ...params, tz: key.timeZone } })
+  statements.push({ sql: `${head}rows) VALUES (${fixed}, '#seal', {tz:String}, {merges:UInt64})`, params: { ...params, tz: key.timeZone, merges: key.merges ? 1 : 0 } })
   for (const [i, { sql, params }] of statements.entries()) {
     await storage.command({ query: sql, query_params: params })
     onProgress?.(i + 1, statements.length)
@@ -178,37 +191,49 @@ export function wantedSeals(site: string, timeZone: string, today: string): Seal
     const range = resolveRange(period, today)
     for (const r of [range, previousRange(range)]) {
       const key = sealablePart({ site, timeZone, range: r, filters: {}, today })
-      if (key) wanted.set(`${key.from}/${key.through}`, key)
+      // A range and another that goes on past it can share days: the seal that merges serves both.
+      if (key && !wanted.get(`${key.from}/${key.through}`)?.merges) wanted.set(`${key.from}/${key.through}`, key)
     }
   }
   return [...wanted.values()]
+}
+
+export interface SealOptions {
+  /** A line now and then: which range, how far, how long it took. */
+  log?: (line: string) => void
+  /** Seal again even what is valid (a rebuild after a change of definition). */
+  force?: boolean
+  /** Ranges done of the ranges to look at. */
+  onProgress?: (done: number, total: number) => void
 }
 
 /**
  * Seals what is wanted and missing, stale (its events changed) or old, one range at a time. Returns the
  * ranges it sealed.
  */
-export async function sealWanted(storage: Storage, sites: { site: string; timeZone: string }[], nowMs: number, log?: (line: string) => void, force = false): Promise<SealKey[]> {
+export async function sealWanted(storage: Storage, sites: { site: string; timeZone: string }[], nowMs: number, options: SealOptions = {}): Promise<SealKey[]> {
+  const { log, force = false, onProgress } = options
+  const wanted = sites.flatMap(({ site, timeZone }) => wantedSeals(site, timeZone, localDate(nowMs, timeZone)))
   const sealed: SealKey[] = []
-  for (const { site, timeZone } of sites) {
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(nowMs)
-    for (const key of wantedSeals(site, timeZone, today)) {
-      const newest = await newestSeal(storage, key)
-      if (!force && newest?.valid && Date.now() - newest.sealedMs < RESEAL_AFTER_MS) continue
-      // Days without events read as fast from the events: nothing to seal.
-      if (!(await hasEvents(storage, key))) continue
+  onProgress?.(0, wanted.length)
+  for (const [i, key] of wanted.entries()) {
+    const newest = await newestSeal(storage, key)
+    const current = !force && newest?.valid && Date.now() - newest.sealedMs < RESEAL_AFTER_MS
+    // Days without events read as fast from the events: nothing to seal.
+    if (!current && (await hasEvents(storage, key))) {
       const started = Date.now()
       let said = started
       await sealRange(storage, key, (done, total) => {
         // A line every 5 s at most: a year of a big site takes tens of seconds.
         if (log && done < total && Date.now() - said > 5_000) {
           said = Date.now()
-          log(`rollups: sealing ${site} ${key.from} … ${key.through}: ${done}/${total} queries`)
+          log(`rollups: sealing ${key.site} ${key.from} … ${key.through}: ${done}/${total} queries`)
         }
       })
-      log?.(`rollups: sealed ${site} ${key.from} … ${key.through} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      log?.(`rollups: sealed ${key.site} ${key.from} … ${key.through} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       sealed.push(key)
     }
+    onProgress?.(i + 1, wanted.length)
   }
   return sealed
 }
@@ -225,7 +250,7 @@ export class Sealer {
   tick(): Promise<unknown> {
     if (this.busy) return this.running
     this.busy = true
-    this.running = sealWanted(this.options.storage, this.options.sites(), this.options.now(), this.options.log.info)
+    this.running = sealWanted(this.options.storage, this.options.sites(), this.options.now(), { log: (line) => this.options.log.info(line) })
       .catch((error: Error) => this.options.log.error(`rollups: sealing failed, will retry: ${error.message}`))
       .finally(() => (this.busy = false))
     return this.running

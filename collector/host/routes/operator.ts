@@ -1,6 +1,6 @@
 /**
  * What only the operator may do (docs/admin-api.md), because it writes files or loads much data: demo
- * traffic and backups. The operator is a request on the server's Unix socket or a command in its own
+ * traffic, backups, and making the rollups again. The operator is a request on the server's Unix socket or a command in its own
  * process; no login or API key reaches these routes.
  */
 import { Hono, type Context } from 'hono'
@@ -12,6 +12,8 @@ import type { SiteList } from '../../../sql/sites.ts'
 import { HttpError, invalid, notFound } from '../../../dashboard/server/http-error.ts'
 import { jsonBody } from '../../../dashboard/server/params.ts'
 import { generateDemo } from '../demo/generate.ts'
+import { sealWanted } from '../../../dashboard/server/rollups.ts'
+import { dropRollups } from '../../../sql/rollups.ts'
 
 export interface OperatorRouteDeps {
   storage: Storage
@@ -19,14 +21,20 @@ export interface OperatorRouteDeps {
   operator: (c: Context) => boolean
   /** Writes the events acknowledged so far (in the spool, queued) to ClickHouse. */
   flush: () => Promise<void>
+  now: () => number
+  cluster?: string
 }
 
 /** Progress as one JSON line a step, then the result: what the CLI draws its progress bar from. */
 type Step = { done: number; total: number } | { result: unknown } | { error: string }
 
-export function operatorRoute({ storage, sites, operator, flush }: OperatorRouteDeps): Hono {
+export function operatorRoute({ storage, sites, operator, flush, now, cluster }: OperatorRouteDeps): Hono {
   const app = new Hono()
   app.use('/api/sites/:site/demo', async (c, next) => {
+    if (!operator(c)) throw new HttpError(403, ['api.forbidden.operator'])
+    await next()
+  })
+  app.use('/api/rollups', async (c, next) => {
     if (!operator(c)) throw new HttpError(403, ['api.forbidden.operator'])
     await next()
   })
@@ -58,6 +66,17 @@ export function operatorRoute({ storage, sites, operator, flush }: OperatorRoute
     const days = integer(input.days, 'days', 365, 1, 3660)
     const seed = integer(input.seed, 'seed', 42, 0, 2 ** 31 - 1)
     return steps(c, (step) => generateDemo(storage, { site, events, days, seed, onProgress: (done, total) => step({ done, total }) }))
+  })
+
+  // After a change of what the rollups hold: every seal of the site (of every site) deleted and made again.
+  app.post('/api/rollups', async (c) => {
+    const input = await jsonBody(c)
+    if (input.site !== undefined && (typeof input.site !== 'string' || !sites.has(input.site))) throw invalid({ site: ['api.notFound.site', { site: String(input.site) }] })
+    const chosen = sites.all().filter((s) => input.site === undefined || s.site === input.site)
+    return steps(c, async (step) => {
+      await dropRollups(storage, input.site === undefined ? undefined : [input.site as string], cluster)
+      return (await sealWanted(storage, chosen, now(), { force: true, onProgress: (done, total) => step({ done, total }) })).length
+    })
   })
 
   app.post('/api/backup', async (c) => {
