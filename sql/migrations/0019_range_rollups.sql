@@ -7,8 +7,8 @@
 --
 -- Counts are sums, exact whatever the days read raw add to them. Distinct counts (visitors, visits
 -- made of distinct sessions, downloaders) are kept twice: exact (*_exact), for a range read entirely
--- from here, and as a uniqCombined64(16) state to merge with the raw days' — a set of the ids' 64-bit
--- hashes up to 2,048 ids, exact, and past it a HyperLogLog sketch of 2^16 cells, whose estimate the
+-- from here, and as a uniqCombined64(17) state to merge with the raw days' — a set of the ids' 64-bit
+-- hashes up to 4,096 ids, exact, and past it a HyperLogLog sketch of 2^17 cells, whose estimate the
 -- API then says is one. A seal holds the hashes of visitor ids: erasure and anonymisation delete a
 -- site's seals (sql/privacy.ts) and every seal is gone three days after it was made.
 --
@@ -24,11 +24,11 @@ CREATE TABLE IF NOT EXISTS cairn.range_rollups
     fingerprint       UInt64,
     dimension         LowCardinality(String),
     value             String,
-    visitors          AggregateFunction(uniqCombined64(16), UInt64),
+    visitors          AggregateFunction(uniqCombined64(17), UInt64),
     visitors_exact    UInt64,
-    sessions          AggregateFunction(uniqCombined64(16), UInt64),
+    sessions          AggregateFunction(uniqCombined64(17), UInt64),
     sessions_exact    UInt64,
-    downloaders       AggregateFunction(uniqCombined64(16), UInt64),
+    downloaders       AggregateFunction(uniqCombined64(17), UInt64),
     downloaders_exact UInt64,
     rows              UInt64,
     pageviews         UInt64,
