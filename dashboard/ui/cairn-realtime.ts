@@ -11,10 +11,12 @@ export class CairnRealtime extends Localized {
     @media (prefers-reduced-motion: reduce) { .dot { animation: none; } }
   `
 
-  static override properties = { site: { type: String }, visitors: { state: true } }
+  static override properties = { site: { type: String }, exact: { type: Boolean }, visitors: { state: true } }
 
   /** The site whose live visitors are counted. */
   declare site: string
+  /** The view asks for exact figures: said to this route too, as to every stats route (the count is exact anyway). */
+  declare exact: boolean
   declare visitors: number | undefined
   private timer: ReturnType<typeof setInterval> | undefined
 
@@ -35,7 +37,7 @@ export class CairnRealtime extends Localized {
   private async load(): Promise<void> {
     if (!this.site) return
     try {
-      this.visitors = (await api<{ visitors: number }>(`/api/stats/${encodeURIComponent(this.site)}/realtime`)).visitors
+      this.visitors = (await api<{ visitors: number }>(`/api/stats/${encodeURIComponent(this.site)}/realtime${this.exact ? '?exact=true' : ''}`)).visitors
     } catch {
       this.visitors = undefined
     }

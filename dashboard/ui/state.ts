@@ -34,6 +34,11 @@ export interface ViewState {
   from: string
   to: string
   compare: boolean
+  /**
+   * Exact figures asked for (`exact=true`): the stats API then counts every visitor exactly, more slowly,
+   * instead of estimating some counts of long ranges (docs/stats-api.md).
+   */
+  exact: boolean
   metric: Metric
   theme: 'light' | 'dark' | ''
   /** The language chosen in the URL ('' when the stored or the browser's choice applies). */
@@ -72,6 +77,7 @@ export function readState(search: string): ViewState {
     to: q.get('to') ?? '',
     // The previous period is overlaid unless the view says compare=off.
     compare: q.get('compare') !== 'off',
+    exact: q.get('exact') === 'true',
     metric: METRICS.includes(metric) ? metric : 'visitors',
     theme: theme === 'dark' || theme === 'light' ? theme : '',
     lang: q.get('lang') ?? '',
@@ -94,6 +100,7 @@ export function writeState(state: ViewState): string {
     q.set('to', state.to)
   }
   if (!state.compare) q.set('compare', 'off')
+  if (state.exact) q.set('exact', 'true')
   if (state.metric !== 'visitors') q.set('metric', state.metric)
   if (state.theme) q.set('theme', state.theme)
   if (state.lang) q.set('lang', state.lang)
@@ -113,8 +120,8 @@ export function writeState(state: ViewState): string {
 export const isPropFilter = (name: string): boolean => name.startsWith('prop.') && name.length > 'prop.'.length
 
 /**
- * The stats API's query string for a view (its range, filters, goal and comparison). The goal goes with
- * every request: the routes it does not apply to ignore it.
+ * The stats API's query string for a view (its range, filters, goal, comparison and exact figures). The
+ * goal goes with every request: the routes it does not apply to ignore it.
  */
 export function statsParams(state: ViewState, extra: Record<string, string> = {}): string {
   const q = new URLSearchParams({ period: state.period, ...state.filters, ...(state.goal && { goal: state.goal }), ...extra })
@@ -123,5 +130,6 @@ export function statsParams(state: ViewState, extra: Record<string, string> = {}
     q.set('to', state.to)
   }
   if (state.compare) q.set('compare', 'previous')
+  if (state.exact) q.set('exact', 'true')
   return q.toString()
 }
