@@ -43,6 +43,8 @@ const PANEL_TABS: { panel: string; tabs: Tab[] }[] = PANELS.map((panel) => ({
   ),
 }))
 
+/** A view's site and range, whose answers may or may not include estimates. */
+const rangeOf = (view: ViewState): string => [view.site, view.period, view.period === 'custom' ? `${view.from}/${view.to}` : ''].join(' ')
 
 export class CairnApp extends Localized {
   static override styles = css`
@@ -77,6 +79,9 @@ export class CairnApp extends Localized {
     .error { color: var(--bad); }
     :focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
     label.compare { display: inline-flex; gap: 6px; align-items: center; font-size: 14px; color: var(--muted); }
+    .exact { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; }
+    .exact label { display: inline-flex; gap: 6px; align-items: center; font-size: 14px; min-height: 24px; }
+    .exact .hint { font-size: 13px; color: var(--muted); }
     @media (max-width: 760px) { .grid { grid-template-columns: 1fr; } main { padding: 10px; } }
   `
 
@@ -89,6 +94,7 @@ export class CairnApp extends Localized {
     user: { state: true },
     problem: { state: true },
     notice: { state: true },
+    exactOffered: { state: true },
     ready: { state: true },
     theme: { reflect: true },
   }
@@ -108,6 +114,12 @@ export class CairnApp extends Localized {
   declare problem: (() => unknown) | undefined
   /** What the app did on its own and says politely (a stale goal filter dropped), as a catalogue key: said in the language of the moment. */
   declare notice: string
+  /**
+   * The site and range (rangeOf) for which the "Exact figures" switch is offered: a panel's numbers there
+   * included estimates, or the switch was used there. Kept while the answers come back exact, so that the
+   * switch does not vanish from under the reader who just turned it off.
+   */
+  declare exactOffered: string
   /** The catalogue is loaded: nothing is drawn before, since every word comes from it. */
   declare ready: boolean
   /** light or dark; reflected as an attribute so the theme's CSS variables apply. */
@@ -118,6 +130,7 @@ export class CairnApp extends Localized {
     this.view = readState(location.search)
     this.ready = false
     this.notice = ''
+    this.exactOffered = ''
     this.canAddSites = false
     this.retentionMonths = 0
     this.theme = this.view.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')
@@ -265,13 +278,14 @@ export class CairnApp extends Localized {
         @cairn-metric=${(e: CustomEvent<{ metric: Metric }>) => this.setView({ metric: e.detail.metric })}
         @cairn-navigate=${(e: CustomEvent<{ change: Partial<ViewState> }>) => this.setView(e.detail.change)}
         @cairn-segment=${(e: CustomEvent<{ filters: Record<string, string> }>) => this.setView({ filters: e.detail.filters })}
+        @cairn-estimates=${this._onEstimates}
       >
         <div class="bar">
           <h1>${t('ui.brand')}</h1>
           <select id="site" aria-label=${t('ui.site')} @change=${(e: Event) => this.setView({ site: (e.target as HTMLSelectElement).value, goal: '', funnel: '' })}>
             ${(this.sites ?? []).map((s) => html`<option value=${s.site} ?selected=${s.site === v.site}>${s.site}</option>`)}
           </select>
-          <cairn-realtime .site=${v.site}></cairn-realtime>
+          <cairn-realtime .site=${v.site} ?exact=${v.exact}></cairn-realtime>
           <span class="spacer"></span>
           <select aria-label=${t('ui.dateRange')} @change=${this._onPeriod}>
             ${PERIODS.map((period) => html`<option value=${period} ?selected=${period === v.period}>${t(`period.${period}`)}</option>`)}
@@ -291,6 +305,7 @@ export class CairnApp extends Localized {
                 ${v.goal ? this._goalChip() : nothing}
               </div>`
             : nothing}
+          ${v.exact || this.exactOffered === rangeOf(v) ? this._exactSwitch() : nothing}
           <p class="notice-line" role="status">${this.notice ? t(this.notice) : nothing}</p>
         </div>
         <cairn-top-stats .view=${v}></cairn-top-stats>
@@ -305,6 +320,27 @@ export class CairnApp extends Localized {
         </div>
       </main>
     `
+  }
+
+  /**
+   * The "Exact figures" switch: every stats request then carries exact=true, and the API counts every
+   * visitor exactly instead of estimating some counts (slower on long ranges of big sites).
+   */
+  private _exactSwitch() {
+    return html`<div class="exact">
+      <label><input type="checkbox" id="exact" .checked=${this.view.exact} aria-describedby="exact-hint" @change=${this._onExact} /> ${t('ui.exact.label')}</label>
+      <span class="hint" id="exact-hint">${t('ui.exact.hint')}</span>
+    </div>`
+  }
+
+  /** A panel's numbers include estimates: the switch is offered for this site and range. */
+  private _onEstimates(event: CustomEvent<{ estimated: boolean }>): void {
+    if (event.detail.estimated) this.exactOffered = rangeOf(this.view)
+  }
+
+  private _onExact(event: Event): void {
+    this.exactOffered = rangeOf(this.view)
+    this.setView({ exact: (event.target as HTMLInputElement).checked })
   }
 
   /** A filter's chip: the dimension (or custom property) and its value, and a button that removes it. */

@@ -1,12 +1,13 @@
 /**
  * One panel of ranked rows (pages, sources, countries …) with tabs; clicking a row filters the dashboard.
  * With the goal filter, every tab shows the API's goal metrics instead: each row's visitors who converted
- * and their conversion rate (docs/stats-api.md, "The goal filter").
+ * and their conversion rate (docs/stats-api.md, "The goal filter"). A figure the API estimated is marked ≈.
  */
 import { css, html, nothing, type TemplateResult } from 'lit'
 import { Task, initialState } from '@lit/task'
 import { DIMENSION, type DimensionName } from '../../sql/dimensions.ts'
 import { api, authorizedFetch } from './api.ts'
+import { estimateStyles, estimated, isEstimate, reportEstimates, type MaybeEstimated } from './estimates.ts'
 import { Localized, formatCount, formatPercent, number, regionName, t } from './i18n.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
@@ -24,6 +25,11 @@ export interface Tab {
 interface Row {
   value: string
   [metric: string]: number | string
+}
+
+/** GET …/breakdown/{name}: one page of rows. */
+interface Rows extends MaybeEstimated {
+  rows: Row[]
 }
 
 /** The metrics every breakdown answers under the goal filter. */
@@ -54,10 +60,12 @@ export function showValue(dimension: string, value: string): TemplateResult | st
 
 /**
  * @fires cairn-filter - {name, value}: the user picked a row to filter by
+ * @fires cairn-estimates - {estimated}: whether the rows shown include estimates
  */
 export class CairnBreakdown extends Localized {
   static override styles = [
     panel,
+    estimateStyles,
     css`
       nav { display: flex; gap: 4px; flex-wrap: wrap; }
       nav button { border: 0; background: none; padding: 4px 8px; border-radius: 6px; cursor: pointer; color: var(--muted); }
@@ -94,8 +102,9 @@ export class CairnBreakdown extends Localized {
 
   private readonly rows = new Task(this, {
     args: () => [this.view?.site, this.tab?.breakdown, this.view && this.tab && statsParams({ ...this.view, compare: false }, { limit: '10', sort: `${this.metrics[0]}:desc` })] as const,
-    task: async ([site, breakdown, params]) =>
-      site && breakdown ? (await api<{ rows: Row[] }>(`/api/stats/${encodeURIComponent(site)}/breakdown/${breakdown}?${params}`)).rows : initialState,
+    task: async ([site, breakdown, params]) => (site && breakdown ? api<Rows>(`/api/stats/${encodeURIComponent(site)}/breakdown/${breakdown}?${params}`) : initialState),
+    onComplete: (answer) => reportEstimates(this, answer),
+    onError: () => reportEstimates(this),
   })
 
   constructor() {
@@ -130,15 +139,16 @@ export class CairnBreakdown extends Localized {
       ${this.rows.render({
         pending: () => html`<p class="muted">${t('ui.loading')}</p>`,
         error: (error) => html`<p class="error" role="alert">${t('ui.breakdownError', { what: t(`dimension.${tab.breakdown}.tab`), error: (error as Error).message })}</p>`,
-        complete: (rows) => (rows.length === 0 ? html`<p class="muted">${t('ui.nothing', { filtered: Object.keys(this.view.filters).length > 0 || Boolean(this.view.goal) })}</p>` : this._table(tab, rows)),
+        complete: (answer) =>
+          answer.rows.length === 0 ? html`<p class="muted">${t('ui.nothing', { filtered: Object.keys(this.view.filters).length > 0 || Boolean(this.view.goal) })}</p>` : this._table(tab, answer),
       })}
     `
   }
 
-  private _table(tab: Tab, rows: Row[]) {
+  private _table(tab: Tab, { rows, ...answer }: Rows) {
     const metrics = this.metrics
     const max = Math.max(1, ...rows.map((r) => Number(r[metrics[0]!])))
-    return html`<table>
+    return html`<table data-breakdown=${tab.breakdown}>
       <thead><tr><th>${t(`dimension.${tab.breakdown}.label`)}</th>${metrics.map((m) => html`<th class=${m}>${t(`metric.${m}`)}</th>`)}</tr></thead>
       <tbody>
         ${rows.map((row) => html`<tr>
@@ -150,7 +160,7 @@ export class CairnBreakdown extends Localized {
           </td>
           ${metrics.map((m) => {
             const n = Number(row[m])
-            return html`<td class=${m}>${number(n, m === 'bounce_rate' ? formatPercent(n) : m === 'conversion_rate' ? formatPercent(n, 1) : formatCount(n))}</td>`
+            return html`<td class=${m}>${estimated(isEstimate(answer, m), number(n, m === 'bounce_rate' ? formatPercent(n) : m === 'conversion_rate' ? formatPercent(n, 1) : formatCount(n)))}</td>`
           })}
         </tr>`)}
       </tbody>

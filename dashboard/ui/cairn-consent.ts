@@ -1,17 +1,23 @@
-/** How much of the traffic came with statistical consent (cookie) and how much was counted cookieless. */
+/**
+ * How much of the traffic came with statistical consent (cookie) and how much was counted cookieless; the
+ * visits marked ≈ when the API estimated them.
+ */
 import { css, html } from 'lit'
 import { Task, initialState } from '@lit/task'
 import { api } from './api.ts'
+import { estimateStyles, estimated, isEstimate, reportEstimates, type MaybeEstimated } from './estimates.ts'
 import { Localized, formatPercent, t } from './i18n.ts'
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 
 /**
  * @fires cairn-filter - {name: 'consent', value}
+ * @fires cairn-estimates - {estimated}: whether the visits shown are estimates
  */
 export class CairnConsent extends Localized {
   static override styles = [
     panel,
+    estimateStyles,
     css`
       .bar { display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: var(--chip); margin: 8px 0 12px; }
       .bar span:first-child { background: var(--accent); }
@@ -38,9 +44,11 @@ export class CairnConsent extends Localized {
     args: () => [this.view?.site, this.view && statsParams({ ...this.view, compare: false }, { sort: 'visits:desc' })] as const,
     task: async ([site, params]) => {
       if (!site) return initialState
-      const { rows } = await api<{ rows: { value: string; visits: number }[] }>(`/api/stats/${encodeURIComponent(site!)}/breakdown/consent?${params}`)
-      return { consent: rows.find((r) => r.value === 'true')?.visits ?? 0, cookieless: rows.find((r) => r.value === 'false')?.visits ?? 0 }
+      const { rows, approximate } = await api<{ rows: { value: string; visits: number }[] } & MaybeEstimated>(`/api/stats/${encodeURIComponent(site!)}/breakdown/consent?${params}`)
+      return { consent: rows.find((r) => r.value === 'true')?.visits ?? 0, cookieless: rows.find((r) => r.value === 'false')?.visits ?? 0, approximate }
     },
+    onComplete: (shares) => reportEstimates(this, shares),
+    onError: () => reportEstimates(this),
   })
 
   override render() {
@@ -52,6 +60,7 @@ export class CairnConsent extends Localized {
         error: (error) => html`<p class="error" role="alert">${t('ui.consent.error', { error: (error as Error).message })}</p>`,
         complete: (s) => {
           const total = s.consent + s.cookieless
+          const estimate = isEstimate(s, 'visits')
           return html`
             <div class="bar" role="img" aria-label=${t('ui.consent.share', { percent: formatPercent(pct(s.consent, total)) })}>
               <span style="width: ${pct(s.consent, total)}%"></span><span style="width: ${pct(s.cookieless, total)}%"></span>
@@ -59,11 +68,11 @@ export class CairnConsent extends Localized {
             <dl>
               <div>
                 <dt><span class="swatch"></span><button @click=${() => this._filter('true')}>${t('ui.consent.with')}</button></dt>
-                <dd>${t('ui.consent.visits', { count: s.consent, percent: formatPercent(pct(s.consent, total)) })}</dd>
+                <dd>${estimated(estimate, t('ui.consent.visits', { count: s.consent, percent: formatPercent(pct(s.consent, total)) }))}</dd>
               </div>
               <div>
                 <dt><span class="swatch cookieless"></span><button @click=${() => this._filter('false')}>${t('ui.consent.without')}</button></dt>
-                <dd>${t('ui.consent.visits', { count: s.cookieless, percent: formatPercent(pct(s.cookieless, total)) })}</dd>
+                <dd>${estimated(estimate, t('ui.consent.visits', { count: s.cookieless, percent: formatPercent(pct(s.cookieless, total)) }))}</dd>
               </div>
             </dl>
             <p class="muted">${t('ui.consent.note', { days: this.cookieDays })}</p>`

@@ -2,7 +2,7 @@
  * The main graph: one metric over the range, the previous period overlaid (dashed). A thin owner of a uPlot
  * instance. Annotations of the range (docs/admin-api.md) are drawn as vertical lines at their day by a uPlot
  * plugin, and listed below the graph as text; a logged-in reader adds one for a day, and removes those
- * they may change.
+ * they may change. A line the API estimated has its values marked ≈ in the legend, and a note says so.
  */
 import { css, html, nothing, unsafeCSS } from 'lit'
 import { Task, initialState } from '@lit/task'
@@ -10,6 +10,7 @@ import uPlot from 'uplot'
 import uPlotCss from 'uplot/dist/uPlot.min.css'
 import type { Interval } from '../server/range.ts'
 import { ApiError, api, send, sitePath } from './api.ts'
+import { isEstimate, reportEstimates, type MaybeEstimated } from './estimates.ts'
 import { Localized, formatCount, formatDate, formatDuration, formatPercent, t } from './i18n.ts'
 import { graphMetric, statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
@@ -18,6 +19,13 @@ import { shown } from './text.ts'
 interface Point {
   bucket: string
   [metric: string]: number | string
+}
+
+/** GET …/timeseries: the buckets of the range, and of the previous period with compare=previous. */
+interface Series extends MaybeEstimated {
+  range: { interval: Interval; from: string; to: string }
+  points: Point[]
+  previous?: { points: Point[] } & MaybeEstimated
 }
 
 interface Annotation {
@@ -76,6 +84,9 @@ const TIME_FORMATS: Record<Interval, { axis: Intl.DateTimeFormatOptions; legend:
   month: { axis: { month: 'short', year: '2-digit' }, legend: { month: 'long', year: 'numeric' } },
 }
 
+/**
+ * @fires cairn-estimates - {estimated}: whether the series include estimates
+ */
 export class CairnGraph extends Localized {
   static override styles = [
     panel,
@@ -84,6 +95,7 @@ export class CairnGraph extends Localized {
       .plot { min-height: 280px; }
       .u-legend { font-size: 12px; color: var(--muted); }
       .u-axis { color: var(--muted); }
+      .estimate-note { margin: 0; font-size: 12px; color: var(--muted); }
       .notes { border-top: 1px solid var(--border); margin-top: 10px; padding-top: 8px; font-size: 13px; }
       .notes h3 { font-size: 13px; font-weight: 600; margin: 0; }
       .notes-head { display: flex; align-items: center; justify-content: space-between; gap: 8px; flex-wrap: wrap; }
@@ -133,8 +145,9 @@ export class CairnGraph extends Localized {
 
   private readonly series = new Task(this, {
     args: () => [this.view?.site, this.view && statsParams(this.view)] as const,
-    task: async ([site, params]) =>
-      site ? api<{ range: { interval: Interval; from: string; to: string }; points: Point[]; previous?: { points: Point[] } }>(`/api/stats/${encodeURIComponent(site)}/timeseries?${params}`) : initialState,
+    task: async ([site, params]) => (site ? api<Series>(`/api/stats/${encodeURIComponent(site)}/timeseries?${params}`) : initialState),
+    onComplete: (series) => reportEstimates(this, series, series.previous),
+    onError: () => reportEstimates(this),
   })
 
   /** The annotations of the range the graph shows (known once the series is). */
@@ -164,7 +177,7 @@ export class CairnGraph extends Localized {
     const drawn = [data, this.view && graphMetric(this.view), this.view?.compare, document.documentElement.lang]
     if (data && drawn.some((v, i) => v !== this.drawn[i])) {
       this.drawn = drawn
-      this.draw(data.range.interval, data.points, data.previous?.points)
+      this.draw(data)
     } else if (this.notes.value !== this.drawnNotes) this.plot?.redraw(false)
     this.drawnNotes = this.notes.value
   }
@@ -174,9 +187,18 @@ export class CairnGraph extends Localized {
     return { width: Math.max(200, box?.clientWidth ?? 600), height: 280 }
   }
 
-  private draw(interval: Interval, points: Point[], previous: Point[] | undefined): void {
+  /** Whether the line drawn (`current`) or the previous period's has estimated values. */
+  private estimates(data: Series | undefined): { current: boolean; previous: boolean } {
+    const metric = this.view ? graphMetric(this.view) : 'visitors'
+    return { current: isEstimate(data, metric), previous: Boolean(this.view?.compare) && isEstimate(data?.previous, metric) }
+  }
+
+  private draw(data: Series): void {
     const box = this.renderRoot.querySelector('.plot') as HTMLElement | null
     if (!box) return
+    const { points, range: { interval } } = data
+    const previous = data.previous?.points
+    const estimates = this.estimates(data)
     const metric = graphMetric(this.view)
     const xs = points.map((p) => seconds(p.bucket))
     const current = points.map((p) => Number(p[metric]))
@@ -185,6 +207,9 @@ export class CairnGraph extends Localized {
     const color = (name: string) => style.getPropertyValue(name).trim() || '#888'
     const format = (v: number | null) =>
       v === null ? '–' : metric === 'visit_duration' ? formatDuration(v) : metric === 'bounce_rate' ? formatPercent(v) : metric === 'conversion_rate' ? formatPercent(v, 1) : formatCount(v)
+    // An estimated value is written after ≈ in the legend, whose row says what that means when hovered
+    // (not a 0: a sketch of nobody counts nobody).
+    const legend = (estimate: boolean, v: number | null) => (estimate && v ? `≈\u2009${format(v)}` : format(v))
     // uPlot's own date formats are English; the axis and legend are written by Intl instead.
     const time = (seconds: number, options: Intl.DateTimeFormatOptions) => formatDate(new Date(seconds * 1000), options)
     this.plot?.destroy()
@@ -207,25 +232,34 @@ export class CairnGraph extends Localized {
         ],
         series: [
           { label: t(interval === 'hour' ? 'ui.graph.hour' : 'ui.graph.date'), value: (_u, s) => (s === null ? '–' : time(s, TIME_FORMATS[interval].legend)) },
-          { label: t(`metric.${metric}`), stroke: color('--accent'), width: 2, fill: color('--accent-fill'), value: (_u, v) => format(v) },
-          { label: t('ui.graph.previous'), stroke: color('--muted'), width: 1.5, dash: [6, 6], value: (_u, v) => format(v) },
+          { label: t(`metric.${metric}`), stroke: color('--accent'), width: 2, fill: color('--accent-fill'), value: (_u, v) => legend(estimates.current, v) },
+          { label: t('ui.graph.previous'), stroke: color('--muted'), width: 1.5, dash: [6, 6], value: (_u, v) => legend(estimates.previous, v) },
         ],
       },
       [xs, current, before],
       box,
     )
+    const rows = this.plot.root.querySelectorAll('.u-legend .u-series')
+    ;[estimates.current, estimates.previous].forEach((estimate, i) => estimate && rows[i + 1]?.setAttribute('title', t('ui.estimate')))
     this.resize.observe(box)
   }
 
   override render() {
     const label = t(`metric.${this.view ? graphMetric(this.view) : 'visitors'}`)
+    const estimates = this.estimates(this.series.value)
+    const described = [estimates.current || estimates.previous ? 'estimate-note' : '', this._hasNotes ? 'notes-heading' : ''].filter(Boolean).join(' ')
     return html`
-      <header><h2>${label}</h2></header>
+      <header>
+        <h2>${label}</h2>
+        ${estimates.current || estimates.previous
+          ? html`<p class="estimate-note" id="estimate-note"><span aria-hidden="true">≈</span> ${t('ui.graph.estimated', { line: estimates.current ? 'current' : 'previous' })}</p>`
+          : nothing}
+      </header>
       ${this.series.render({
         pending: () => (this.series.value ? '' : html`<p class="muted">${t('ui.loading')}</p>`),
         error: (error) => html`<p class="error" role="alert">${t('ui.graphError', { error: (error as Error).message })}</p>`,
       })}
-      <div class="plot" role="img" aria-label=${t('ui.graph.overTime', { metric: label })} aria-describedby=${this._hasNotes ? 'notes-heading' : nothing}></div>
+      <div class="plot" role="img" aria-label=${t('ui.graph.overTime', { metric: label })} aria-describedby=${described || nothing}></div>
       ${this._notes()}
     `
   }

@@ -1,16 +1,24 @@
 /**
  * The headline numbers with their change against the previous period; a card picks the graph's metric.
  * With the goal filter, three cards more: unique and total conversions, and the conversion rate; the graph
- * can draw the unique conversions and the rate.
+ * can draw the unique conversions and the rate. A number the API estimated is marked ≈, and so is its
+ * change when either period's figure is an estimate.
  */
 import { css, html } from 'lit'
 import { Task, TaskStatus, initialState } from '@lit/task'
 import { api } from './api.ts'
-import { Localized, formatCount, formatDecimal, formatDuration, formatPercent, number, t } from './i18n.ts'
+import { estimateStyles, estimated, isEstimate, reportEstimates, type MaybeEstimated } from './estimates.ts'
+import { Localized, formatCount, formatDecimal, formatDuration, formatPercent, number, t, tt } from './i18n.ts'
 import { graphMetric, statsParams, type Metric, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 
 type Results = Record<string, number>
+
+/** GET …/aggregate, with compare=previous. */
+interface Totals extends MaybeEstimated {
+  results: Results
+  previous?: { results: Results } & MaybeEstimated
+}
 
 /** The cards; `ui.card.<key>` names each. */
 const CARDS: { key: string; metric?: Metric; format: (n: number) => string; lowerIsBetter?: boolean }[] = [
@@ -33,10 +41,12 @@ const GOAL_CARDS: typeof CARDS = [
 
 /**
  * @fires cairn-metric - {metric}: the card chosen for the graph
+ * @fires cairn-estimates - {estimated}: whether the numbers shown include estimates
  */
 export class CairnTopStats extends Localized {
   static override styles = [
     panel,
+    estimateStyles,
     css`
       :host { padding: 0; background: none; border: 0; }
       .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 8px; }
@@ -57,7 +67,9 @@ export class CairnTopStats extends Localized {
 
   private readonly totals = new Task(this, {
     args: () => [this.view?.site, this.view && statsParams({ ...this.view, compare: true })] as const,
-    task: async ([site, params]) => (site ? api<{ results: Results; previous?: { results: Results } }>(`/api/stats/${encodeURIComponent(site!)}/aggregate?${params}`) : initialState),
+    task: async ([site, params]) => (site ? api<Totals>(`/api/stats/${encodeURIComponent(site!)}/aggregate?${params}`) : initialState),
+    onComplete: (totals) => reportEstimates(this, totals, totals.previous),
+    onError: () => reportEstimates(this),
   })
 
   override render() {
@@ -69,11 +81,17 @@ export class CairnTopStats extends Localized {
         const before = data?.previous?.results[card.key]
         const change = value !== undefined && before ? Math.round(((value - before) / before) * 100) : undefined
         const good = change !== undefined && (card.lowerIsBetter ? change < 0 : change > 0)
+        const estimate = isEstimate(data, card.key)
         const body = html`
           <div class="label">${t(`ui.card.${card.key}`)}</div>
-          <div class="value" data-metric=${card.key}>${value === undefined ? html`<span aria-hidden="true">…</span>` : number(value, card.format(value))}</div>
+          <div class="value" data-metric=${card.key}>${value === undefined ? html`<span aria-hidden="true">…</span>` : estimated(estimate, number(value, card.format(value)))}</div>
           <div class="change ${change === undefined || change === 0 ? 'muted' : good ? 'up' : 'down'}">
-            ${change === undefined ? html`&nbsp;` : t('ui.card.change', { direction: change > 0 ? 'up' : change < 0 ? 'down' : 'same', change: formatPercent(Math.abs(change)) })}
+            ${change === undefined
+              ? html`&nbsp;`
+              : tt('ui.card.change', {
+                  direction: change > 0 ? 'up' : change < 0 ? 'down' : 'same',
+                  change: estimated(estimate || isEstimate(data?.previous, card.key), formatPercent(Math.abs(change))),
+                })}
           </div>`
         return card.metric
           ? html`<button class="card" aria-pressed=${graphMetric(this.view) === card.metric} @click=${() => this._pick(card.metric!)}>${body}</button>`
