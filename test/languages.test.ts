@@ -289,6 +289,12 @@ describe('a pseudo-locale run', { timeout: 90_000 }, () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en-XA')
     expect(await unmarked(page)).toEqual(clean)
 
+    // The exact figures switch, on.
+    await page.goto(`${server.url}/?lang=en-XA&exact=true`)
+    await loaded(page)
+    expect(await page.locator('#exact').isChecked()).toBe(true)
+    expect(await unmarked(page)).toEqual(clean)
+
     // An error state: a range the API refuses.
     await page.goto(`${server.url}/?lang=en-XA&period=custom&from=2026-02-01&to=2026-01-01`)
     await expect.poll(() => page.locator('cairn-graph [role=alert]').count(), { timeout: 15_000 }).toBe(1)
