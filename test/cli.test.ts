@@ -19,6 +19,21 @@ describe('cairn CLI', () => {
     expect(stderr).toMatch(/\[#+\] 3,000\/3,000/)
   })
 
+  it('makes the rollups of settled days again, showing progress', async () => {
+    const { stdout, stderr } = await cairn('rollups', '--site', 'shop.example')
+    const sealed = Number(/(\d+)/.exec(stdout)?.[1])
+    expect(sealed).toBeGreaterThan(0)
+    expect(stderr).toMatch(/\[#+\] (\d+)\/\1/)
+    const { openDataDir } = await import('./helpers/server.ts')
+    const storage = openDataDir(dataDir)
+    try {
+      const result = await storage.query({ query: "SELECT count() AS n FROM cairn.range_rollups WHERE dimension = '#seal'", format: 'JSONEachRow' })
+      expect(Number((await result.json<{ n: string }>())[0]!.n)).toBe(sealed)
+    } finally {
+      await storage.close()
+    }
+  })
+
   it('refuses a site that is not configured, saying what to do', async () => {
     await expect(cairn('demo', '--site', 'elsewhere.example', '--events', '10')).rejects.toMatchObject({
       code: 2,

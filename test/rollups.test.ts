@@ -177,7 +177,7 @@ describe('what reads the rollups, and what stops them being read', () => {
 
   it('only the operator makes them again: not without credentials, not with an admin’s key, not from another origin', async () => {
     const before = await sealedRows(SITES[1]!.site)
-    for (const headers of [{}, { authorization: 'Bearer ck_wrong' }, { authorization: `Bearer ${key}` }, { authorization: `Bearer ${key}`, origin: 'https://elsewhere.example' }]) {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer ck_wrong' }, { authorization: `Bearer ${key}` }, { authorization: `Bearer ${key}`, origin: 'https://elsewhere.example' }]) {
       const response = await fetch(`${server.url}/api/rollups`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' })
       expect([401, 403], JSON.stringify(headers)).toContain(response.status)
     }

@@ -12,6 +12,7 @@ import * as privacyNotice from './privacy-notice.ts'
 import * as privacy from './privacy.ts'
 import * as reports from './reports.ts'
 import * as restore from './restore.ts'
+import * as rollups from './rollups.ts'
 import * as serve from './serve.ts'
 import * as shares from './shares.ts'
 import * as sites from './sites.ts'
@@ -24,7 +25,7 @@ interface Command {
   run(config: Config, args: string[]): Promise<void>
 }
 
-const COMMANDS: Record<string, Command> = { serve, sites, goals, users, keys, shares, reports, privacy, demo, backup, restore, sql, cookies, 'privacy-notice': privacyNotice }
+const COMMANDS: Record<string, Command> = { serve, sites, goals, users, keys, shares, reports, privacy, demo, backup, restore, rollups, sql, cookies, 'privacy-notice': privacyNotice }
 
 const HELP = `${say('cli.help.title')}
 
