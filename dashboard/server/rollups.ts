@@ -173,8 +173,10 @@ export async function sealRange(storage: Storage, key: SealKey, onProgress?: (do
   for (const name of BREAKDOWN_NAMES) {
     const { column, breakdown } = DIMENSION[name as DimensionName] as Dimension & { breakdown: NonNullable<Dimension['breakdown']> }
     if (breakdown.from === 'events') {
+      // Distinct visits only where the breakdown shows them (versions), not for pages or events.
+      const visits = (breakdown.metrics as readonly string[]).includes('visits')
       ofEvents(q(), name, `toString(${column})`, 'visitors, visitors_exact, sessions, sessions_exact, rows',
-        `${state('visitor_id', 'true')}, uniqExact(visitor_id), ${state('session_id', 'true')}, uniqExact(session_id), count()`, breakdown.where)
+        `${state('visitor_id', 'true')}, uniqExact(visitor_id), ${state('session_id', visits ? 'true' : 'false')}, ${visits ? 'uniqExact(session_id)' : '0'}, count()`, breakdown.where)
     } else {
       ofVisits(q(), name, `toString(${column})`, 'visitors, visitors_exact, visits, bounces',
         `${state('toUInt64(visitor_id)', 'true')}, uniqExact(visitor_id), count(), sum(is_bounce)`, [column], breakdown.where)
