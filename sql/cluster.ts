@@ -6,7 +6,7 @@
  */
 
 /** Tables holding event data: sharded, the rest is replicated to every node. */
-export const SHARDED: Record<string, string> = { events: 'sipHash64(session_id)', sessions_data: 'sipHash64(session_id)' }
+export const SHARDED: Record<string, string> = { events: 'sipHash64(session_id)', sessions_data: 'sipHash64(session_id)', event_counts: 'sipHash64(site)' }
 
 const ENGINE = /ENGINE\s*=\s*(\w*MergeTree)(?:\(([^)]*)\))?/
 

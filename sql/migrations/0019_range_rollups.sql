@@ -44,3 +44,29 @@ ORDER BY (site, from_day, through_day, sealed_at, dimension, value)
 TTL toDateTime(sealed_at) + INTERVAL 3 DAY
 -- A load reads a few hundred rows, some of them 49 KB sketches: small granules keep it from reading more.
 SETTINGS index_granularity = 256;
+
+-- The events of each site by quarter hour, kept by a materialized view: what a seal's fingerprint sums
+-- (a few thousand rows) instead of counting its days' events at every load (10 M rows for 30 days of a
+-- 100 M-event year: 46 ms). Quarter hours, because every time zone's midnight falls on one. Only a
+-- change detector, from the moment it exists: the events written before are not counted (a seal's
+-- fingerprint and a load's read the same counts, and late events add to them), an erasure (a mutation of
+-- cairn.events) does not reach it but deletes the seals.
+CREATE TABLE IF NOT EXISTS cairn.event_counts
+(
+    site   LowCardinality(String),
+    -- The start of the quarter hour (UTC).
+    at     DateTime('UTC'),
+    events UInt64
+)
+ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY (site, at)
+TTL at + toIntervalMonth(25)
+-- A replayed insert is dropped here as in cairn.events (0018).
+SETTINGS non_replicated_deduplication_window = 1000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS cairn.event_counts_mv TO cairn.event_counts AS
+SELECT site, toStartOfFifteenMinutes(timestamp) AS at, count() AS events
+FROM cairn.events
+GROUP BY site, at;
+
