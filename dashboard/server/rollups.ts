@@ -100,18 +100,20 @@ async function newestSeal(storage: Storage, key: SealKey): Promise<(Seal & { val
   return found && { ...key, sealedAt: found.sealed, sealedMs: Number(found.sealed_ms), valid: Boolean(Number(found.valid)) }
 }
 
-/** A load's requests ask at once: they share one look-up. */
-const lookups = new Map<string, Promise<Seal | undefined>>()
+/** A load's requests ask at once: they share one look-up (per storage: a process may open several). */
+const lookupsOf = new WeakMap<Storage, Map<string, Promise<Seal | undefined>>>()
 
 /** The seal a query can read its settled days from, if there is a valid one. */
 export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | undefined> {
   const key = sealablePart(q)
   if (!key) return Promise.resolve(undefined)
   const id = JSON.stringify(key)
+  let lookups = lookupsOf.get(storage)
+  if (!lookups) lookupsOf.set(storage, (lookups = new Map()))
   let pending = lookups.get(id)
   if (!pending) {
     pending = newestSeal(storage, key).then((s) => (s?.valid ? { ...key, sealedAt: s.sealedAt } : undefined))
-    pending.finally(() => lookups.delete(id)).catch(() => {})
+    pending.finally(() => lookups!.delete(id)).catch(() => {})
     lookups.set(id, pending)
   }
   return pending
