@@ -5,7 +5,7 @@ import { Clock, DAY, IPHONE_SAFARI, MINUTE, TestServer, pageview, serverMode, un
 
 const site = uniqueSite('cookieless')
 const other = uniqueSite('other')
-const clock = new Clock()
+const clock = Clock.morning()
 let server: TestServer
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Clock, MINUTE, TestServer, pageview, uniqueSite } from './helpers/server.ts'
 
 const site = uniqueSite('sessions')
-const clock = new Clock()
+const clock = Clock.morning()
 let server: TestServer
 
 beforeAll(async () => {

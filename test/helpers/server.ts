@@ -18,6 +18,10 @@ export const serverMode = Boolean(process.env.CLICKHOUSE_URL)
 
 export class Clock {
   constructor(public ms = Date.now()) {}
+  /** Yesterday at 09:00 UTC: a test that moves hours on within one day must not cross midnight because of when it runs. */
+  static morning(): Clock {
+    return new Clock(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 9 * 3_600_000)
+  }
   now = () => this.ms
   advance(ms: number): void {
     this.ms += ms
