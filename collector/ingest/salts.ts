@@ -36,6 +36,9 @@ export class Salts {
     if (this.cached && Math.floor(now / DAY_MS) === this.cached.day) return this.cached.salts
     const today = utcDay(now)
     if (this.loadedFor !== today && !this.byDay.has(today)) await this.rotate().catch(() => this.useOwnSalt(today))
+    // Stored, but not kept: the engine's clock is two days past this collector's, and the salts' TTL (by the
+    // engine's clock) dropped it. Events are still counted, on a salt of this collector's own.
+    if (!this.byDay.has(today)) this.useOwnSalt(today)
     const salts = { today: this.byDay.get(today)!, yesterday: this.byDay.get(utcDay(now - DAY_MS)) }
     // Kept for the rest of the day once they are the shared ones (an own salt is looked up again each time).
     if (this.loadedFor === today) this.cached = { day: Math.floor(now / DAY_MS), salts }
