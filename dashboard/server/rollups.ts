@@ -1,18 +1,21 @@
 /**
  * Rollups of settled days (sql/migrations/0019_range_rollups.sql): the dashboard's figures for a range's
- * days before yesterday, counted once from the events and the visits by the same SQL the stats use
- * (sources.ts), so that a load reads a few hundred rows and the last two days' events instead of a year of
- * events. The sealer makes them for the ranges people look at (each standard period and the one before it,
- * for the comparison); any other range is counted from the events, as it always was.
+ * days up to yesterday, counted once from the events and the visits by the same SQL the stats use
+ * (sources.ts), so that a load reads a few hundred rows and today's events instead of a year of events.
+ * The sealer makes them for the ranges people look at (each standard period and the one before it, for
+ * the comparison); any other range is counted from the events, as it always was.
  *
- * A range of a load is read from a seal when it has no filter and no goal, is longer than two days, and is
- * not asked `exact`; the seal is used only while its fingerprint (the events of its days and the two after)
- * still counts what it counted, so a late event, an erasure or retention makes it fall back to the events.
+ * A range of a load is read from a seal when it has no filter and no goal, and is not asked `exact`. A
+ * range that runs on to today is sealed up to yesterday, less the visits still open at midnight, which the
+ * load counts with today's (their bounce and duration may still change); a range that ended before is
+ * sealed whole once its visits are over, up to the day before yesterday. A seal is used only while its
+ * fingerprint (the events of its days, and of the next for a whole one) still counts what it counted, so a
+ * late event, an erasure or retention makes it fall back to the events.
  */
 import type { Storage } from '../../sql/client.ts'
 import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName } from '../../sql/dimensions.ts'
 import { addDays, daysBetween, localDate, previousRange, resolveRange, type DateRange, type Period } from './range.ts'
-import { bucketOf, rows, scope, visits, type StatsQuery } from './sources.ts'
+import { bucketOf, openVisits, rows, scope, visits, type StatsQuery } from './sources.ts'
 
 /**
  * The distinct counts' state: exact to 4,096 ids (a set of 64-bit hashes), a 2^17-cell HyperLogLog past
@@ -36,45 +39,59 @@ export interface SealKey {
   site: string
   timeZone: string
   from: string
-  /** The last local day sealed, inclusive; at most the day before yesterday. */
+  /** The last local day sealed, inclusive: yesterday for a seal that leaves visits open, else the day before at most. */
   through: string
   /**
    * Whether loads merge it with the days after it (the range goes on past `through`): it then keeps the
    * states of its distinct counts; a seal of a whole range keeps exact counts only.
    */
   merges: boolean
+  /** Whether it leaves out the visits still open at its end (it runs up to yesterday), which loads count with today's. */
+  leavesOpen: boolean
 }
+
+/** What a seal's '#seal' row holds in `rows`, so a load finds one of its kind: whole, merging, or merging and leaving visits open. */
+const kindOf = (key: SealKey) => (key.leavesOpen ? 2 : key.merges ? 1 : 0)
 
 export interface Seal extends SealKey {
   /** Identifies the seal's rows ('YYYY-MM-DD hh:mm:ss.mmm', UTC). */
   sealedAt: string
+  /** For a seal that leaves visits open, those it left, as the load found them (sources.ts). */
+  open?: { days: string[]; sessions: string[] }
 }
 
 /**
- * The part of a query's range a seal can stand for: its days up to the day before yesterday, when the query
- * has no filter and asks neither exact figures nor hours; `undefined` when none.
+ * The part of a query's range a seal can stand for, when the query has no filter and asks neither exact
+ * figures nor hours: up to yesterday if the range runs on to today, else its days up to the day before
+ * yesterday (the visits of yesterday may go on today); `undefined` when none.
  */
 export function sealablePart(q: StatsQuery): SealKey | undefined {
   if (!q.today || q.exact || q.range.interval === 'hour' || Object.keys(q.filters).length > 0) return undefined
-  const settled = addDays(q.today, -2)
+  const leavesOpen = q.range.to >= q.today
+  const settled = addDays(q.today, leavesOpen ? -1 : -2)
   const through = q.range.to < settled ? q.range.to : settled
-  return through < q.range.from ? undefined : { site: q.site, timeZone: q.timeZone, from: q.range.from, through, merges: through < q.range.to }
+  return through < q.range.from ? undefined : { site: q.site, timeZone: q.timeZone, from: q.range.from, through, merges: through < q.range.to, leavesOpen }
 }
 
-/** The days after the seal that a query reads from the events: none, or from the seal's next day to the range's end. */
-export function rawPart(q: StatsQuery, seal: SealKey): StatsQuery | undefined {
-  return seal.through >= q.range.to ? undefined : { ...q, range: { ...q.range, from: addDays(seal.through, 1) } }
+/**
+ * What a query reads from the events beside the seal: nothing, or the days after it to the range's end,
+ * with the visits the seal left open.
+ */
+export function rawPart(q: StatsQuery, seal: Seal): StatsQuery | undefined {
+  if (seal.through >= q.range.to) return undefined
+  return { ...q, range: { ...q.range, from: addDays(seal.through, 1) }, ...(seal.open && { carried: { from: seal.from, ...seal.open } }) }
 }
 
 const day = (d: string) => `${d} 00:00:00`
 
 /**
- * What a seal's fingerprint counts: every event of its days and of the day after, where the visits started
- * on its last day may go on (as the stats read them, sources.ts). That day is over when the seal is made.
- * Summed from the events' counts by quarter hour (cairn.event_counts), not counted at each load.
+ * What a seal's fingerprint counts: every event of its days, and of the day after for a seal that holds
+ * every visit of its days (they may go on then; that day is over when the seal is made). One that leaves
+ * the open visits to the load holds only visits over at its end, which no later event changes. Summed
+ * from the events' counts by quarter hour (cairn.event_counts), not counted at each load.
  */
 function fingerprintParams(key: SealKey) {
-  return { site: key.site, tz: key.timeZone, fp_from: day(key.from), fp_to: day(addDays(key.through, 2)) }
+  return { site: key.site, tz: key.timeZone, fp_from: day(key.from), fp_to: day(addDays(key.through, key.leavesOpen ? 1 : 2)) }
 }
 const FINGERPRINT = `SELECT sum(events) FROM cairn.event_counts WHERE site = {site:String}
   AND at >= toDateTime({fp_from:String}, {tz:String}) AND at < toDateTime({fp_to:String}, {tz:String})`
@@ -95,8 +112,8 @@ async function newestSeal(storage: Storage, key: SealKey): Promise<(Seal & { val
     SELECT toString(sealed_at) AS sealed, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, fingerprint = (${FINGERPRINT}) AS valid
     FROM cairn.range_rollups
     WHERE site = {site:String} AND from_day = {seal_from:Date} AND through_day = {seal_through:Date} AND dimension = '#seal' AND value = {tz:String}
-          AND (rows = 1 OR NOT {merges:Bool})
-    ORDER BY sealed_at DESC LIMIT 1`, { ...fingerprintParams(key), seal_from: key.from, seal_through: key.through, merges: key.merges })
+          AND (rows = {kind:UInt8} OR (rows = 1 AND {kind:UInt8} = 0))
+    ORDER BY sealed_at DESC LIMIT 1`, { ...fingerprintParams(key), seal_from: key.from, seal_through: key.through, kind: kindOf(key) })
   return found && { ...key, sealedAt: found.sealed, sealedMs: Number(found.sealed_ms), valid: Boolean(Number(found.valid)) }
 }
 
@@ -112,7 +129,9 @@ export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | unde
   if (!lookups) lookupsOf.set(storage, (lookups = new Map()))
   let pending = lookups.get(id)
   if (!pending) {
-    pending = newestSeal(storage, key).then((s) => (s?.valid ? { ...key, sealedAt: s.sealedAt } : undefined))
+    // The visits a seal left open are looked up beside it, once for the load's queries.
+    const open = key.leavesOpen ? openVisits(storage, key.site, key.timeZone, key.from, addDays(key.through, 1)) : undefined
+    pending = Promise.all([newestSeal(storage, key), open]).then(([s, open]) => (s?.valid ? { ...key, sealedAt: s.sealedAt, ...(open && { open }) } : undefined))
     pending.finally(() => lookups!.delete(id)).catch(() => {})
     lookups.set(id, pending)
   }
@@ -135,7 +154,7 @@ export async function sealRange(storage: Storage, key: SealKey, onProgress?: (do
   const seal: Seal = { ...key, sealedAt }
   const days = daysBetween(key.from, key.through)
   const range = (interval: DateRange['interval']): DateRange => ({ period: 'custom', from: key.from, to: key.through, interval })
-  const q = (interval: DateRange['interval'] = 'day'): StatsQuery => ({ site: key.site, timeZone: key.timeZone, range: range(interval), filters: {} })
+  const q = (interval: DateRange['interval'] = 'day'): StatsQuery => ({ site: key.site, timeZone: key.timeZone, range: range(interval), filters: {}, leaveOpen: key.leavesOpen })
   const head = `INSERT INTO cairn.range_rollups (site, from_day, through_day, sealed_at, fingerprint, dimension, value, `
   const fixed = `{site:String}, {seal_from:Date}, {seal_through:Date}, {sealed_at:DateTime64(3)}, {fingerprint:UInt64}`
   const params = { ...sealParams(seal), fingerprint: n }
@@ -186,7 +205,7 @@ export async function sealRange(storage: Storage, key: SealKey, onProgress?: (do
         `${state('toUInt64(visitor_id)', 'true')}, uniqExact(visitor_id), count(), sum(is_bounce)`, [column], breakdown.where)
     }
   }
-  statements.push({ sql: `${head}rows) VALUES (${fixed}, '#seal', {tz:String}, {merges:UInt64})`, params: { ...params, tz: key.timeZone, merges: key.merges ? 1 : 0 } })
+  statements.push({ sql: `${head}rows) VALUES (${fixed}, '#seal', {tz:String}, {kind:UInt64})`, params: { ...params, tz: key.timeZone, kind: kindOf(key) } })
   for (const [i, { sql, params }] of statements.entries()) {
     await storage.command({ query: sql, query_params: params })
     onProgress?.(i + 1, statements.length)
@@ -202,7 +221,8 @@ export function wantedSeals(site: string, timeZone: string, today: string): Seal
     for (const r of [range, previousRange(range)]) {
       const key = sealablePart({ site, timeZone, range: r, filters: {}, today })
       // A range and another that goes on past it can share days: the seal that merges serves both.
-      if (key && !wanted.get(`${key.from}/${key.through}`)?.merges) wanted.set(`${key.from}/${key.through}`, key)
+      const id = `${key?.from}/${key?.through}/${key?.leavesOpen}`
+      if (key && !wanted.get(id)?.merges) wanted.set(id, key)
     }
   }
   return [...wanted.values()]

@@ -17,6 +17,16 @@ export interface StatsQuery {
    */
   today?: string
   exact?: boolean
+  /**
+   * A seal's side (rollups.ts): leave out the visits still open at the range's end, which a load counts
+   * with `carriedFrom`, as their bounce and duration may still change.
+   */
+  leaveOpen?: boolean
+  /**
+   * A load's side of such a seal: also the visits it left open, started on the days from `from` to the
+   * range's first (their local days, as cairn.sessions_data orders them, and their ids: see openVisits).
+   */
+  carried?: { from: string; days: string[]; sessions: string[] }
 }
 
 /** Parameters and the WHERE clause every events query of `q` shares. */
@@ -44,7 +54,41 @@ export function rangeParams(q: StatsQuery): Record<string, unknown> {
     sessions_from: `${addDays(q.range.from, -1)} 00:00:00`,
     // The pages of a visit started in the range may come after its last day.
     events_to: `${addDays(q.range.to, 2)} 00:00:00`,
+    ...(q.carried && { carried_from: `${q.carried.from} 00:00:00`, carried_days: q.carried.days, carried_sessions: q.carried.sessions.map(BigInt) }),
   }
+}
+
+/**
+ * The visits started from `since` to `at` (local midnights, bound parameters' names) with an event in the
+ * hour before `at`: those a seal of the days before `at` leaves open. Thirty minutes without an event end a
+ * visit (collector/ingest/sessions.ts), so any visit that goes on after `at` has one, and any other is over
+ * and stays as sealed. That hour's events do not change once it is over (a late one changes the seal's
+ * fingerprint), so the seal and every later load find the same visits, in a few thousand events.
+ */
+const OPEN_AT = (since: string, at: string) => `
+      SELECT toDate(session_start) AS day, session_id FROM cairn.events
+      WHERE site = {site:String} AND timestamp >= toDateTime64({${at}:String}, 3, {tz:String}) - INTERVAL 1 HOUR
+            AND timestamp < toDateTime64({${at}:String}, 3, {tz:String})
+            AND session_start >= toDateTime64({${since}:String}, 3, {tz:String})`
+
+/**
+ * The visits a seal of the days from `since` to the day before `at` left open, as a load finds them once
+ * for all its queries (`StatsQuery.carried`).
+ */
+export async function openVisits(storage: Storage, site: string, timeZone: string, since: string, at: string): Promise<{ days: string[]; sessions: string[] }> {
+  const found = await rows<{ day: string; session: string }>(storage, `SELECT DISTINCT toString(day) AS day, toString(session_id) AS session FROM (${OPEN_AT('since', 'at')})`,
+    { site, tz: timeZone, since: `${since} 00:00:00`, at: `${at} 00:00:00` })
+  return { days: [...new Set(found.map((r) => r.day))], sessions: found.map((r) => r.session) }
+}
+
+/** Which visits a query counts: started in its range (less those left open, on a seal's side), and those carried into it. */
+function visitScope(q: StatsQuery): string {
+  const started = `start >= toDateTime64({from_incl:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})`
+  const own = q.leaveOpen ? `${started} AND (toDate(start), session_id) NOT IN (${OPEN_AT('from_incl', 'to_excl')})` : started
+  if (!q.carried?.sessions.length) return own
+  // The days first: they narrow the visits' primary key to a day or two before the ids are looked up.
+  return `((${own}) OR (start >= toDateTime64({carried_from:String}, 3, {tz:String}) AND start < toDateTime64({from_incl:String}, 3, {tz:String})
+          AND toDate(start) IN {carried_days:Array(Date)} AND session_id IN {carried_sessions:Array(UInt64)}))`
 }
 
 /**
@@ -76,7 +120,7 @@ export function visits(q: StatsQuery, columns: string[] = []): string {
     SELECT start, session_id, visitor_id, toUInt32(dateDiff('second', start, last_event_at)) AS duration,
            pageview_count <= 1 AND interactive_count = 0 AS is_bounce${extra ? `, ${extra}` : ''}
     FROM cairn.sessions_data FINAL
-    WHERE site = {site:String} AND start >= toDateTime64({from_incl:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})
+    WHERE site = {site:String} AND ${visitScope(q)}
           ${visitConditions(q.filters)})`
   // The entry page is known only once the partial rows are merged.
   return q.filters.entry_page === undefined ? merged : `(SELECT * FROM ${merged} WHERE entry_page = {f_entry_page:String})`

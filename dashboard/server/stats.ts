@@ -134,8 +134,13 @@ async function computeSummary(storage: Storage, q: StatsQuery, goal?: Goal): Pro
 }
 
 const n = (v: string | number | undefined) => (v === undefined || v === null || Number.isNaN(Number(v)) ? 0 : Number(v))
+/**
+ * How many sides (1: the seal, 2: the events after it) hold a row's distinct counts; 0 marks rows of the
+ * events that hold none (the visits' sums).
+ */
+const SIDES = 'uniqExactIf(side, side > 0)'
 /** A distinct count of a rollup's rows: exact when one side holds the row, merged sketches when both do. */
-const distinct = (state: string, exact: string) => `if(uniqExact(side) = 1, sum(${exact}), ${STATE.replace('(', 'Merge(')}(${state}))`
+const distinct = (state: string, exact: string) => `if(${SIDES} = 1, sum(${exact}), ${STATE.replace('(', 'Merge(')}(${state}))`
 const stateOf = (column: string, condition?: string) => condition === undefined ? `${STATE.replace('(', 'State(')}(${column})` : `${STATE.replace('(', 'StateIf(')}(${column}, ${condition})`
 /** The distinct-count metrics of which a figure merged from both sides is an estimate once it is large. */
 const estimates = (row: Record<string, unknown>, metrics: Record<string, number>, names: readonly string[]) =>
@@ -160,13 +165,14 @@ async function sealedSummary(storage: Storage, q: StatsQuery, seal: Seal): Promi
              ${stateOf('visitor_id', "name = 'download'")} AS downloaders, uniqExactIf(visitor_id, name = 'download') AS downloaders_exact,
              countIf(name = 'pageview') AS pageviews, countIf(name = 'download') AS downloads, countIf(name != 'pageview') AS events
       FROM cairn.events WHERE ${where} GROUP BY GROUPING SETS ((bucket), ()))`)
-    parts.push(`SELECT 2, ${labelled}, empty, 0, empty, 0, 0, 0, 0, visits, bounces, duration FROM (
+    // Side 0: a visit left open by the seal and counted here is in a bucket whose visitors the seal holds.
+    parts.push(`SELECT 0, ${labelled}, empty, 0, empty, 0, 0, 0, 0, visits, bounces, duration FROM (
       SELECT ${bucketOf(raw, 'start')} AS bucket, grouping(bucket) AS total, ${stateOf('toUInt64(visitor_id)', 'false')} AS empty,
              count() AS visits, sum(is_bounce) AS bounces, sum(duration) AS duration
       FROM ${visits(raw)} GROUP BY GROUPING SETS ((bucket), ()))`)
   }
   const found = await rows<Record<string, string>>(storage, `
-    SELECT dimension AS d, value AS bucket, uniqExact(side) AS sides, ${distinct('visitors', 'visitors_exact')} AS n_visitors, sum(pageviews) AS n_pageviews,
+    SELECT dimension AS d, value AS bucket, ${SIDES} AS sides, ${distinct('visitors', 'visitors_exact')} AS n_visitors, sum(pageviews) AS n_pageviews,
            sum(downloads) AS n_downloads, ${distinct('downloaders', 'downloaders_exact')} AS n_downloaders, sum(events) AS n_events, sum(visits) AS n_visits,
            round(sum(bounces) / sum(visits) * 100) AS n_bounce_rate, round(sum(duration) / sum(visits)) AS n_visit_duration
     FROM (${parts.join(' UNION ALL ')}) GROUP BY dimension, value`, params)
@@ -333,7 +339,7 @@ function sealedBreakdown(q: StatsQuery, seal: Seal, name: BreakdownName, names: 
   const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `m_${options.sort.metric} ${options.sort.direction}, value`
   return {
     sql: `SELECT value, [${names.map((m) => `toFloat64(m_${m})`).join(', ')}] AS numbers, sides FROM (
-            SELECT value, uniqExact(side) AS sides, ${names.map((m) => `${METRIC[m]} AS m_${m}`).join(', ')}
+            SELECT value, ${SIDES} AS sides, ${names.map((m) => `${METRIC[m]} AS m_${m}`).join(', ')}
             FROM (${parts.join(' UNION ALL ')}) GROUP BY value ORDER BY ${order} LIMIT {limit${suffix}:UInt32} OFFSET {offset${suffix}:UInt32})`,
     params,
   }

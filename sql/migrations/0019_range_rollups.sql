@@ -1,9 +1,11 @@
--- The dashboard's figures for a range's settled days (from_day … through_day, the site's local days, at
--- most the day before yesterday), computed once from the events and the visits by the sealer
--- (dashboard/server/rollups.ts) for the ranges people look at: a dashboard load then reads these rows and
--- only the last two days' events. One row per (dimension, value): dimension '' holds the range's cards,
+-- The dashboard's figures for a range's settled days (from_day … through_day, the site's local days: up to
+-- yesterday for a range that runs on to today, less the visits still open at midnight, which loads count
+-- with today's; else at most the day before yesterday), computed once from the events and the visits by
+-- the sealer (dashboard/server/rollups.ts) for the ranges people look at: a dashboard load then reads these
+-- rows and only today's events. One row per (dimension, value): dimension '' holds the range's cards,
 -- 'day' and 'month' the graph's buckets, a breakdown's name its rows, and '#seal' is written last, so a
--- seal without it is incomplete and never read.
+-- seal without it is incomplete and never read (its `rows`: 0 a whole range's, 1 merged with the days after
+-- it, 2 merged and leaving open visits).
 --
 -- Counts are sums, exact whatever the days read raw add to them. Distinct counts (visitors, visits
 -- made of distinct sessions, downloaders) are kept twice: exact (*_exact), for a range read entirely
@@ -12,9 +14,9 @@
 -- API then says is one. A seal holds the hashes of visitor ids: erasure and anonymisation delete a
 -- site's seals (sql/privacy.ts) and every seal is gone three days after it was made.
 --
--- fingerprint: the site's events from from_day to through_day + 2 days when sealed (a visit started on the
--- last day may go on the next); a seal whose events no longer count the same (a late event, an erasure,
--- retention) is not read, and the sealer makes it again.
+-- fingerprint: the site's events from from_day to through_day + 1 day when sealed (+ 2 days for a seal that
+-- keeps every visit: one started on its last day may go on the next); a seal whose events no longer count
+-- the same (a late event, an erasure, retention) is not read, and the sealer makes it again.
 CREATE TABLE IF NOT EXISTS cairn.range_rollups
 (
     site              LowCardinality(String),
