@@ -220,9 +220,10 @@ export function wantedSeals(site: string, timeZone: string, today: string): Seal
     const range = resolveRange(period, today)
     for (const r of [range, previousRange(range)]) {
       const key = sealablePart({ site, timeZone, range: r, filters: {}, today })
+      if (!key) continue
       // A range and another that goes on past it can share days: the seal that merges serves both.
-      const id = `${key?.from}/${key?.through}/${key?.leavesOpen}`
-      if (key && !wanted.get(id)?.merges) wanted.set(id, key)
+      const id = `${key.from}/${key.through}/${key.leavesOpen}`
+      if (!wanted.get(id)?.merges) wanted.set(id, key)
     }
   }
   return [...wanted.values()]

@@ -19,7 +19,7 @@ export interface StatsQuery {
   exact?: boolean
   /**
    * A seal's side (rollups.ts): leave out the visits still open at the range's end, which a load counts
-   * with `carriedFrom`, as their bounce and duration may still change.
+   * as `carried`, as their bounce and duration may still change.
    */
   leaveOpen?: boolean
   /**

@@ -20,7 +20,7 @@ export class Clock {
   constructor(public ms = Date.now()) {}
   /** Yesterday at 09:00 UTC: a test that moves hours on within one day must not cross midnight because of when it runs. */
   static morning(): Clock {
-    return new Clock(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 9 * 3_600_000)
+    return new Clock(Math.floor(Date.now() / DAY) * DAY - DAY + 9 * 60 * MINUTE)
   }
   now = () => this.ms
   advance(ms: number): void {
