@@ -105,6 +105,29 @@ describe.each(SITES)('$site ($timeZone)', ({ site }) => {
       expect(read.rows).toEqual(exact.rows)
     }
   })
+
+  it('answers a load’s breakdowns asked at once (read together), the same one twice, each sorted and paged its own way', async () => {
+    // Sorted by exact counts, so that the rows and their order must be the events' own.
+    const asked: [string, Record<string, string>][] = [
+      ...BREAKDOWN_NAMES.map((name): [string, Record<string, string>] => [name, { limit: '1000', sort: 'value:desc' }]),
+      ['page', { sort: 'pageviews:desc', limit: '3', offset: '1' }],
+      ['page', { sort: 'value:asc', limit: '4', offset: '2' }],
+      ['entry_page', { sort: 'bounce_rate:asc', limit: '5' }],
+      ['source', { sort: 'visits:asc', limit: '5', offset: '1' }],
+      ['country', { sort: 'visits:desc', limit: '6' }],
+      ['download', { sort: 'count:asc', limit: '2', offset: '1' }],
+    ]
+    for (const period of ['30d', '12mo']) {
+      const together = await Promise.all(asked.map(([name, options]) => api(site, `breakdown/${name}`, { period, ...options })))
+      for (const [i, [name, options]] of asked.entries()) {
+        const exact = await api(site, `breakdown/${name}`, { period, ...options, exact: 'true' })
+        const read = together[i]!
+        const where = `${period} ${name} ${JSON.stringify(options)}`
+        expect(read.rows.map((r: { value: string }) => r.value), where).toEqual(exact.rows.map((r: { value: string }) => r.value))
+        read.rows.forEach((row: Record<string, number>, j: number) => same(row, exact.rows[j], read.approximate, `${where} ${row.value}`))
+      }
+    }
+  })
 })
 
 describe('what reads the rollups, and what stops them being read', () => {

@@ -17,6 +17,12 @@ export interface Part {
   params: Record<string, unknown>
 }
 
+/**
+ * Builds one query for all the parts of a key, instead of their UNION ALL: for parts that read the same
+ * rows once (`combine(parts)`, whose rows carry `part`, the index of theirs, and come in its order).
+ */
+export type Combine<P extends Part> = (parts: P[]) => Part
+
 interface Waiting {
   part: Part
   resolve: (rows: Record<string, string>[]) => void
@@ -31,30 +37,37 @@ export class Batches {
     private readonly settings: ClickHouseSettings,
   ) {}
 
-  /** The rows of `build(suffix)`, run with the other parts of `key` asked within the window, in its own order. */
-  run(key: string, build: (suffix: string) => Part): Promise<Record<string, string>[]> {
+  /**
+   * The rows of `build(suffix)`, run with the other parts of `key` asked within the window, in its own
+   * order; by `combine` when given (the same for every part of a key).
+   */
+  run<P extends Part>(key: string, build: (suffix: string) => P, combine?: Combine<P>): Promise<Record<string, string>[]> {
     let waiting = this.open.get(key)
     if (!waiting) {
       const parts: Waiting[] = (waiting = [])
       this.open.set(key, parts)
       setTimeout(() => {
         this.open.delete(key)
-        void this.flush(parts)
+        void this.flush(parts, combine as Combine<Part> | undefined)
       }, WINDOW_MS)
     }
     const part = build(`_${waiting.length}`)
     return new Promise((resolve, reject) => waiting.push({ part, resolve, reject }))
   }
 
-  private async flush(waiting: Waiting[]): Promise<void> {
+  private async flush(waiting: Waiting[], combine: Combine<Part> | undefined): Promise<void> {
     // Each branch keeps its rows' order (its ORDER BY … LIMIT) in `position`.
-    const query = waiting
-      .map((w, i) => `SELECT ${i} AS part, rowNumberInAllBlocks() AS position, * FROM (${w.part.sql})`)
-      .join('\nUNION ALL\n')
+    const union = () => {
+      const query = waiting
+        .map((w, i) => `SELECT ${i} AS part, rowNumberInAllBlocks() AS position, * FROM (${w.part.sql})`)
+        .join('\nUNION ALL\n')
+      return waiting.length === 1 ? query : `SELECT * FROM (${query}) ORDER BY part, position`
+    }
     try {
+      const combined = combine?.(waiting.map((w) => w.part))
       const result = await this.storage.query({
-        query: waiting.length === 1 ? query : `SELECT * FROM (${query}) ORDER BY part, position`,
-        query_params: Object.assign({}, ...waiting.map((w) => w.part.params)),
+        query: combined ? combined.sql : union(),
+        query_params: combined ? combined.params : Object.assign({}, ...waiting.map((w) => w.part.params)),
         format: 'JSONEachRow',
         clickhouse_settings: this.settings,
       })

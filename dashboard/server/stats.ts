@@ -279,7 +279,6 @@ export async function breakdownWithEstimates(storage: Storage, q: StatsQuery, na
   // Every breakdown's rows in one shape, (value, [metrics…]), so that different ones can share a UNION ALL.
   const select = (suffix: string) => {
     const paging = { [`limit${suffix}`]: options.limit, [`offset${suffix}`]: options.offset }
-    if (seal) return sealedBreakdown(q, seal, name, names, options, suffix, paging)
     return {
       sql: `SELECT value, [${names.map((m) => `toFloat64(${m})`).join(', ')}] AS numbers, 1 AS sides FROM (
             SELECT toString(${column}) AS value, ${metrics} ${source}
@@ -294,7 +293,10 @@ export async function breakdownWithEstimates(storage: Storage, q: StatsQuery, na
   if (goal || seal || q.range.interval !== 'month') {
     let batch = batches.get(storage)
     if (!batch) batches.set(storage, (batch = new Batches(storage, SETTINGS)))
-    result = (await batch.run(JSON.stringify([q, goal ?? null, seal?.sealedAt ?? null]), select)) as unknown as typeof result
+    const key = JSON.stringify([q, goal ?? null, seal?.sealedAt ?? null])
+    result = (seal
+      ? await batch.run(key, () => ({ sql: '', params: {}, panel: { name, names, options } }), (parts) => sealedBreakdowns(q, seal, parts.map((p) => p.panel)))
+      : await batch.run(key, select)) as unknown as typeof result
   } else {
     const { sql, params } = select('')
     result = await rows(storage, sql, params)
@@ -309,38 +311,81 @@ export async function breakdownWithEstimates(storage: Storage, q: StatsQuery, na
   return { rows: found, approximate: [...approximate] }
 }
 
+/** One breakdown of a load read from a seal: which, its metrics' names, its sort and page. */
+interface SealedPanel {
+  name: BreakdownName
+  names: readonly string[]
+  options: BreakdownOptions
+}
+
 /**
- * A breakdown from a seal of the range's settled days and the events of the days after it, sorted and
- * paged like the events' own (metric names as the sort names them, after the merge).
+ * The breakdowns of one load from a seal of the range's settled days and the events of the days after
+ * it, in one query that reads each source once: the seal's rows of every dimension asked, the events
+ * and the visits of the days after it each scanned once, a row per (dimension, value) of each (ARRAY
+ * JOIN), merged, then each panel's rows sorted and paged as the events' own are (its metric names, then
+ * the value). Reading them panel by panel cost the embedded engine twice as much (a scan and a read of
+ * the seal each, and a query's fixed cost). Rows: (part, position, value, numbers, sides).
  */
-function sealedBreakdown(q: StatsQuery, seal: Seal, name: BreakdownName, names: readonly string[], options: BreakdownOptions, suffix: string, paging: Record<string, number>) {
-  const { column, breakdown: def } = breakdownOf(name)
+function sealedBreakdowns(q: StatsQuery, seal: Seal, panels: SealedPanel[]): { sql: string; params: Record<string, unknown> } {
   const raw = rawPart(q, seal)
-  const params: Record<string, unknown> = { ...sealParams(seal), ...paging, [`dim${suffix}`]: name }
-  const parts = [`SELECT 1 AS side, value, visitors, visitors_exact, sessions, sessions_exact, rows, visits, bounces
-    FROM cairn.range_rollups WHERE ${SEAL_ROWS} AND dimension = {dim${suffix}:String}`]
+  const dims = [...new Set(panels.map((p) => p.name))]
+  const params: Record<string, unknown> = { ...sealParams(seal), dims }
+  const parts = [`SELECT 1 AS side, dimension AS dim, value, visitors AS v_state, visitors_exact AS v_exact, sessions AS s_state, sessions_exact AS s_exact, rows, visits, bounces
+    FROM cairn.range_rollups WHERE ${SEAL_ROWS} AND dimension IN {dims:Array(String)}`]
   if (raw) {
     const { where, params: rawParams } = scope(raw)
     Object.assign(params, rawParams)
-    const extra = def.where ? ` AND ${def.where}` : ''
-    parts.push(def.from === 'events'
-      ? `SELECT 2, toString(${column}) AS value, ${stateOf('visitor_id')}, uniqExact(visitor_id), ${stateOf('session_id')}, uniqExact(session_id), count(), 0, 0
-         FROM cairn.events WHERE ${where}${extra} GROUP BY value`
-      : `SELECT 2, toString(${column}) AS value, ${stateOf('toUInt64(visitor_id)')}, uniqExact(visitor_id), ${stateOf('toUInt64(visitor_id)', 'false')}, 0, 0, count(), sum(is_bounce)
-         FROM ${visits(raw, [column])} WHERE 1${extra} GROUP BY value`)
+    // A row per (dimension, value) the event or visit counts in, for each dimension asked of its kind
+    // (names from BREAKDOWN_NAMES, which the routes check a request's against).
+    const pairs = (from: 'events' | 'visits') => {
+      const mine = dims.filter((n) => breakdownOf(n).breakdown.from === from)
+      if (mine.length === 0) return undefined
+      return `arrayJoin(arrayConcat(${mine.map((n) => {
+        const { column, breakdown: def } = breakdownOf(n)
+        return `if(${def.where ?? 'true'}, [('${n}', toString(${column}))], [])`
+      }).join(', ')})) AS pair`
+    }
+    const ofEvents = pairs('events')
+    if (ofEvents) {
+      parts.push(`SELECT 2, pair.1 AS dim, pair.2 AS value, ${stateOf('visitor_id')}, uniqExact(visitor_id), ${stateOf('session_id')}, uniqExact(session_id), count(), 0, 0
+        FROM (SELECT visitor_id, session_id, ${ofEvents} FROM cairn.events WHERE ${where}) GROUP BY dim, value`)
+    }
+    const ofVisits = pairs('visits')
+    if (ofVisits) {
+      const columns = [...new Set(dims.filter((n) => breakdownOf(n).breakdown.from === 'visits').map((n) => breakdownOf(n).column))]
+      parts.push(`SELECT 2, pair.1 AS dim, pair.2 AS value, ${stateOf('toUInt64(visitor_id)')}, uniqExact(visitor_id), ${stateOf('toUInt64(visitor_id)', 'false')}, 0, 0, count(), sum(is_bounce)
+        FROM (SELECT visitor_id, is_bounce, ${ofVisits} FROM ${visits(raw, columns)}) GROUP BY dim, value`)
+    }
   }
-  const METRIC: Record<string, string> = {
-    visitors: distinct('visitors', 'visitors_exact'),
-    visits: def.from === 'events' ? distinct('sessions', 'sessions_exact') : 'sum(visits)',
-    pageviews: 'sum(rows)',
-    count: 'sum(rows)',
-    bounce_rate: 'round(sum(bounces) / sum(visits) * 100)',
+  // Each panel's metrics, sort keys and page, picked by its index (`part`) once the rows are merged.
+  const metric = (panel: SealedPanel, m: string) => {
+    const fromEvents = breakdownOf(panel.name).breakdown.from === 'events'
+    return m === 'visitors' ? 'm_visitors'
+      : m === 'visits' ? (fromEvents ? 'm_sessions' : 'm_visits')
+      : m === 'pageviews' || m === 'count' ? 'm_rows'
+      : 'round(m_bounces / m_visits * 100)' // bounce_rate
   }
-  const order = options.sort.metric === 'value' ? `value ${options.sort.direction}` : `m_${options.sort.metric} ${options.sort.direction}, value`
+  const byPart = (of: (panel: SealedPanel, i: number) => string, otherwise: string) =>
+    `multiIf(${panels.map((panel, i) => `part = ${i}, ${of(panel, i)}`).join(', ')}, ${otherwise})`
+  panels.forEach((panel, i) => Object.assign(params, { [`limit_${i}`]: panel.options.limit, [`offset_${i}`]: panel.options.offset, [`dim_${i}`]: panel.name }))
+  const key = byPart((p) => (p.options.sort.metric === 'value' ? '0' : `${p.options.sort.direction === 'asc' ? '-' : ''}toFloat64(${metric(p, p.options.sort.metric)})`), '0')
+  const valueAsc = byPart((p) => (p.options.sort.metric === 'value' && p.options.sort.direction === 'asc' ? 'value' : "''"), "''")
+  const valueDesc = byPart((p) => (p.options.sort.metric === 'value' && p.options.sort.direction === 'desc' ? 'value' : "''"), "''")
+  const numbers = byPart((p) => `[${p.names.map((m) => `toFloat64(${metric(p, m)})`).join(', ')}]`, '[]')
+  // The panels a (dimension, value) row belongs to: usually one, two if a load asks for the same breakdown twice.
+  const partsOf = `arrayFilter(i -> ${panels.map((_, i) => `(i = ${i} AND dim = {dim_${i}:String})`).join(' OR ')}, range(${panels.length}))`
   return {
-    sql: `SELECT value, [${names.map((m) => `toFloat64(m_${m})`).join(', ')}] AS numbers, sides FROM (
-            SELECT value, ${SIDES} AS sides, ${names.map((m) => `${METRIC[m]} AS m_${m}`).join(', ')}
-            FROM (${parts.join(' UNION ALL ')}) GROUP BY value ORDER BY ${order} LIMIT {limit${suffix}:UInt32} OFFSET {offset${suffix}:UInt32})`,
+    sql: `SELECT part, position, value, numbers, sides FROM (
+            SELECT part, value, numbers, sides, row_number() OVER (PARTITION BY part ORDER BY sort_key DESC, value_asc ASC, value_desc DESC, value ASC) AS position
+            FROM (
+              SELECT part, value, sides, ${numbers} AS numbers, ${key} AS sort_key, ${valueAsc} AS value_asc, ${valueDesc} AS value_desc
+              FROM (
+                SELECT dim, value, ${SIDES} AS sides, ${distinct('v_state', 'v_exact')} AS m_visitors, ${distinct('s_state', 's_exact')} AS m_sessions,
+                       sum(rows) AS m_rows, sum(visits) AS m_visits, sum(bounces) AS m_bounces
+                FROM (${parts.join(' UNION ALL ')}) GROUP BY dim, value)
+              ARRAY JOIN ${partsOf} AS part))
+          WHERE position > ${byPart((_, i) => `{offset_${i}:UInt32}`, '0')} AND position <= ${byPart((_, i) => `{offset_${i}:UInt32} + {limit_${i}:UInt32}`, '0')}
+          ORDER BY part, position`,
     params,
   }
 }
