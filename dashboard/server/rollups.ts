@@ -106,36 +106,83 @@ async function hasEvents(storage: Storage, key: SealKey): Promise<boolean> {
  * The newest complete seal of these days in this zone (with states, for a key that merges), and whether its
  * events still count the same.
  */
-async function newestSeal(storage: Storage, key: SealKey): Promise<(Seal & { valid: boolean; sealedMs: number }) | undefined> {
+async function newestSeal(storage: Storage, key: SealKey): Promise<(Seal & { valid: boolean; sealedMs: number; fingerprint: string }) | undefined> {
   // Output names differ from the columns': a ClickHouse alias would stand for the column everywhere.
-  const [found] = await rows<{ sealed: string; sealed_ms: string; valid: number }>(storage, `
-    SELECT toString(sealed_at) AS sealed, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, fingerprint = (${FINGERPRINT}) AS valid
+  const [found] = await rows<{ sealed: string; sealed_ms: string; valid: number; counted: string }>(storage, `
+    SELECT toString(sealed_at) AS sealed, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, fingerprint = (${FINGERPRINT}) AS valid, toString(fingerprint) AS counted
     FROM cairn.range_rollups
     WHERE site = {site:String} AND from_day = {seal_from:Date} AND through_day = {seal_through:Date} AND dimension = '#seal' AND value = {tz:String}
           AND (rows = {kind:UInt8} OR (rows = 1 AND {kind:UInt8} = 0))
     ORDER BY sealed_at DESC LIMIT 1`, { ...fingerprintParams(key), seal_from: key.from, seal_through: key.through, kind: kindOf(key) })
-  return found && { ...key, sealedAt: found.sealed, sealedMs: Number(found.sealed_ms), valid: Boolean(Number(found.valid)) }
+  return found && { ...key, sealedAt: found.sealed, sealedMs: Number(found.sealed_ms), valid: Boolean(Number(found.valid)), fingerprint: found.counted }
 }
 
 /** A load's requests ask at once: they share one look-up (per storage: a process may open several). */
 const lookupsOf = new WeakMap<Storage, Map<string, Promise<Seal | undefined>>>()
+
+/** A requests' computation shared while it runs, by key (per storage). */
+function shared<T>(of: WeakMap<Storage, Map<string, Promise<T>>>, storage: Storage, id: string, compute: () => Promise<T>): Promise<T> {
+  let running = of.get(storage)
+  if (!running) of.set(storage, (running = new Map()))
+  let pending = running.get(id)
+  if (!pending) {
+    pending = compute()
+    pending.finally(() => running!.delete(id)).catch(() => {})
+    running.set(id, pending)
+  }
+  return pending
+}
 
 /** The seal a query can read its settled days from, if there is a valid one. */
 export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | undefined> {
   const key = sealablePart(q)
   if (!key) return Promise.resolve(undefined)
   const id = JSON.stringify(key)
-  let lookups = lookupsOf.get(storage)
-  if (!lookups) lookupsOf.set(storage, (lookups = new Map()))
-  let pending = lookups.get(id)
-  if (!pending) {
+  return shared(lookupsOf, storage, id, async () => {
     // The visits a seal left open are looked up beside it, once for the load's queries.
     const open = key.leavesOpen ? openVisits(storage, key.site, key.timeZone, key.from, addDays(key.through, 1)) : undefined
-    pending = Promise.all([newestSeal(storage, key), open]).then(([s, open]) => (s?.valid ? { ...key, sealedAt: s.sealedAt, ...(open && { open }) } : undefined))
-    pending.finally(() => lookups!.delete(id)).catch(() => {})
-    lookups.set(id, pending)
+    const [found, left] = await Promise.all([newestSeal(storage, key), open])
+    if (!found?.valid) return undefined
+    const seal: Seal = { ...key, sealedAt: found.sealedAt, ...(left && { open: left }) }
+    // Known until shortly after it would be made again, well before its rows' TTL can remove them.
+    let known = knownOf.get(storage)
+    if (!known) knownOf.set(storage, (known = new Map()))
+    known.set(id, { seal, fingerprint: found.fingerprint, until: Math.min(Date.now() + KNOWN_FOR_MS, found.sealedMs + RESEAL_AFTER_MS) })
+    return seal
+  })
+}
+
+/**
+ * Seals found valid, by key, with what they counted: a later load starts its queries on one at once and
+ * confirms it alongside (its events still count the same, its rows are still there), instead of looking
+ * it up first, which put a query and the open visits' look-up before every other query of the load.
+ */
+const knownOf = new WeakMap<Storage, Map<string, { seal: Seal; fingerprint: string; until: number }>>()
+const KNOWN_FOR_MS = 10 * 60_000
+const confirmationsOf = new WeakMap<Storage, Map<string, Promise<boolean>>>()
+
+/**
+ * `compute` on the seal a query can read (or none): on a known seal, confirmed while it runs, and again
+ * on a seal looked up when that one is no longer valid (a late event, an erasure), the first result
+ * then thrown away.
+ */
+export async function withSeal<T>(storage: Storage, q: StatsQuery, compute: (seal: Seal | undefined) => Promise<T>): Promise<T> {
+  const key = sealablePart(q)
+  if (!key) return compute(undefined)
+  const id = JSON.stringify(key)
+  const known = knownOf.get(storage)?.get(id)
+  if (known && Date.now() < known.until) {
+    const confirmation = shared(confirmationsOf, storage, `${id}${known.seal.sealedAt}`, async () => {
+      const [row] = await rows<{ n: string }>(storage, `SELECT count() AS n FROM cairn.range_rollups
+        WHERE ${SEAL_ROWS} AND dimension = '#seal' AND fingerprint = {counted:UInt64} AND fingerprint = (${FINGERPRINT})`,
+      { ...sealParams(known.seal), ...fingerprintParams(key), counted: known.fingerprint })
+      return Number(row?.n ?? 0) > 0
+    })
+    const [result, still] = await Promise.all([compute(known.seal), confirmation.catch(() => false)])
+    if (still) return result
+    if (knownOf.get(storage)?.get(id) === known) knownOf.get(storage)!.delete(id)
   }
-  return pending
+  return compute(await usableSeal(storage, q))
 }
 
 /** The bound parameters that pick a seal's rows (named apart from the raw part's). */
@@ -210,6 +257,8 @@ export async function sealRange(storage: Storage, key: SealKey, onProgress?: (do
     await storage.command({ query: sql, query_params: params })
     onProgress?.(i + 1, statements.length)
   }
+  // Loads of this process read the new seal from now on (another process's, once it has looked again).
+  for (const [id, known] of knownOf.get(storage) ?? []) if (known.seal.site === key.site) knownOf.get(storage)!.delete(id)
   return seal
 }
 

@@ -11,7 +11,7 @@ import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
 import { Batches } from './batch.ts'
 import { addDays, buckets } from './range.ts'
 import { IN_RANGE, SETTINGS, bucketOf, rangeParams, rows, scope, visitRows, visits, type StatsQuery } from './sources.ts'
-import { EXACT_UP_TO, SEAL_ROWS, STATE, rawPart, sealParams, usableSeal, type Seal } from './rollups.ts'
+import { EXACT_UP_TO, SEAL_ROWS, STATE, rawPart, sealParams, withSeal, type Seal } from './rollups.ts'
 
 export { IN_RANGE, bucketOf, rangeParams, rows, type StatsQuery }
 
@@ -79,8 +79,10 @@ export const foldsGoal = (q: StatsQuery, goal: Goal): boolean => !PER_VISIT.incl
 
 
 async function computeSummary(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Summary> {
-  const seal = goal ? undefined : await usableSeal(storage, q)
-  if (seal) return sealedSummary(storage, q, seal)
+  if (!goal) {
+    const sealed = await withSeal(storage, q, async (seal) => (seal ? sealedSummary(storage, q, seal) : undefined))
+    if (sealed) return sealed
+  }
   const { where, params } = scope(q)
   const converted = goal && goalCondition(goal, 'goal')
   Object.assign(params, converted?.params)
@@ -259,8 +261,11 @@ export async function breakdown(storage: Storage, q: StatsQuery, name: Breakdown
 
 /** A breakdown's rows, and the metrics of which a figure is an estimate (read from a rollup). */
 export async function breakdownWithEstimates(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions, goal?: Goal): Promise<{ rows: BreakdownRow[]; approximate: string[] }> {
+  return goal ? breakdownFrom(storage, q, name, options, goal, undefined) : withSeal(storage, q, (seal) => breakdownFrom(storage, q, name, options, undefined, seal))
+}
+
+async function breakdownFrom(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions, goal: Goal | undefined, seal: Seal | undefined): Promise<{ rows: BreakdownRow[]; approximate: string[] }> {
   const { column, breakdown: def } = breakdownOf(name)
-  const seal = goal ? undefined : await usableSeal(storage, q)
   const { where, params } = scope(q)
   let names: readonly string[] = def.metrics
   let metrics = def.metrics.map((m) => `${METRIC_SQL[def.from][m]} AS ${m}`).join(', ')
