@@ -451,11 +451,14 @@ async function latestSessions(storage: Storage, q: StatsQuery, limit: number, of
       ORDER BY start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
     return result.map(summarize)
   }
-  // The latest visits' keys come from the unmerged rows (a top-N on start); only those are merged.
+  // The latest visits' keys come from the unmerged rows (a top-N on start); only those are merged. The
+  // earliest of them narrows the read, unless the range is one day (as a load's first try is): then the
+  // day does, without reading the day twice more (a third of this query).
+  const since = q.range.from === q.range.to ? 'toDateTime64({from_incl:String}, 3, {tz:String})' : '(SELECT min(start) FROM latest)'
   const result = await rows<Record<string, string>>(storage, `
     WITH latest AS (SELECT start, session_id FROM ${visitRows(q)} ORDER BY start DESC LIMIT 1 BY start, session_id LIMIT {limit:UInt32} + {offset:UInt32})
     SELECT ${columns} FROM cairn.sessions_data
-    WHERE site = {site:String} AND start >= (SELECT min(start) FROM latest) AND (start, session_id) IN latest
+    WHERE site = {site:String} AND start >= ${since} AND (start, session_id) IN latest
     GROUP BY start, session_id ORDER BY start DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, { ...params, limit, offset })
   return result.map(summarize)
 }
