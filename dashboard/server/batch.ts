@@ -17,14 +17,20 @@ export interface Part {
   params: Record<string, unknown>
 }
 
-/**
- * Builds one query for all the parts of a key, instead of their UNION ALL: for parts that read the same
- * rows once (`combine(parts)`, whose rows carry `part`, the index of theirs, and come in its order).
- */
-export type Combine<P extends Part> = (parts: P[]) => Part
+/** A query built from the parts of a key; its rows carry `part` (the index of theirs) and `position`, in order. */
+export type Combine<P> = (parts: P[]) => Part
+
+/** The parts' own SELECTs as one UNION ALL, each branch keeping its rows' order (its ORDER BY … LIMIT) in `position`. */
+export const union: Combine<Part> = (parts) => {
+  const query = parts.map((p, i) => `SELECT ${i} AS part, rowNumberInAllBlocks() AS position, * FROM (${p.sql})`).join('\nUNION ALL\n')
+  return {
+    sql: parts.length === 1 ? query : `SELECT * FROM (${query}) ORDER BY part, position`,
+    params: Object.assign({}, ...parts.map((p) => p.params)),
+  }
+}
 
 interface Waiting {
-  part: Part
+  part: unknown
   resolve: (rows: Record<string, string>[]) => void
   reject: (error: unknown) => void
 }
@@ -39,35 +45,31 @@ export class Batches {
 
   /**
    * The rows of `build(suffix)`, run with the other parts of `key` asked within the window, in its own
-   * order; by `combine` when given (the same for every part of a key).
+   * order. `combine` makes their query (the same for every part of a key): their UNION ALL unless told,
+   * or one query that reads what they share once (sealed breakdowns, stats.ts).
    */
-  run<P extends Part>(key: string, build: (suffix: string) => P, combine?: Combine<P>): Promise<Record<string, string>[]> {
+  run(key: string, build: (suffix: string) => Part): Promise<Record<string, string>[]>
+  run<P>(key: string, build: (suffix: string) => P, combine: Combine<P>): Promise<Record<string, string>[]>
+  run(key: string, build: (suffix: string) => unknown, combine: Combine<unknown> = union as Combine<unknown>): Promise<Record<string, string>[]> {
     let waiting = this.open.get(key)
     if (!waiting) {
       const parts: Waiting[] = (waiting = [])
       this.open.set(key, parts)
       setTimeout(() => {
         this.open.delete(key)
-        void this.flush(parts, combine as Combine<Part> | undefined)
+        void this.flush(parts, combine)
       }, WINDOW_MS)
     }
     const part = build(`_${waiting.length}`)
     return new Promise((resolve, reject) => waiting.push({ part, resolve, reject }))
   }
 
-  private async flush(waiting: Waiting[], combine: Combine<Part> | undefined): Promise<void> {
-    // Each branch keeps its rows' order (its ORDER BY … LIMIT) in `position`.
-    const union = () => {
-      const query = waiting
-        .map((w, i) => `SELECT ${i} AS part, rowNumberInAllBlocks() AS position, * FROM (${w.part.sql})`)
-        .join('\nUNION ALL\n')
-      return waiting.length === 1 ? query : `SELECT * FROM (${query}) ORDER BY part, position`
-    }
+  private async flush(waiting: Waiting[], combine: Combine<unknown>): Promise<void> {
     try {
-      const combined = combine?.(waiting.map((w) => w.part))
+      const { sql, params } = combine(waiting.map((w) => w.part))
       const result = await this.storage.query({
-        query: combined ? combined.sql : union(),
-        query_params: combined ? combined.params : Object.assign({}, ...waiting.map((w) => w.part.params)),
+        query: sql,
+        query_params: params,
         format: 'JSONEachRow',
         clickhouse_settings: this.settings,
       })
@@ -78,5 +80,18 @@ export class Batches {
     } catch (error) {
       for (const w of waiting) w.reject(error)
     }
+  }
+}
+
+/** A computation that concurrent identical requests share: the first starts it, the others wait for it. */
+export function sharedWhileRunning<T>(): (key: string, compute: () => Promise<T>) => Promise<T> {
+  const running = new Map<string, Promise<T>>()
+  return (key, compute) => {
+    let pending = running.get(key)
+    if (!pending) {
+      pending = compute().finally(() => running.delete(key))
+      running.set(key, pending)
+    }
+    return pending
   }
 }

@@ -15,6 +15,7 @@
 import type { Storage } from '../../sql/client.ts'
 import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName } from '../../sql/dimensions.ts'
 import { addDays, daysBetween, localDate, previousRange, resolveRange, type DateRange, type Period } from './range.ts'
+import { sharedWhileRunning } from './batch.ts'
 import { bucketOf, openVisits, rows, scope, visits, type StatsQuery } from './sources.ts'
 
 /**
@@ -117,28 +118,21 @@ async function newestSeal(storage: Storage, key: SealKey): Promise<(Seal & { val
   return found && { ...key, sealedAt: found.sealed, sealedMs: Number(found.sealed_ms), valid: Boolean(Number(found.valid)), fingerprint: found.counted }
 }
 
-/** A load's requests ask at once: they share one look-up (per storage: a process may open several). */
-const lookupsOf = new WeakMap<Storage, Map<string, Promise<Seal | undefined>>>()
-
-/** A requests' computation shared while it runs, by key (per storage). */
-function shared<T>(of: WeakMap<Storage, Map<string, Promise<T>>>, storage: Storage, id: string, compute: () => Promise<T>): Promise<T> {
-  let running = of.get(storage)
-  if (!running) of.set(storage, (running = new Map()))
-  let pending = running.get(id)
-  if (!pending) {
-    pending = compute()
-    pending.finally(() => running!.delete(id)).catch(() => {})
-    running.set(id, pending)
-  }
-  return pending
+/** Computations a load's requests share while they run, one set per storage (a process may open several). */
+function sharedPerStorage<T>(): (storage: Storage) => (key: string, compute: () => Promise<T>) => Promise<T> {
+  const of = new WeakMap<Storage, (key: string, compute: () => Promise<T>) => Promise<T>>()
+  return (storage) => of.get(storage) ?? of.set(storage, sharedWhileRunning<T>()).get(storage)!
 }
+
+/** A load's requests ask at once: they share one look-up. */
+const lookups = sharedPerStorage<Seal | undefined>()
 
 /** The seal a query can read its settled days from, if there is a valid one. */
 export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | undefined> {
   const key = sealablePart(q)
   if (!key) return Promise.resolve(undefined)
   const id = JSON.stringify(key)
-  return shared(lookupsOf, storage, id, async () => {
+  return lookups(storage)(id, async () => {
     // The visits a seal left open are looked up beside it, once for the load's queries.
     const open = key.leavesOpen ? openVisits(storage, key.site, key.timeZone, key.from, addDays(key.through, 1)) : undefined
     const [found, left] = await Promise.all([newestSeal(storage, key), open])
@@ -159,7 +153,7 @@ export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | unde
  */
 const knownOf = new WeakMap<Storage, Map<string, { seal: Seal; fingerprint: string; until: number }>>()
 const KNOWN_FOR_MS = 10 * 60_000
-const confirmationsOf = new WeakMap<Storage, Map<string, Promise<boolean>>>()
+const confirmations = sharedPerStorage<boolean>()
 
 /**
  * `compute` on the seal a query can read (or none): on a known seal, confirmed while it runs, and again
@@ -172,7 +166,7 @@ export async function withSeal<T>(storage: Storage, q: StatsQuery, compute: (sea
   const id = JSON.stringify(key)
   const known = knownOf.get(storage)?.get(id)
   if (known && Date.now() < known.until) {
-    const confirmation = shared(confirmationsOf, storage, `${id}${known.seal.sealedAt}`, async () => {
+    const confirmation = confirmations(storage)(`${id}${known.seal.sealedAt}`, async () => {
       const [row] = await rows<{ n: string }>(storage, `SELECT count() AS n FROM cairn.range_rollups
         WHERE ${SEAL_ROWS} AND dimension = '#seal' AND fingerprint = {counted:UInt64} AND fingerprint = (${FINGERPRINT})`,
       { ...sealParams(known.seal), ...fingerprintParams(key), counted: known.fingerprint })

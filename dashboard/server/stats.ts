@@ -8,12 +8,12 @@ import type { Storage } from '../../sql/client.ts'
 import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName, type Metric } from '../../sql/dimensions.ts'
 import { convertedVisitors, visitFiltersOnly } from './filters.ts'
 import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
-import { Batches } from './batch.ts'
+import { Batches, sharedWhileRunning } from './batch.ts'
 import { addDays, buckets } from './range.ts'
 import { IN_RANGE, SETTINGS, bucketOf, rangeParams, rows, scope, visitRows, visits, type StatsQuery } from './sources.ts'
 import { EXACT_UP_TO, SEAL_ROWS, STATE, rawPart, sealParams, withSeal, type Seal } from './rollups.ts'
 
-export { IN_RANGE, bucketOf, rangeParams, rows, type StatsQuery }
+export { IN_RANGE, bucketOf, rangeParams, rows, sharedWhileRunning, type StatsQuery }
 
 
 export interface Aggregate {
@@ -42,18 +42,6 @@ interface Summary {
   approximate: { totals: string[]; points: string[] }
 }
 
-/** A computation that concurrent identical requests share: the first starts it, the others wait for it. */
-export function sharedWhileRunning<T>(): (key: string, compute: () => Promise<T>) => Promise<T> {
-  const running = new Map<string, Promise<T>>()
-  return (key, compute) => {
-    let pending = running.get(key)
-    if (!pending) {
-      pending = compute().finally(() => running.delete(key))
-      running.set(key, pending)
-    }
-    return pending
-  }
-}
 
 /**
  * The cards and the graph of one range come from the same two scans, grouped by bucket and for the whole
@@ -300,7 +288,7 @@ async function breakdownFrom(storage: Storage, q: StatsQuery, name: BreakdownNam
     if (!batch) batches.set(storage, (batch = new Batches(storage, SETTINGS)))
     const key = JSON.stringify([q, goal ?? null, seal?.sealedAt ?? null])
     result = (seal
-      ? await batch.run(key, () => ({ sql: '', params: {}, panel: { name, names, options } }), (parts) => sealedBreakdowns(q, seal, parts.map((p) => p.panel)))
+      ? await batch.run(key, (): SealedPanel => ({ name, names, options }), (panels) => sealedBreakdowns(q, seal, panels))
       : await batch.run(key, select)) as unknown as typeof result
   } else {
     const { sql, params } = select('')
