@@ -42,6 +42,20 @@ describe('cluster DDL', () => {
     expect(all.some((s) => s.startsWith('ALTER TABLE cairn.events_local ON CLUSTER analytics') && /MODIFY COLUMN referrer LowCardinality\(String\),/.test(s))).toBe(true)
   })
 
+  it('changes the visits’ pages (0020–0022): columns on both tables, the conversion where the rows are, the views on every node', () => {
+    const steps = readMigrations().filter((m) => m.version >= 20 && m.version <= 22).flatMap((m) => m.statements.flatMap((s) => toCluster(s, 'analytics')))
+    expect(steps[0]).toBe('DROP VIEW IF EXISTS cairn.sessions_mv ON CLUSTER analytics')
+    const added = steps.filter((s) => /ADD COLUMN IF NOT EXISTS entry_page_state/.test(s))
+    expect(added.map((s) => s.split('\n')[0])).toEqual(['ALTER TABLE cairn.sessions_data_local ON CLUSTER analytics', 'ALTER TABLE cairn.sessions_data ON CLUSTER analytics'])
+    // A mutation runs on the stored rows only: the Distributed table has none, and refuses it.
+    expect(steps.filter((s) => /\bUPDATE\b/.test(s)).map((s) => s.split('\n')[0])).toEqual(['ALTER TABLE cairn.sessions_data_local ON CLUSTER analytics UPDATE'])
+    expect(steps.filter((s) => /DROP COLUMN IF EXISTS entry_state/.test(s))).toHaveLength(2)
+    const mv = steps.find((s) => s.startsWith('CREATE MATERIALIZED VIEW'))!
+    expect(mv.split('\n')[0]).toBe('CREATE MATERIALIZED VIEW IF NOT EXISTS cairn.sessions_mv ON CLUSTER analytics TO cairn.sessions_data_local AS')
+    expect(mv).toMatch(/FROM cairn\.events_local/)
+    expect(steps).toContain('DROP VIEW IF EXISTS cairn.sessions ON CLUSTER analytics')
+  })
+
   it('sends ALTERs to the local tables on every node', () => {
     expect(alterTarget('events', 'analytics')).toBe('cairn.events_local ON CLUSTER analytics')
     expect(alterTarget('salts', 'analytics')).toBe('cairn.salts ON CLUSTER analytics')

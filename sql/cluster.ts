@@ -44,16 +44,16 @@ export function toCluster(statement: string, cluster: string): string[] {
     ]
   }
 
-  const view = /^CREATE VIEW IF NOT EXISTS cairn\.(\w+)/.exec(statement)
+  const view = /^(?:CREATE|DROP) VIEW IF (?:NOT )?EXISTS cairn\.(\w+)/.exec(statement)
   if (view) return [statement.replace(view[0], `${view[0]}${on}`)]
 
   // A change of columns goes to the tables that store them: the local ones, on every node. A change of
   // structure (a column added, dropped or of another type: a statement without codecs or settings) goes to
-  // the Distributed table too, whose columns must match; codecs and settings mean nothing there.
+  // the Distributed table too, whose columns must match; codecs, settings and mutations mean nothing there.
   const alter = /^ALTER TABLE cairn\.(\w+)/.exec(statement)
   if (alter) {
     const local = statement.replace(alter[0], `ALTER TABLE ${alterTarget(alter[1]!, cluster)}`)
-    const structural = alter[1]! in SHARDED && !/\bCODEC\(|\bSETTING\b/.test(statement)
+    const structural = alter[1]! in SHARDED && /\b(?:ADD|DROP|MODIFY|RENAME) COLUMN\b/.test(statement) && !/\bCODEC\(|\bSETTING\b/.test(statement)
     return structural ? [local, statement.replace(alter[0], `${alter[0]}${on}`)] : [local]
   }
   return [statement]

@@ -39,7 +39,7 @@ export function eventConditions(filters: Filters): string {
     conditions.push(`session_id IN (
       SELECT session_id FROM cairn.sessions_data
       WHERE site = {site:String} AND start >= toDateTime64({sessions_from:String}, 3, {tz:String}) AND start < toDateTime64({to_excl:String}, 3, {tz:String})
-      GROUP BY start, session_id HAVING argMinMerge(entry_state) = {f_entry_page:String})`)
+      GROUP BY start, session_id HAVING argMinMerge(entry_page_state) = {f_entry_page:String})`)
   }
   return conditions.map((c) => ` AND ${c}`).join('')
 }

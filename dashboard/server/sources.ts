@@ -110,8 +110,8 @@ export function visits(q: StatsQuery, columns: string[] = []): string {
   const wanted = new Set(columns)
   if (q.filters.entry_page !== undefined) wanted.add('entry_page')
   const optional: Record<string, string> = {
-    entry_page: 'finalizeAggregation(entry_state) AS entry_page',
-    exit_page: 'finalizeAggregation(exit_state) AS exit_page',
+    entry_page: 'finalizeAggregation(entry_page_state) AS entry_page',
+    exit_page: 'finalizeAggregation(exit_page_state) AS exit_page',
     pageviews: 'pageview_count AS pageviews',
   }
   const extra = [...wanted].map((c) => optional[c] ?? c).join(', ')

@@ -430,7 +430,7 @@ export async function recentSessions(storage: Storage, q: StatsQuery, limit: num
 async function latestSessions(storage: Storage, q: StatsQuery, limit: number, offset: number): Promise<SessionSummary[]> {
   const { params } = scope(q)
   const columns = `toString(toTimeZone(start, {tz:String})) AS started, toUInt32(dateDiff('second', start, max(last_event_at))) AS duration,
-    argMinMerge(entry_state) AS entry_page, argMaxMerge(exit_state) AS exit_page, sum(pageview_count) AS pageviews,
+    argMinMerge(entry_page_state) AS entry_page, argMaxMerge(exit_page_state) AS exit_page, sum(pageview_count) AS pageviews,
     any(referrer_source) AS source, any(device) AS device, any(browser) AS browser, any(os) AS os, any(country_code) AS country`
   if (q.filters.entry_page !== undefined) {
     // The entry page is known only after the merge, so every visit of the range is merged.
