@@ -56,6 +56,15 @@ describe('cluster DDL', () => {
     expect(steps).toContain('DROP VIEW IF EXISTS cairn.sessions ON CLUSTER analytics')
   })
 
+  it('makes the seals again on every node (0023), replicated as before', () => {
+    const steps = readMigrations().filter((m) => m.version === 23).flatMap((m) => m.statements.flatMap((s) => toCluster(s, 'analytics')))
+    expect(steps[0]).toBe('DROP TABLE IF EXISTS cairn.range_rollups ON CLUSTER analytics SYNC')
+    expect(steps[1]).toMatch(/^CREATE TABLE IF NOT EXISTS cairn\.range_rollups ON CLUSTER analytics\n/)
+    expect(steps[1]).toMatch(/ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/cairn\/range_rollups', '\{replica\}'\)/)
+    expect(steps).toHaveLength(2)
+    expect(toCluster('DROP TABLE IF EXISTS cairn.events SYNC', 'analytics')).toEqual(['DROP TABLE IF EXISTS cairn.events ON CLUSTER analytics SYNC', 'DROP TABLE IF EXISTS cairn.events_local ON CLUSTER analytics SYNC'])
+  })
+
   it('sends ALTERs to the local tables on every node', () => {
     expect(alterTarget('events', 'analytics')).toBe('cairn.events_local ON CLUSTER analytics')
     expect(alterTarget('salts', 'analytics')).toBe('cairn.salts ON CLUSTER analytics')

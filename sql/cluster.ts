@@ -47,6 +47,14 @@ export function toCluster(statement: string, cluster: string): string[] {
   const view = /^(?:CREATE|DROP) VIEW IF (?:NOT )?EXISTS cairn\.(\w+)/.exec(statement)
   if (view) return [statement.replace(view[0], `${view[0]}${on}`)]
 
+  // A table dropped (one a migration makes again) goes on every node, with its local table if it has one.
+  const dropped = /^DROP TABLE IF EXISTS cairn\.(\w+)/.exec(statement)
+  if (dropped) {
+    const name = dropped[1]!
+    const drop = statement.replace(dropped[0], `${dropped[0]}${on}`)
+    return name in SHARDED ? [drop, statement.replace(dropped[0], `DROP TABLE IF EXISTS cairn.${local(name)}${on}`)] : [drop]
+  }
+
   // A change of columns goes to the tables that store them: the local ones, on every node. A change of
   // structure (a column added, dropped or of another type: a statement without codecs or settings) goes to
   // the Distributed table too, whose columns must match; codecs, settings and mutations mean nothing there.

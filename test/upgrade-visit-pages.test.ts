@@ -1,6 +1,6 @@
 /**
  * A data directory written before 0020–0022 (visits' pages keyed by the event's time) opened by this code:
- * every visit reads the same after the upgrade, the old states are gone, and a visit still open at the
+ * every visit reads the same after the upgrade (its pages, end and duration), the old columns are gone, and a visit still open at the
  * upgrade goes on with the rows the new view writes (its entry page kept, its exit page the later one).
  * Its own file: the earlier code's engine and the server's share one data directory, one per process.
  */
@@ -30,7 +30,7 @@ async function event(storage: Storage, session: number, startMs: number, ms: num
   })
 }
 
-const VISITS = `SELECT session_id, entry_page, exit_page, duration, pageviews, events, is_bounce FROM cairn.sessions WHERE site = '${SITE}' ORDER BY session_id`
+const VISITS = `SELECT session_id, entry_page, exit_page, toString(\`end\`) AS ended, duration, pageviews, events, is_bounce FROM cairn.sessions WHERE site = '${SITE}' ORDER BY session_id`
 
 describe('visits written before their pages were keyed by the time since their start', () => {
   it('read the same after the upgrade, and an open one goes on with the new rows', async () => {
@@ -51,10 +51,10 @@ describe('visits written before their pages were keyed by the time since their s
     })
     const before = await (await previous.query({ query: VISITS, format: 'JSONEachRow' })).json()
     expect(before).toEqual([
-      { session_id: '1', entry_page: '/a', exit_page: '/c', duration: 150, pageviews: '3', events: '3', is_bounce: false },
-      { session_id: '2', entry_page: '', exit_page: '', duration: 0, pageviews: '0', events: '1', is_bounce: false },
-      { session_id: '3', entry_page: '/only', exit_page: '/only', duration: 0, pageviews: '1', events: '1', is_bounce: true },
-      { session_id: '4', entry_page: '/x', exit_page: '/y', duration: 30, pageviews: '2', events: '2', is_bounce: false },
+      { session_id: '1', entry_page: '/a', exit_page: '/c', ended: at(T0 + 150_000), duration: 150, pageviews: '3', events: '3', is_bounce: false },
+      { session_id: '2', entry_page: '', exit_page: '', ended: at(T0 + 1_000), duration: 0, pageviews: '0', events: '1', is_bounce: false },
+      { session_id: '3', entry_page: '/only', exit_page: '/only', ended: at(T0 + 2_000), duration: 0, pageviews: '1', events: '1', is_bounce: true },
+      { session_id: '4', entry_page: '/x', exit_page: '/y', ended: at(T0 + 33_000), duration: 30, pageviews: '2', events: '2', is_bounce: false },
     ])
     await previous.close()
 
@@ -69,6 +69,7 @@ describe('visits written before their pages were keyed by the time since their s
       { name: 'entry_page_state', type: 'AggregateFunction(argMin, String, UInt32)' },
       { name: 'exit_page_state', type: 'AggregateFunction(argMax, String, UInt32)' },
     ])
+    expect(await server.rows("SELECT name FROM system.columns WHERE database = 'cairn' AND table = 'sessions_data' AND name IN ('last_event_at', 'duration_ms')")).toEqual([{ name: 'duration_ms' }])
 
     // Visit 4 goes on after the upgrade: the new view's row keeps its entry page and gives the later exit;
     // a new visit (5) is rolled up by the new view, its pages in two inserts.
@@ -77,8 +78,8 @@ describe('visits written before their pages were keyed by the time since their s
     await event(server.storage, 5, T0 + 5_000, T0 + 5_000 + 10_000, 'pageview', '/q')
     const after = await server.rows(`${VISITS.replace('ORDER BY', 'AND session_id >= 4 ORDER BY')}`)
     expect(after).toEqual([
-      { session_id: '4', entry_page: '/x', exit_page: '/z', duration: 90, pageviews: '3', events: '3', is_bounce: false },
-      { session_id: '5', entry_page: '/p', exit_page: '/q', duration: 10, pageviews: '2', events: '2', is_bounce: false },
+      { session_id: '4', entry_page: '/x', exit_page: '/z', ended: at(T0 + 93_000), duration: 90, pageviews: '3', events: '3', is_bounce: false },
+      { session_id: '5', entry_page: '/p', exit_page: '/q', ended: at(T0 + 15_000), duration: 10, pageviews: '2', events: '2', is_bounce: false },
     ])
     // And merged whole, the same.
     await server.storage.command({ query: 'OPTIMIZE TABLE cairn.sessions_data FINAL' })

@@ -117,7 +117,7 @@ export function visits(q: StatsQuery, columns: string[] = []): string {
   const extra = [...wanted].map((c) => optional[c] ?? c).join(', ')
   // FINAL merges a visit's partial rows at read time, cheaper than a GROUP BY over them.
   const merged = `(
-    SELECT start, session_id, visitor_id, toUInt32(dateDiff('second', start, last_event_at)) AS duration,
+    SELECT start, session_id, visitor_id, toUInt32(dateDiff('second', start, addMilliseconds(start, duration_ms))) AS duration,
            pageview_count <= 1 AND interactive_count = 0 AS is_bounce${extra ? `, ${extra}` : ''}
     FROM cairn.sessions_data FINAL
     WHERE site = {site:String} AND ${visitScope(q)}

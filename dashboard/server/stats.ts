@@ -128,9 +128,15 @@ const n = (v: string | number | undefined) => (v === undefined || v === null || 
  * How many sides (1: the seal, 2: the events after it) hold a row's distinct counts; 0 marks rows of the
  * events that hold none (the visits' sums).
  */
-const SIDES = 'uniqExactIf(side, side > 0)'
-/** A distinct count of a rollup's rows: exact when one side holds the row, merged sketches when both do. */
-const distinct = (state: string, exact: string) => `if(${SIDES} = 1, sum(${exact}), ${STATE.replace('(', 'Merge(')}(${state}))`
+export const SIDES = 'uniqExactIf(side, side > 0)'
+/**
+ * A distinct count of a rollup's rows: exact when one side holds the row. When both do, the seal's exact
+ * count plus what the days after it add to the seal's own estimate (the merged sketches' estimate less
+ * the seal's), so that the sketch errs only on what they add (rollups.ts, STATE); never less than the
+ * larger side's exact count, nor more than both.
+ */
+export const distinct = (state: string, exact: string, estimate: string) => `if(${SIDES} = 1, sum(${exact}), toUInt64(greatest(toInt64(max(${exact})),
+  least(toInt64(sum(${exact})), toInt64(sumIf(${exact}, side = 1)) + toInt64(${STATE.replace('(', 'Merge(')}(${state})) - toInt64(sumIf(${estimate}, side = 1))))))`
 const stateOf = (column: string, condition?: string) => condition === undefined ? `${STATE.replace('(', 'State(')}(${column})` : `${STATE.replace('(', 'StateIf(')}(${column}, ${condition})`
 /** The distinct-count metrics of which a figure merged from both sides is an estimate once it is large. */
 const estimates = (row: Record<string, unknown>, metrics: Record<string, number>, names: readonly string[]) =>
@@ -144,26 +150,26 @@ const estimates = (row: Record<string, unknown>, metrics: Record<string, number>
 async function sealedSummary(storage: Storage, q: StatsQuery, seal: Seal): Promise<Summary> {
   const raw = rawPart(q, seal)
   const params: Record<string, unknown> = { ...sealParams(seal), bucket_dim: q.range.interval }
-  const parts = [`SELECT 1 AS side, dimension, value, visitors, visitors_exact, downloaders, downloaders_exact, pageviews, downloads, events, visits, bounces, duration
+  const parts = [`SELECT 1 AS side, dimension, value, visitors, visitors_estimate, visitors_exact, downloaders, downloaders_estimate, downloaders_exact, pageviews, downloads, events, visits, bounces, duration
     FROM cairn.range_rollups WHERE ${SEAL_ROWS} AND dimension IN ('', {bucket_dim:String})`]
   if (raw) {
     const { where, params: rawParams } = scope(raw)
     Object.assign(params, rawParams)
     const labelled = `if(total = 1, '', {bucket_dim:String}) AS dimension, if(total = 1, '', bucket) AS value`
-    parts.push(`SELECT 2, ${labelled}, visitors, visitors_exact, downloaders, downloaders_exact, pageviews, downloads, events, 0, 0, 0 FROM (
+    parts.push(`SELECT 2, ${labelled}, visitors, 0, visitors_exact, downloaders, 0, downloaders_exact, pageviews, downloads, events, 0, 0, 0 FROM (
       SELECT ${bucketOf(raw, 'timestamp')} AS bucket, grouping(bucket) AS total, ${stateOf('visitor_id')} AS visitors, uniqExact(visitor_id) AS visitors_exact,
              ${stateOf('visitor_id', "name = 'download'")} AS downloaders, uniqExactIf(visitor_id, name = 'download') AS downloaders_exact,
              countIf(name = 'pageview') AS pageviews, countIf(name = 'download') AS downloads, countIf(name != 'pageview') AS events
       FROM cairn.events WHERE ${where} GROUP BY GROUPING SETS ((bucket), ()))`)
     // Side 0: a visit left open by the seal and counted here is in a bucket whose visitors the seal holds.
-    parts.push(`SELECT 0, ${labelled}, empty, 0, empty, 0, 0, 0, 0, visits, bounces, duration FROM (
+    parts.push(`SELECT 0, ${labelled}, empty, 0, 0, empty, 0, 0, 0, 0, 0, visits, bounces, duration FROM (
       SELECT ${bucketOf(raw, 'start')} AS bucket, grouping(bucket) AS total, ${stateOf('toUInt64(visitor_id)', 'false')} AS empty,
              count() AS visits, sum(is_bounce) AS bounces, sum(duration) AS duration
       FROM ${visits(raw)} GROUP BY GROUPING SETS ((bucket), ()))`)
   }
   const found = await rows<Record<string, string>>(storage, `
-    SELECT dimension AS d, value AS bucket, ${SIDES} AS sides, ${distinct('visitors', 'visitors_exact')} AS n_visitors, sum(pageviews) AS n_pageviews,
-           sum(downloads) AS n_downloads, ${distinct('downloaders', 'downloaders_exact')} AS n_downloaders, sum(events) AS n_events, sum(visits) AS n_visits,
+    SELECT dimension AS d, value AS bucket, ${SIDES} AS sides, ${distinct('visitors', 'visitors_exact', 'visitors_estimate')} AS n_visitors, sum(pageviews) AS n_pageviews,
+           sum(downloads) AS n_downloads, ${distinct('downloaders', 'downloaders_exact', 'downloaders_estimate')} AS n_downloaders, sum(events) AS n_events, sum(visits) AS n_visits,
            round(sum(bounces) / sum(visits) * 100) AS n_bounce_rate, round(sum(duration) / sum(visits)) AS n_visit_duration
     FROM (${parts.join(' UNION ALL ')}) GROUP BY dimension, value`, params)
   const numbers = (r: Record<string, string> | undefined) => Object.fromEntries(
@@ -325,7 +331,7 @@ function sealedBreakdowns(q: StatsQuery, seal: Seal, panels: SealedPanel[]): { s
   const params: Record<string, unknown> = { ...sealParams(seal), dims }
   // Distinct visits of events (the versions' panels) only when asked: their sketches cost a sixth of the query.
   const sessions = panels.some((p) => breakdownOf(p.name).breakdown.from === 'events' && p.names.includes('visits'))
-  const parts = [`SELECT 1 AS side, dimension AS dim, value, visitors AS v_state, visitors_exact AS v_exact${sessions ? ', sessions AS s_state, sessions_exact AS s_exact' : ''}, rows, visits, bounces
+  const parts = [`SELECT 1 AS side, dimension AS dim, value, visitors AS v_state, visitors_exact AS v_exact, visitors_estimate AS v_estimate${sessions ? ', sessions AS s_state, sessions_exact AS s_exact, sessions_estimate AS s_estimate' : ''}, rows, visits, bounces
     FROM cairn.range_rollups WHERE ${SEAL_ROWS} AND dimension IN {dims:Array(String)}`]
   if (raw) {
     const { where, params: rawParams } = scope(raw)
@@ -342,13 +348,13 @@ function sealedBreakdowns(q: StatsQuery, seal: Seal, panels: SealedPanel[]): { s
     }
     const ofEvents = pairs('events')
     if (ofEvents) {
-      parts.push(`SELECT 2, pair.1 AS dim, pair.2 AS value, ${stateOf('visitor_id')}, uniqExact(visitor_id)${sessions ? `, ${stateOf('session_id')}, uniqExact(session_id)` : ''}, count(), 0, 0
+      parts.push(`SELECT 2, pair.1 AS dim, pair.2 AS value, ${stateOf('visitor_id')}, uniqExact(visitor_id), 0${sessions ? `, ${stateOf('session_id')}, uniqExact(session_id), 0` : ''}, count(), 0, 0
         FROM (SELECT visitor_id, session_id, ${ofEvents} FROM cairn.events WHERE ${where}) GROUP BY dim, value`)
     }
     const ofVisits = pairs('visits')
     if (ofVisits) {
       const columns = [...new Set(dims.filter((n) => breakdownOf(n).breakdown.from === 'visits').map((n) => breakdownOf(n).column))]
-      parts.push(`SELECT 2, pair.1 AS dim, pair.2 AS value, ${stateOf('toUInt64(visitor_id)')}, uniqExact(visitor_id)${sessions ? `, ${stateOf('toUInt64(visitor_id)', 'false')}, 0` : ''}, 0, count(), sum(is_bounce)
+      parts.push(`SELECT 2, pair.1 AS dim, pair.2 AS value, ${stateOf('toUInt64(visitor_id)')}, uniqExact(visitor_id), 0${sessions ? `, ${stateOf('toUInt64(visitor_id)', 'false')}, 0, 0` : ''}, 0, count(), sum(is_bounce)
         FROM (SELECT visitor_id, is_bounce, ${ofVisits} FROM ${visits(raw, columns)}) GROUP BY dim, value`)
     }
   }
@@ -377,7 +383,7 @@ function sealedBreakdowns(q: StatsQuery, seal: Seal, panels: SealedPanel[]): { s
             FROM (
               SELECT ${once ? 'indexOf({dims:Array(String)}, dim) - 1 AS ' : ''}part, value, sides, ${numbers} AS numbers, ${key} AS sort_key, ${valueAsc} AS value_asc, ${valueDesc} AS value_desc
               FROM (
-                SELECT dim, value, ${SIDES} AS sides, ${distinct('v_state', 'v_exact')} AS m_visitors, ${sessions ? distinct('s_state', 's_exact') : '0'} AS m_sessions,
+                SELECT dim, value, ${SIDES} AS sides, ${distinct('v_state', 'v_exact', 'v_estimate')} AS m_visitors, ${sessions ? distinct('s_state', 's_exact', 's_estimate') : '0'} AS m_sessions,
                        sum(rows) AS m_rows, sum(visits) AS m_visits, sum(bounces) AS m_bounces
                 FROM (${parts.join(' UNION ALL ')}) GROUP BY dim, value)
               ${once ? '' : partsOf}))
@@ -429,7 +435,7 @@ export async function recentSessions(storage: Storage, q: StatsQuery, limit: num
 
 async function latestSessions(storage: Storage, q: StatsQuery, limit: number, offset: number): Promise<SessionSummary[]> {
   const { params } = scope(q)
-  const columns = `toString(toTimeZone(start, {tz:String})) AS started, toUInt32(dateDiff('second', start, max(last_event_at))) AS duration,
+  const columns = `toString(toTimeZone(start, {tz:String})) AS started, toUInt32(dateDiff('second', start, addMilliseconds(start, max(duration_ms)))) AS duration,
     argMinMerge(entry_page_state) AS entry_page, argMaxMerge(exit_page_state) AS exit_page, sum(pageview_count) AS pageviews,
     any(referrer_source) AS source, any(device) AS device, any(browser) AS browser, any(os) AS os, any(country_code) AS country`
   if (q.filters.entry_page !== undefined) {

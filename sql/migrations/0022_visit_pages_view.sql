@@ -1,15 +1,15 @@
 -- Step 3 of 0020: the old states go, the view rolls events up with the new ones, and cairn.sessions
 -- reads them.
-ALTER TABLE cairn.sessions_data DROP COLUMN IF EXISTS entry_state, DROP COLUMN IF EXISTS exit_state;
+ALTER TABLE cairn.sessions_data DROP COLUMN IF EXISTS entry_state, DROP COLUMN IF EXISTS exit_state, DROP COLUMN IF EXISTS last_event_at;
 
--- As 0002's, but the pages keyed by the milliseconds since the visit's start.
+-- As 0002's, but the pages keyed by the milliseconds since the visit's start, and its last event too.
 CREATE MATERIALIZED VIEW IF NOT EXISTS cairn.sessions_mv TO cairn.sessions_data AS
 SELECT
     site,
     session_start AS start,
     session_id,
     any(visitor_id) AS visitor_id,
-    max(timestamp) AS last_event_at,
+    max(toUInt32(greatest(0, dateDiff('millisecond', session_start, timestamp)))) AS duration_ms,
     countIf(name = 'pageview') AS pageview_count,
     countIf(name != 'engagement') AS event_count,
     countIf(name NOT IN ('pageview', 'engagement') AND interactive) AS interactive_count,
@@ -31,15 +31,15 @@ GROUP BY site, start, session_id;
 
 DROP VIEW IF EXISTS cairn.sessions;
 
--- As 0002's, reading the new states.
+-- As 0002's, reading the new columns.
 CREATE VIEW IF NOT EXISTS cairn.sessions AS
 SELECT
     site,
     session_id,
     any(visitor_id) AS visitor_id,
     start,
-    max(last_event_at) AS `end`,
-    toUInt32(dateDiff('second', start, max(last_event_at))) AS duration,
+    addMilliseconds(start, max(duration_ms)) AS `end`,
+    toUInt32(dateDiff('second', start, `end`)) AS duration,
     sum(pageview_count) AS pageviews,
     sum(event_count) AS events,
     argMinMerge(entry_page_state) AS entry_page,
