@@ -15,8 +15,8 @@
 import type { Storage } from '../../sql/client.ts'
 import { BREAKDOWN_NAMES, DIMENSION, type Dimension, type DimensionName } from '../../sql/dimensions.ts'
 import { addDays, daysBetween, localDate, previousRange, resolveRange, type DateRange, type Period } from './range.ts'
-import { sharedWhileRunning } from './batch.ts'
-import { bucketOf, openVisits, rows, scope, visits, type StatsQuery } from './sources.ts'
+import { Batches, sharedWhileRunning } from './batch.ts'
+import { SETTINGS, bucketOf, openVisits, rows, scope, visits, type StatsQuery } from './sources.ts'
 
 /**
  * The distinct counts' state: exact to 2,048 ids (a set of 64-bit hashes), a 2^16-cell HyperLogLog past
@@ -145,7 +145,7 @@ export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | unde
     // Known until shortly after it would be made again, well before its rows' TTL can remove them.
     let known = knownOf.get(storage)
     if (!known) knownOf.set(storage, (known = new Map()))
-    known.set(id, { seal, fingerprint: found.fingerprint, until: Math.min(Date.now() + KNOWN_FOR_MS, found.sealedMs + RESEAL_AFTER_MS) })
+    known.set(id, { seal, fingerprint: found.fingerprint, until: Math.min(Date.now() + KNOWN_FOR_MS, found.sealedMs + RESEAL_AFTER_MS), alone: new Map() })
     return seal
   })
 }
@@ -155,9 +155,22 @@ export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | unde
  * confirms it alongside (its events still count the same, its rows are still there), instead of looking
  * it up first, which put a query and the open visits' look-up before every other query of the load.
  */
-const knownOf = new WeakMap<Storage, Map<string, { seal: Seal; fingerprint: string; until: number }>>()
+const knownOf = new WeakMap<Storage, Map<string, Known>>()
+interface Known {
+  seal: Seal
+  fingerprint: string
+  until: number
+  /** What loads made of the seal alone (`fromSealAlone`), by what it is. */
+  alone: Map<string, Promise<unknown>>
+}
 const KNOWN_FOR_MS = 10 * 60_000
 const confirmations = sharedPerStorage<boolean>()
+const checksOf = new WeakMap<Storage, Batches>()
+/** A query whose bound parameters are renamed with `suffix`, to share a batch with others (batch.ts). */
+const named = (suffix: string, sql: string, params: Record<string, unknown>) => ({
+  sql: sql.replace(/\{(\w+):/g, `{$1${suffix}:`),
+  params: Object.fromEntries(Object.entries(params).map(([k, v]) => [`${k}${suffix}`, v])),
+})
 
 /**
  * `compute` on the seal a query can read (or none): on a known seal, confirmed while it runs, and again
@@ -171,9 +184,12 @@ export async function withSeal<T>(storage: Storage, q: StatsQuery, compute: (sea
   const known = knownOf.get(storage)?.get(id)
   if (known && Date.now() < known.until) {
     const confirmation = confirmations(storage)(`${id}${known.seal.sealedAt}`, async () => {
-      const [row] = await rows<{ n: string }>(storage, `SELECT count() AS n FROM cairn.range_rollups
+      // A load confirms its range's seal and its previous period's together: one query.
+      let checks = checksOf.get(storage)
+      if (!checks) checksOf.set(storage, (checks = new Batches(storage, SETTINGS)))
+      const [row] = await checks.run('seals', (suffix) => named(suffix, `SELECT count() AS n FROM cairn.range_rollups
         WHERE ${SEAL_ROWS} AND dimension = '#seal' AND fingerprint = {counted:UInt64} AND fingerprint = (${FINGERPRINT})`,
-      { ...sealParams(known.seal), ...fingerprintParams(key), counted: known.fingerprint })
+      { ...sealParams(known.seal), ...fingerprintParams(key), counted: known.fingerprint }))
       return Number(row?.n ?? 0) > 0
     })
     const [result, still] = await Promise.all([compute(known.seal), confirmation.catch(() => false)])
@@ -181,6 +197,23 @@ export async function withSeal<T>(storage: Storage, q: StatsQuery, compute: (sea
     if (knownOf.get(storage)?.get(id) === known) knownOf.get(storage)!.delete(id)
   }
   return compute(await usableSeal(storage, q))
+}
+
+/**
+ * `compute`'s result for a query that reads a known seal alone, without events beside it (the previous
+ * period's cards and graph, last month's): kept with the seal, whose rows never change, for the loads
+ * after it, which still confirm the seal (withSeal) and drop it with the seal when it fails. `what`
+ * names everything but the seal that the result depends on.
+ */
+export function fromSealAlone<T>(storage: Storage, seal: Seal, what: string, compute: () => Promise<T>): Promise<T> {
+  const known = [...(knownOf.get(storage)?.values() ?? [])].find((k) => k.seal === seal)
+  if (!known) return compute()
+  let result = known.alone.get(what) as Promise<T> | undefined
+  if (!result) {
+    known.alone.set(what, (result = compute()))
+    result.catch(() => known.alone.delete(what))
+  }
+  return result
 }
 
 /** The bound parameters that pick a seal's rows (named apart from the raw part's). */

@@ -11,7 +11,7 @@ import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
 import { Batches, sharedWhileRunning } from './batch.ts'
 import { addDays, buckets } from './range.ts'
 import { IN_RANGE, SETTINGS, bucketOf, rangeParams, rows, scope, visitRows, visits, type StatsQuery } from './sources.ts'
-import { EXACT_UP_TO, SEAL_ROWS, STATE, rawPart, sealParams, withSeal, type Seal } from './rollups.ts'
+import { EXACT_UP_TO, SEAL_ROWS, STATE, fromSealAlone, rawPart, sealParams, withSeal, type Seal } from './rollups.ts'
 
 export { IN_RANGE, bucketOf, rangeParams, rows, sharedWhileRunning, type StatsQuery }
 
@@ -68,7 +68,9 @@ export const foldsGoal = (q: StatsQuery, goal: Goal): boolean => !PER_VISIT.incl
 
 async function computeSummary(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Summary> {
   if (!goal) {
-    const sealed = await withSeal(storage, q, async (seal) => (seal ? sealedSummary(storage, q, seal) : undefined))
+    const sealed = await withSeal(storage, q, async (seal) => !seal ? undefined
+      : rawPart(q, seal) ? sealedSummary(storage, q, seal)
+      : fromSealAlone(storage, seal, JSON.stringify(['summary', q.range]), () => sealedSummary(storage, q, seal)))
     if (sealed) return sealed
   }
   const { where, params } = scope(q)
