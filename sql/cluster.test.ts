@@ -8,7 +8,8 @@ const find = (start: string) => all.find((s) => s.startsWith(start))!
 
 describe('cluster DDL', () => {
   it('runs every statement ON CLUSTER', () => {
-    for (const statement of all) expect(statement.split('\n')[0]).toMatch(/ON CLUSTER analytics/)
+    // A check that reads (0021's) reads the public, Distributed tables, from any node.
+    for (const statement of all.filter((s) => !s.startsWith('SELECT'))) expect(statement.split('\n')[0]).toMatch(/ON CLUSTER analytics/)
   })
 
   it('shards events: a replicated local table and a Distributed table under the public name', () => {

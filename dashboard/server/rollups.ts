@@ -145,6 +145,8 @@ export function usableSeal(storage: Storage, q: StatsQuery): Promise<Seal | unde
     // Known until shortly after it would be made again, well before its rows' TTL can remove them.
     let known = knownOf.get(storage)
     if (!known) knownOf.set(storage, (known = new Map()))
+    // Ranges move on with the days: forget the seals no longer known, with what was kept of them.
+    for (const [other, entry] of known) if (Date.now() >= entry.until) known.delete(other)
     known.set(id, { seal, fingerprint: found.fingerprint, until: Math.min(Date.now() + KNOWN_FOR_MS, found.sealedMs + RESEAL_AFTER_MS), alone: new Map() })
     return seal
   })

@@ -146,8 +146,8 @@ const estimates = (row: Record<string, unknown>, metrics: Record<string, number>
 
 /**
  * The cards and the graph from a seal of the range's settled days and the events of the days after it:
- * counts add up; distinct counts are exact where one side holds a bucket (a day), merged sketches where
- * both do (the whole range, the month that runs on into the last days).
+ * counts add up; distinct counts are exact where one side holds a bucket (a day), the seal's exact count
+ * plus what the days after it add where both do (the whole range, the month that runs on: `distinct`).
  */
 async function sealedSummary(storage: Storage, q: StatsQuery, seal: Seal): Promise<Summary> {
   const raw = rawPart(q, seal)
