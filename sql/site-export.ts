@@ -1,0 +1,121 @@
+/**
+ * A site's whole history as one zip, for a customer who leaves or keeps its own copy: its events and its
+ * visits, month by month, as Parquet and as CSV, with the columns' meanings (this folder's README). What
+ * is exported is what is stored: no full IP address (there is none), visitor ids as stored.
+ *
+ * Streamed with bounded memory: the embedded engine answers a query whole, so each entry is read when the
+ * zip reaches it (a month's Parquet; a CSV a day at a time), never the whole history at once.
+ */
+import { readFileSync } from 'node:fs'
+import { Readable, type Writable } from 'node:stream'
+import { ZipFile } from 'yazl'
+import type { Storage } from './client.ts'
+
+/** The tables exported, as analysts know them (sql/README.md), with the column that dates a row. */
+const TABLES = [
+  // The truncated address as text: Parquet has no address type (it would be 16 opaque bytes).
+  { entry: 'events', select: 'SELECT * REPLACE (toString(ip_truncated) AS ip_truncated) FROM cairn.events', at: 'timestamp', order: 'timestamp' },
+  { entry: 'visits', select: 'SELECT * FROM cairn.sessions', at: 'start', order: 'start, session_id' },
+] as const
+
+export interface ExportProgress {
+  /** Entries written, of all. */
+  done: number
+  total: number
+  /** The entry being written, e.g. `events/2026-01.parquet`. */
+  entry: string
+}
+
+/** The months (YYYY-MM) in which a site has events. */
+export async function exportedMonths(storage: Storage, site: string): Promise<string[]> {
+  const result = await storage.query({
+    query: `SELECT DISTINCT formatDateTime(timestamp, '%Y-%m', 'UTC') AS month FROM cairn.events WHERE site = {site:String} ORDER BY month`,
+    query_params: { site },
+    format: 'JSONEachRow',
+  })
+  return (await result.json<{ month: string }>()).map((r) => r.month)
+}
+
+/** The README in the zip: the columns of both tables and their definitions, from sql/README.md. */
+export function exportReadme(site: string, months: string[]): string {
+  const reference = readFileSync(new URL('./README.md', import.meta.url), 'utf8')
+  const columns = reference.slice(reference.indexOf('## `cairn.events`'), reference.indexOf('## Views'))
+  return `# ${site}: events and visits exported from Cairn
+
+${months.length ? `From ${months[0]} to ${months.at(-1)} (UTC), a file per month and format:` : 'No events.'}
+
+- \`events/YYYY-MM.parquet\`, \`events/YYYY-MM.csv\`: one row per event (\`cairn.events\`).
+- \`visits/YYYY-MM.parquet\`, \`visits/YYYY-MM.csv\`: one row per visit started that month (\`cairn.sessions\`).
+
+CSV files have a header row, comma-separated, quoted as RFC 4180. Times are UTC.
+
+${columns.replaceAll('## `cairn.sessions` — one row per visit (a view)', '## `cairn.sessions` (visits) — one row per visit')}`
+}
+
+/** Writes the zip to `out`; resolves when it is all written. */
+export async function writeSiteExport(storage: Storage, site: string, out: Writable, onProgress?: (p: ExportProgress) => void): Promise<{ months: number; entries: number }> {
+  const months = await exportedMonths(storage, site)
+  const zip = new ZipFile()
+  const finished = new Promise<void>((resolve, reject) => {
+    zip.outputStream.once('error', reject)
+    out.once('error', reject)
+    out.once('finish', resolve)
+    out.once('close', resolve)
+  })
+  zip.outputStream.pipe(out)
+  const entries: { name: string; read: () => Readable }[] = [{ name: 'README.md', read: () => Readable.from([exportReadme(site, months)]) }]
+  for (const month of months) {
+    const [from, to] = [`${month}-01 00:00:00`, nextMonth(month)]
+    for (const t of TABLES) {
+      const where = `site = {site:String} AND ${t.at} >= toDateTime64({from:String}, 3, 'UTC') AND ${t.at} < toDateTime64({to:String}, 3, 'UTC')`
+      const query = (format: string, dayFrom = from, dayTo = to) => bytes(storage, `${t.select} WHERE ${where} ORDER BY ${t.order} FORMAT ${format}`, { site, from: dayFrom, to: dayTo })
+      entries.push({ name: `${t.entry}/${month}.parquet`, read: () => Readable.from(once(() => query('Parquet'))) })
+      // A CSV a day at a time: a month of a big site would otherwise be held whole (gigabytes).
+      entries.push({
+        name: `${t.entry}/${month}.csv`,
+        read: () => Readable.from((async function* () {
+          for (const [i, [a, b]] of daysOf(month).entries()) yield await query(i === 0 ? 'CSVWithNames' : 'CSV', a, b)
+        })()),
+      })
+    }
+  }
+  for (const [i, entry] of entries.entries()) {
+    zip.addReadStreamLazy(entry.name, { compress: !entry.name.endsWith('.parquet') }, (callback) => {
+      onProgress?.({ done: i, total: entries.length, entry: entry.name })
+      callback(null, entry.read())
+    })
+  }
+  zip.end()
+  await finished
+  onProgress?.({ done: entries.length, total: entries.length, entry: '' })
+  return { months: months.length, entries: entries.length }
+}
+
+async function bytes(storage: Storage, query: string, params: Record<string, unknown>): Promise<Buffer> {
+  const result = await storage.exec({ query, query_params: params })
+  const chunks: Buffer[] = []
+  for await (const chunk of result.stream as AsyncIterable<Buffer>) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+async function* once(read: () => Promise<Buffer>): AsyncGenerator<Buffer> {
+  yield await read()
+}
+
+function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`
+  return `${next}-01 00:00:00`
+}
+
+/** A month's days as [from, to) bounds. */
+function daysOf(month: string): [string, string][] {
+  const start = Date.parse(`${month}-01T00:00:00Z`)
+  const end = Date.parse(nextMonth(month).replace(' ', 'T') + 'Z')
+  const days: [string, string][] = []
+  for (let t = start; t < end; t += 86_400_000) {
+    const text = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+    days.push([text(t), text(t + 86_400_000)])
+  }
+  return days
+}
