@@ -131,6 +131,7 @@ const ROUTES: Route[] = [
   { method: 'PATCH', path: (s) => `/api/sites/${s}`, who: 'siteAdmin', site: true, body: () => ({ timezone: 'Asia/Tokyo', exclude_paths: ['/**'] }) },
   { method: 'DELETE', path: (s) => `/api/sites/${s}`, who: 'every', site: true, body: () => ({ confirm: A, erase: true }) },
   { method: 'GET', path: (s) => `/api/sites/${s}/status`, who: 'siteAdmin', site: true },
+  { method: 'GET', path: (s) => `/api/sites/${s}/export`, who: 'siteAdmin', site: true },
   { method: 'GET', path: (s) => `/api/sites/${s}/people`, who: 'siteAdmin', site: true },
   { method: 'POST', path: (s) => `/api/sites/${s}/people`, who: 'siteAdmin', site: true, body: () => ({ email: 'intruder@example.com', role: 'admin', password: 'intruder password' }) },
   { method: 'PATCH', path: (s) => `/api/sites/${s}/people/${VIEWER}`, who: 'siteAdmin', site: true, body: () => ({ role: 'admin' }) },

@@ -21,6 +21,7 @@ import type { MailLog, Mailer } from './mail/mailer.ts'
 import { Reports } from './mail/reports.ts'
 import { reportsRoute } from './admin/reports.ts'
 import { sitesRoute } from './admin/sites.ts'
+import { exportRoute } from './admin/export.ts'
 import { segmentsRoute } from './admin/segments.ts'
 import { annotationsRoute } from './admin/annotations.ts'
 import { alertsRoute } from './admin/alerts.ts'
@@ -80,6 +81,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
 
   app.route('/', accountRoute({ access, secondFactors, attempts: options.attempts, addressOf: options.addressOf, isSecure: options.isSecure }))
   app.route('/', sitesRoute({ storage: options.storage, sites, truncation: options.truncation, cookieDays: options.cookieDays, retentionMonths: options.retentionMonths, cluster: options.cluster, now: options.now, flush: options.flush }))
+  app.route('/', exportRoute({ storage: options.storage, sites, now: options.now }))
   app.route('/', peopleRoute({ access, sites, secondFactors }))
   const reports = new Reports({ storage: options.storage, mailer: options.mailer, sites, publicUrl: options.publicUrl, log: options.log, now: options.now, settleMs: options.reportSettleMs })
   app.route('/', reportsRoute({ reports, mailer: options.mailer, sites }))

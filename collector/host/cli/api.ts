@@ -28,9 +28,12 @@ export interface Api {
   call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>
   /** A route that answers JSON lines (progress, then `{result}` or `{error}`): each step to `onStep`, the result returned. */
   steps<T>(path: string, body: unknown, onStep: (done: number, total: number) => void): Promise<T>
+  /** A route's body as it comes (a file to save), or an ApiError. */
+  download(path: string): Promise<AsyncIterable<Uint8Array | string>>
 }
 
-type Send = (method: string, path: string, body: unknown) => Promise<{ status: number; lines: AsyncIterable<string> }>
+type Body = AsyncIterable<Uint8Array | string>
+type Send = (method: string, path: string, body: unknown) => Promise<{ status: number; body: Body }>
 
 export async function withApi<T>(config: Config, run: (api: Api) => Promise<T>): Promise<T> {
   const path = socketPath(config.dataDir)
@@ -52,7 +55,7 @@ function viaSocket(socketPath: string): Send {
     new Promise((resolve, reject) => {
       const text = body === undefined ? '' : JSON.stringify(body)
       // Node frames no body on a DELETE unless told its length.
-      const req = request({ socketPath, path, method, headers: { ...headers, 'content-length': Buffer.byteLength(text) } }, (res) => resolve({ status: res.statusCode ?? 500, lines: lines(res) }))
+      const req = request({ socketPath, path, method, headers: { ...headers, 'content-length': Buffer.byteLength(text) } }, (res) => resolve({ status: res.statusCode ?? 500, body: res }))
       req.once('error', reject)
       req.end(text)
     })
@@ -65,12 +68,12 @@ function inProcess(fetch: (request: Request, env: unknown) => Response | Promise
     operatorRequests.add(incoming)
     const response = await fetch(new Request(`http://cairn.invalid${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), { incoming })
     // Node's web streams are async iterable; the DOM types do not say so.
-    return { status: response.status, lines: lines((response.body ?? []) as unknown as AsyncIterable<Uint8Array>) }
+    return { status: response.status, body: (response.body ?? []) as unknown as Body }
   }
 }
 
 /** A body's text, line by line. */
-async function* lines(body: AsyncIterable<Uint8Array | string>): AsyncIterable<string> {
+async function* lines(body: Body): AsyncIterable<string> {
   const decoder = new TextDecoder()
   let rest = ''
   for await (const chunk of body) {
@@ -85,21 +88,17 @@ async function* lines(body: AsyncIterable<Uint8Array | string>): AsyncIterable<s
 function api(send: Send): Api {
   return {
     async call(method, path, body) {
-      const { status, lines: body_ } = await send(method, path, body)
+      const { status, body: answer } = await send(method, path, body)
       let text = ''
-      for await (const line of body_) text += line + '\n'
+      for await (const line of lines(answer)) text += line + '\n'
       const json = text.trim() ? JSON.parse(text) : {}
       if (status >= 400) throw new ApiError(status, json)
       return json
     },
     async steps(path, body, onStep) {
-      const { status, lines: body_ } = await send('POST', path, body)
-      if (status >= 400) {
-        let text = ''
-        for await (const line of body_) text += line
-        throw new ApiError(status, JSON.parse(text))
-      }
-      for await (const line of body_) {
+      const { status, body: answer } = await send('POST', path, body)
+      if (status >= 400) throw await refusal(status, answer)
+      for await (const line of lines(answer)) {
         if (!line.trim()) continue
         const step = JSON.parse(line) as { done?: number; total?: number; result?: unknown; error?: string }
         if (step.error !== undefined) throw new Error(step.error)
@@ -108,5 +107,16 @@ function api(send: Send): Api {
       }
       throw new Error(say('cli.api.cutOff'))
     },
+    async download(path) {
+      const { status, body: answer } = await send('GET', path, undefined)
+      if (status >= 400) throw await refusal(status, answer)
+      return answer
+    },
   }
+}
+
+async function refusal(status: number, answer: Body): Promise<ApiError> {
+  let text = ''
+  for await (const line of lines(answer)) text += line
+  return new ApiError(status, JSON.parse(text))
 }

@@ -1,0 +1,42 @@
+/** `cairn export`: a site's whole history as a zip of Parquet and CSV files (sql/site-export.ts), saved to a file. */
+import { createWriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { Config } from '../config.ts'
+import { withApi } from './api.ts'
+import { UsageError, language, parse, say, type Usage } from './args.ts'
+
+export const usage: Usage = [['export --site SITE [--to FILE]', 'cli.usage.export']]
+
+export async function run(config: Config, args: string[]): Promise<void> {
+  const { values } = parse(usage, args, { site: { type: 'string' }, to: { type: 'string' } })
+  if (!values.site) throw new UsageError(say('cli.export.needsSite'))
+  const site = values.site
+  const to = resolve(values.to ?? `cairn-${site.replace(/[^\w.-]/g, '_')}-${new Date().toISOString().slice(0, 10)}.zip`)
+  const n = new Intl.NumberFormat(language)
+  let bytes = 0
+  let said = 0
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length
+      // A line now and then, not per chunk.
+      if (bytes - said >= 8 << 20) process.stderr.write(`\r${say('cli.export.progress', { site, bytes: n.format((said = bytes)) })}`)
+      done(null, chunk)
+    },
+  })
+  await withApi(config, async (api) => {
+    const body = await api.download(`/api/sites/${encodeURIComponent(site)}/export`)
+    try {
+      // `wx`: an existing file is never overwritten.
+      await pipeline(Readable.from(body), count, createWriteStream(to, { flags: 'wx', mode: 0o600 }))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(say('cli.export.exists', { file: to }))
+      await rm(to, { force: true })
+      throw error
+    }
+  })
+  if (said) process.stderr.write('\n')
+  process.stdout.write(`${say('cli.export.done', { site, file: to, bytes })}\n`)
+}

@@ -1,0 +1,118 @@
+/**
+ * A site's whole history as a zip (issue 17's export): from the admin API and from `cairn export`, through
+ * the running server. What the files hold equals what ClickHouse holds for the site, read back from the
+ * files themselves; another site's rows and any full address are in none of them.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateDemo } from '../collector/host/demo/generate.ts'
+import { addUser } from '../dashboard/server/auth/users.ts'
+import { TestServer, pageview, uniqueSite } from './helpers/server.ts'
+
+const run = promisify(execFile)
+const A = uniqueSite('export-a')
+const B = uniqueSite('export-b')
+const FULL_ADDRESS = '203.0.113.77'
+let server: TestServer
+let adminKey: string
+let otherAdminKey: string
+let viewerKey: string
+
+beforeAll(async () => {
+  server = await TestServer.start({ sites: [A, B], env: { TRUST_PROXY: 'true' } })
+  const DAY = 86_400_000
+  await generateDemo(server.storage, { site: A, events: 4000, days: 70, endMs: Date.now() - DAY, seed: 7 })
+  await generateDemo(server.storage, { site: B, events: 1000, days: 20, seed: 8 })
+  const sent = await server.post(pageview(A, '/from-the-collector'), { 'x-forwarded-for': FULL_ADDRESS })
+  expect(sent.status).toBe(202)
+  await server.flush()
+  const access = server.server.collector.access
+  await addUser(access, 'owner@a.example', 'owner password 1', 'admin', A)
+  await addUser(access, 'owner@b.example', 'owner password 1', 'admin', B)
+  await addUser(access, 'reader@a.example', 'reader password 1', 'viewer', A)
+  adminKey = await access.createApiKey('owner@a.example', 'export')
+  otherAdminKey = await access.createApiKey('owner@b.example', 'export')
+  viewerKey = await access.createApiKey('reader@a.example', 'export')
+}, 120_000)
+afterAll(() => server.stop())
+
+const get = (site: string, headers: Record<string, string> = {}) => fetch(`${server.url}/api/sites/${site}/export`, { headers })
+
+/** The zip unpacked into a new folder (by `unzip`, which checks every entry's CRC). */
+async function unpacked(zip: Buffer): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-export-'))
+  writeFileSync(join(dir, 'export.zip'), zip)
+  await run('unzip', ['-q', join(dir, 'export.zip'), '-d', join(dir, 'out')])
+  return join(dir, 'out')
+}
+
+const one = async <T>(sql: string) => (await server.rows<T>(sql, { site: A }))[0]!
+
+async function expectSameAsStored(dir: string): Promise<void> {
+  const files = (folder: string, ext: string) => readdirSync(join(dir, folder)).filter((f) => f.endsWith(ext)).map((f) => join(dir, folder, f))
+  const events = files('events', '.parquet')
+  // A file per month with events, in both formats.
+  const months = await server.rows<{ m: string }>("SELECT DISTINCT formatDateTime(timestamp, '%Y-%m', 'UTC') AS m FROM cairn.events WHERE site = {site:String} ORDER BY m", { site: A })
+  expect(events.map((f) => f.slice(-15, -8)).sort()).toEqual(months.map((r) => r.m))
+  expect(files('events', '.csv')).toHaveLength(months.length)
+  const stored = await one(`SELECT count() AS n, uniqExact(visitor_id) AS visitors, sum(engagement_ms) AS engaged, groupBitXor(cityHash64(toString(session_id), pathname, toString(toDateTime64(timestamp, 3, 'UTC')))) AS hash FROM cairn.events WHERE site = {site:String}`)
+  for (const [format, glob] of [['Parquet', 'events/*.parquet'], ['CSVWithNames', 'events/*.csv']] as const) {
+    const read = await one(`SELECT count() AS n, uniqExact(visitor_id) AS visitors, sum(engagement_ms) AS engaged, groupBitXor(cityHash64(toString(session_id), pathname, toString(toDateTime64(timestamp, 3, 'UTC')))) AS hash,
+                                   countIf(site != {site:String}) AS others FROM file('${join(dir, glob)}', ${format})`)
+    expect(read, format).toEqual({ ...stored, others: '0' })
+  }
+  const visits = await one('SELECT count() AS n, sum(pageviews) AS pageviews, sum(duration) AS duration, countIf(is_bounce) AS bounces FROM cairn.sessions WHERE site = {site:String}')
+  for (const [format, glob] of [['Parquet', 'visits/*.parquet'], ['CSVWithNames', 'visits/*.csv']] as const) {
+    expect(await one(`SELECT count() AS n, sum(pageviews) AS pageviews, sum(duration) AS duration, countIf(is_bounce) AS bounces FROM file('${join(dir, glob)}', ${format})`), format).toEqual(visits)
+  }
+  // The truncated address is there, as text; the full one nowhere, in no form.
+  const everything = [...files('events', ''), ...files('visits', ''), join(dir, 'README.md')].map((f) => readFileSync(f))
+  expect(everything.some((b) => b.includes('203.0.113.0'))).toBe(true)
+  for (const bytes of everything) {
+    expect(bytes.includes(FULL_ADDRESS)).toBe(false)
+    expect(bytes.includes(`::ffff:${FULL_ADDRESS}`)).toBe(false)
+  }
+  expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/`visitor_id` \| UInt64 \|/)
+}
+
+describe('export of a site', () => {
+  it('gives the site’s admin a zip of every event and visit, equal to what is stored, with no full address', async () => {
+    const response = await get(A, { authorization: `Bearer ${adminKey}` })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/zip')
+    expect(response.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="cairn-${A.replaceAll('.', '\\.')}-\\d{4}-\\d\\d-\\d\\d\\.zip"$`))
+    await expectSameAsStored(await unpacked(Buffer.from(await response.arrayBuffer())))
+  }, 60_000)
+
+  it('refuses without credentials, with made-up ones, to a viewer, to another site’s admin; another origin cannot read it', async () => {
+    expect((await get(A)).status).toBe(401)
+    expect((await get(A, { authorization: 'Bearer cairn_key_madeUpmadeUpmadeUpmadeUpmadeUp' })).status).toBe(401)
+    for (const key of [viewerKey, otherAdminKey]) {
+      const refused = await get(A, { authorization: `Bearer ${key}` })
+      expect(refused.status).toBe(403)
+      expect(refused.headers.get('content-type')).toMatch(/json/)
+    }
+    expect((await get(uniqueSite('untracked'), { authorization: `Bearer ${adminKey}` })).status).toBe(404)
+    // A page elsewhere may make the browser send the request, never read the answer: no CORS grant.
+    const foreign = await get(A, { authorization: `Bearer ${adminKey}`, origin: 'https://elsewhere.example' })
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('is saved by `cairn export` through the running server, and never over an existing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-export-cli-'))
+    const env = { ...process.env, CAIRN_DATA_DIR: server.dataDir, CAIRN_SITES: `${A},${B}`, LANG: 'en' }
+    const cairn = (...args: string[]) => run(process.execPath, ['collector/bin/cairn.js', ...args], { env, cwd: new URL('..', import.meta.url).pathname })
+    const to = join(dir, 'a.zip')
+    const { stdout } = await cairn('export', '--site', A, '--to', to)
+    expect(stdout).toMatch(new RegExp(`exported ${A.replaceAll('.', '\\.')} to .*a\\.zip \\([\\d,]+ bytes\\)`))
+    await expectSameAsStored(await unpacked(readFileSync(to)))
+    const size = readFileSync(to).length
+    await expect(cairn('export', '--site', A, '--to', to)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('already exists') })
+    expect(readFileSync(to).length).toBe(size)
+    await expect(cairn('export')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--site') })
+  }, 60_000)
+})
