@@ -6,7 +6,9 @@
  * screen, light, dark and on a phone, is photographed into test/artifacts/ and checked by axe-core
  * (WCAG 2.1 A and AA), and once more in French.
  */
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { Secret, TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -17,6 +19,7 @@ import { seriousViolations } from './helpers/accessibility.ts'
 import { ARTIFACTS, DESKTOP, DashboardBrowser, LOOKS, PHONE, focusedElement } from './helpers/dashboard-browser.ts'
 import { TestServer, pageview, uniqueSite } from './helpers/server.ts'
 
+const run = promisify(execFile)
 const SITE = 'settings.example'
 const ADDED = uniqueSite('added')
 const ADMIN = { email: 'root@example.com', password: 'root password 123' }
@@ -135,6 +138,17 @@ describe('the settings, for an admin of every site', { timeout: 90_000 }, () => 
     expect(new URL(page.url()).searchParams.get('period')).toBe('7d')
     await page.goBack()
     await page.locator(READY.sites).waitFor()
+  })
+
+  it('downloads the site’s whole history as a zip from its settings', async () => {
+    await openScreen(page, 'sites')
+    const downloading = page.waitForEvent('download')
+    await page.locator('cairn-settings-sites a.export').click()
+    const file = await downloading
+    expect(file.suggestedFilename()).toMatch(new RegExp(`^cairn-${ADDED.replaceAll('.', '\\.')}-\\d{4}-\\d\\d-\\d\\d\\.zip$`))
+    const { stdout } = await run('unzip', ['-l', (await file.path())!])
+    expect(stdout).toContain('README.md')
+    expect(stdout).toMatch(/events\/\d{4}-\d\d\.parquet/)
   })
 
   it('invites a viewer by a link (shown, as this Cairn cannot mail), whose page sets the password; then they log in and see only that site', async () => {

@@ -247,6 +247,11 @@ export class CairnSettingsSites extends Localized {
           <span role="status" class="status ok">${this.saved === site.site ? t('ui.settings.saved') : nothing}</span>
         </div>
       </form>
+
+      <h3 id="export-heading">${t('ui.settings.sites.exportHeading')}</h3>
+      <p class="hint" id="export-hint">${t('ui.settings.sites.exportHint')}</p>
+      <!-- A link, not a fetch: the browser saves the zip as it streams, whatever its size. -->
+      <p><a class="export" href=${`/api/sites/${encodeURIComponent(site.site)}/export`} download aria-describedby="export-hint">${t('ui.settings.sites.export', { site: site.site })}</a></p>
     </section>`
   }
 
