@@ -1,7 +1,8 @@
 /**
  * A site's whole history as one zip, for a customer who leaves or keeps its own copy: its events and its
- * visits, month by month, as Parquet and as CSV, with the columns' meanings (this folder's README). What
- * is exported is what is stored: no full IP address (there is none), visitor ids as stored.
+ * visits, month by month, as Parquet and as CSV, with the columns' meanings (this folder's README), and
+ * the same days in Plausible CE's CSV export format (plausible-export.ts) under `plausible/`. What is
+ * exported is what is stored: no full IP address (there is none), visitor ids as stored.
  *
  * Streamed with bounded memory: the embedded engine answers a query whole, so each entry is read when the
  * zip reaches it (a month's Parquet; a CSV a day at a time), never the whole history at once.
@@ -10,6 +11,7 @@ import { readFileSync } from 'node:fs'
 import { Readable, type Writable } from 'node:stream'
 import { ZipFile } from 'yazl'
 import type { Storage } from './client.ts'
+import { PLAUSIBLE_TABLES, plausibleFileName } from './plausible-export.ts'
 
 /** The tables exported, as analysts know them (sql/README.md), with the column that dates a row. */
 const TABLES = [
@@ -46,6 +48,8 @@ ${months.length ? `From ${months[0]} to ${months.at(-1)} (UTC), a file per month
 
 - \`events/YYYY-MM.parquet\`, \`events/YYYY-MM.csv\`: one row per event (\`cairn.events\`).
 - \`visits/YYYY-MM.parquet\`, \`visits/YYYY-MM.csv\`: one row per visit started that month (\`cairn.sessions\`).
+- \`plausible/imported_*.csv\`: the same history as Plausible CE's CSV export (a row per day, in the site's
+  time zone, and per page, source, country…), for Plausible's "Import from CSV".
 
 CSV files have a header row, comma-separated, quoted as RFC 4180. Times are UTC.
 
@@ -53,8 +57,9 @@ ${columns.replaceAll('## `cairn.sessions` — one row per visit (a view)', '## `
 }
 
 /** Writes the zip to `out`; resolves when it is all written. */
-export async function writeSiteExport(storage: Storage, site: string, out: Writable, onProgress?: (p: ExportProgress) => void): Promise<{ months: number; entries: number }> {
-  const months = await exportedMonths(storage, site)
+export async function writeSiteExport(storage: Storage, site: { site: string; timeZone: string }, out: Writable, onProgress?: (p: ExportProgress) => void): Promise<{ months: number; entries: number }> {
+  const months = await exportedMonths(storage, site.site)
+  const days = await localDays(storage, site)
   const zip = new ZipFile()
   const finished = new Promise<void>((resolve, reject) => {
     zip.outputStream.once('error', reject)
@@ -63,18 +68,32 @@ export async function writeSiteExport(storage: Storage, site: string, out: Writa
     out.once('close', resolve)
   })
   zip.outputStream.pipe(out)
-  const entries: { name: string; read: () => Readable }[] = [{ name: 'README.md', read: () => Readable.from([exportReadme(site, months)]) }]
+  const entries: { name: string; read: () => Readable }[] = [{ name: 'README.md', read: () => Readable.from([exportReadme(site.site, months)]) }]
   for (const month of months) {
     const [from, to] = [`${month}-01 00:00:00`, nextMonth(month)]
     for (const t of TABLES) {
       const where = `site = {site:String} AND ${t.at} >= toDateTime64({from:String}, 3, 'UTC') AND ${t.at} < toDateTime64({to:String}, 3, 'UTC')`
-      const query = (format: string, dayFrom = from, dayTo = to) => bytes(storage, `${t.select} WHERE ${where} ORDER BY ${t.order} FORMAT ${format}`, { site, from: dayFrom, to: dayTo })
+      const query = (format: string, dayFrom = from, dayTo = to) => bytes(storage, `${t.select} WHERE ${where} ORDER BY ${t.order} FORMAT ${format}`, { site: site.site, from: dayFrom, to: dayTo })
       entries.push({ name: `${t.entry}/${month}.parquet`, read: () => Readable.from(once(() => query('Parquet'))) })
       // A CSV a day at a time: a month of a big site would otherwise be held whole (gigabytes).
       entries.push({
         name: `${t.entry}/${month}.csv`,
         read: () => Readable.from((async function* () {
           for (const [i, [a, b]] of daysOf(month).entries()) yield await query(i === 0 ? 'CSVWithNames' : 'CSV', a, b)
+        })()),
+      })
+    }
+  }
+  if (days) {
+    // A file each, for the whole range, written a month (of the site's days) at a time, its header once.
+    const spans = localMonths(days.first, days.last)
+    for (const table of PLAUSIBLE_TABLES) {
+      entries.push({
+        name: `plausible/${plausibleFileName(table.name, days.first, days.last)}`,
+        read: () => Readable.from((async function* () {
+          for (const [i, [from, to]] of spans.entries()) {
+            yield await bytes(storage, `${table.sql} FORMAT ${i === 0 ? 'CSVWithNames' : 'CSV'}`, { site: site.site, tz: site.timeZone, from, to })
+          }
         })()),
       })
     }
@@ -100,6 +119,28 @@ async function bytes(storage: Storage, query: string, params: Record<string, unk
 
 async function* once(read: () => Promise<Buffer>): AsyncGenerator<Buffer> {
   yield await read()
+}
+
+/** The site's first and last local days with events, if any. */
+async function localDays(storage: Storage, site: { site: string; timeZone: string }): Promise<{ first: string; last: string } | undefined> {
+  const result = await storage.query({
+    query: 'SELECT count() AS n, toString(toDate(min(timestamp), {tz:String})) AS first, toString(toDate(max(timestamp), {tz:String})) AS last FROM cairn.events WHERE site = {site:String}',
+    query_params: { site: site.site, tz: site.timeZone },
+    format: 'JSONEachRow',
+  })
+  const [row] = await result.json<{ n: string; first: string; last: string }>()
+  return row && Number(row.n) > 0 ? { first: row.first, last: row.last } : undefined
+}
+
+/** Local days [first, last] cut into months, as [from, to) dates. */
+function localMonths(first: string, last: string): [string, string][] {
+  const spans: [string, string][] = []
+  for (let from = first; from <= last; ) {
+    const to = nextMonth(from.slice(0, 7)).slice(0, 10)
+    spans.push([from, to])
+    from = to
+  }
+  return spans
 }
 
 function nextMonth(month: string): string {

@@ -23,7 +23,7 @@ let otherAdminKey: string
 let viewerKey: string
 
 beforeAll(async () => {
-  server = await TestServer.start({ sites: [A, B], env: { TRUST_PROXY: 'true' } })
+  server = await TestServer.start({ sites: [`${A}=Europe/Paris`, B], env: { TRUST_PROXY: 'true' } })
   const DAY = 86_400_000
   await generateDemo(server.storage, { site: A, events: 4000, days: 70, endMs: Date.now() - DAY, seed: 7 })
   await generateDemo(server.storage, { site: B, events: 1000, days: 20, seed: 8 })
@@ -77,6 +77,46 @@ async function expectSameAsStored(dir: string): Promise<void> {
     expect(bytes.includes(`::ffff:${FULL_ADDRESS}`)).toBe(false)
   }
   expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/`visitor_id` \| UInt64 \|/)
+  await expectPlausibleFormat(dir)
+}
+
+/** Plausible CE's CSV export: its files, their columns in its order, and figures equal to Cairn's own. */
+const PLAUSIBLE_COLUMNS: Record<string, string[]> = {
+  imported_visitors: ['date', 'visitors', 'pageviews', 'bounces', 'visits', 'visit_duration'],
+  imported_sources: ['date', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'pageviews', 'visitors', 'visits', 'visit_duration', 'bounces'],
+  imported_pages: ['date', 'hostname', 'page', 'visits', 'visitors', 'pageviews', 'total_scroll_depth', 'total_scroll_depth_visits', 'total_time_on_page', 'total_time_on_page_visits'],
+  imported_entry_pages: ['date', 'entry_page', 'visitors', 'entrances', 'visit_duration', 'bounces', 'pageviews'],
+  imported_exit_pages: ['date', 'exit_page', 'visitors', 'visit_duration', 'exits', 'bounces', 'pageviews'],
+  imported_custom_events: ['date', 'name', 'link_url', 'path', 'visitors', 'events'],
+  imported_locations: ['date', 'country', 'region', 'city', 'visitors', 'visits', 'visit_duration', 'bounces', 'pageviews'],
+  imported_devices: ['date', 'device', 'visitors', 'visits', 'visit_duration', 'bounces', 'pageviews'],
+  imported_browsers: ['date', 'browser', 'browser_version', 'visitors', 'visits', 'visit_duration', 'bounces', 'pageviews'],
+  imported_operating_systems: ['date', 'operating_system', 'operating_system_version', 'visitors', 'visits', 'visit_duration', 'bounces', 'pageviews'],
+}
+
+async function expectPlausibleFormat(dir: string): Promise<void> {
+  const { first, last } = await one<{ first: string; last: string }>("SELECT replaceAll(toString(toDate(min(timestamp), 'Europe/Paris')), '-', '') AS first, replaceAll(toString(toDate(max(timestamp), 'Europe/Paris')), '-', '') AS last FROM cairn.events WHERE site = {site:String}")
+  expect(readdirSync(join(dir, 'plausible')).sort()).toEqual(Object.keys(PLAUSIBLE_COLUMNS).map((t) => `${t}_${first}_${last}.csv`).sort())
+  const file = (table: string) => `file('${join(dir, 'plausible', `${table}_${first}_${last}.csv`)}', CSVWithNames)`
+  for (const [table, columns] of Object.entries(PLAUSIBLE_COLUMNS)) {
+    expect(readFileSync(join(dir, 'plausible', `${table}_${first}_${last}.csv`), 'utf8').split('\n')[0], table).toBe(columns.map((c) => `"${c}"`).join(','))
+  }
+  const visits = await one<Record<string, string>>(`SELECT count() AS visits, sum(duration) AS duration, countIf(is_bounce) AS bounces, countIf(entry_page != '') AS entered,
+    countIf(country_code NOT IN ('', 'ZZ')) AS located FROM cairn.sessions WHERE site = {site:String}`)
+  const events = await one<Record<string, string>>(`SELECT countIf(name = 'pageview') AS pageviews, countIf(name NOT IN ('pageview', 'engagement')) AS custom FROM cairn.events WHERE site = {site:String}`)
+  const sum = async (table: string, column: string) => (await one<{ n: string }>(`SELECT toString(sum(${column})) AS n FROM ${file(table)}`)).n
+  expect(await sum('imported_visitors', 'visits')).toBe(visits.visits)
+  expect(await sum('imported_visitors', 'visit_duration')).toBe(visits.duration)
+  expect(await sum('imported_visitors', 'bounces')).toBe(visits.bounces)
+  expect(await sum('imported_visitors', 'pageviews')).toBe(events.pageviews)
+  expect(await sum('imported_pages', 'pageviews')).toBe(events.pageviews)
+  expect(await sum('imported_entry_pages', 'entrances')).toBe(visits.entered)
+  expect(await sum('imported_custom_events', 'events')).toBe(events.custom)
+  expect(await sum('imported_locations', 'visits')).toBe(visits.located)
+  for (const table of ['imported_sources', 'imported_devices', 'imported_browsers', 'imported_operating_systems']) expect(await sum(table, 'visits'), table).toBe(visits.visits)
+  // A day's visitors: the distinct visitors of the visits started that day, in the site's zone.
+  const daily = await server.rows<{ d: string; v: string }>(`SELECT toString(toDate(start, 'Europe/Paris')) AS d, toString(uniqExact(visitor_id)) AS v FROM cairn.sessions WHERE site = {site:String} GROUP BY d ORDER BY d`, { site: A })
+  expect(await server.rows(`SELECT toString(date) AS d, toString(visitors) AS v FROM ${file('imported_visitors')} WHERE visits > 0 ORDER BY d`)).toEqual(daily)
 }
 
 describe('export of a site', () => {

@@ -16,10 +16,11 @@ export function exportRoute(options: { storage: Storage; sites: SiteList; now: (
   app.get('/api/sites/:site/export', (c) => {
     const site = c.req.param('site')
     authorize(c.get('principal'), site, 'admin', (s) => options.sites.has(s))
+    const { timeZone } = options.sites.get(site)!
     const body = new PassThrough()
     // A failure once bytes are sent can only cut the download short: the zip then has no directory, and
     // every unzip program says it is damaged.
-    writeSiteExport(options.storage, site, body).catch((error: Error) => body.destroy(error))
+    writeSiteExport(options.storage, { site, timeZone }, body).catch((error: Error) => body.destroy(error))
     const day = new Date(options.now()).toISOString().slice(0, 10)
     return new Response(Readable.toWeb(body) as ReadableStream, {
       headers: {
