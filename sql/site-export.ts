@@ -16,7 +16,9 @@ import { PLAUSIBLE_TABLES, plausibleFileName } from './plausible-export.ts'
 /** The tables exported, as analysts know them (sql/README.md), with the column that dates a row. */
 const TABLES = [
   // The truncated address as text: Parquet has no address type (it would be 16 opaque bytes).
-  { entry: 'events', select: 'SELECT * REPLACE (toString(ip_truncated) AS ip_truncated) FROM cairn.events', at: 'timestamp', order: 'timestamp' },
+  // Events in the table's own order (day, name, visitor, time): read in order, not sorted, which took a
+  // month of the 10 M set from 4.6 s to 0.9 s.
+  { entry: 'events', select: 'SELECT * REPLACE (toString(ip_truncated) AS ip_truncated) FROM cairn.events', at: 'timestamp', order: 'site, toDate(timestamp), name, visitor_id, timestamp' },
   { entry: 'visits', select: 'SELECT * FROM cairn.sessions', at: 'start', order: 'start, session_id' },
 ] as const
 
@@ -46,7 +48,8 @@ export function exportReadme(site: string, months: string[]): string {
 
 ${months.length ? `From ${months[0]} to ${months.at(-1)} (UTC), a file per month and format:` : 'No events.'}
 
-- \`events/YYYY-MM.parquet\`, \`events/YYYY-MM.csv\`: one row per event (\`cairn.events\`).
+- \`events/YYYY-MM.parquet\`, \`events/YYYY-MM.csv\`: one row per event (\`cairn.events\`), by day, then name,
+  visitor and time (the table's own order).
 - \`visits/YYYY-MM.parquet\`, \`visits/YYYY-MM.csv\`: one row per visit started that month (\`cairn.sessions\`).
 - \`plausible/imported_*.csv\`: the same history as Plausible CE's CSV export (a row per day, in the site's
   time zone, and per page, source, country…), for Plausible's "Import from CSV".
