@@ -6,7 +6,8 @@
  * visitor ids, a visit's duration is in seconds, a bounce is Cairn's.
  *
  * What Cairn does not keep is left empty, as Plausible leaves it when unknown: regions and cities, a
- * page's scroll depth outside engagement events. Devices are written as Plausible names its (`Desktop`,
+ * page's scroll depth outside engagement events. A visit is dated by its start (Plausible's sessions by
+ * their last event): the day the dashboard counts it in. Devices are written as Plausible names its (`Desktop`,
  * `Mobile`, `Tablet`; others capitalised too); downloads and outbound clicks under Plausible's event names.
  */
 
@@ -30,7 +31,8 @@ const VISITS = `(
   FROM cairn.sessions
   LEFT JOIN (
     SELECT session_id, any(referrer) AS referrer, any(browser_version) AS browser_version, any(os_version) AS os_version
-    FROM cairn.events WHERE site = {site:String} AND toDate(session_start, {tz:String}) >= {from:Date} AND toDate(session_start, {tz:String}) < {to:Date}
+    -- A visit's first event is in the range too: bounding the events' time keeps this to the range's parts.
+    FROM cairn.events WHERE ${inRange('timestamp')} AND toDate(session_start, {tz:String}) >= {from:Date} AND toDate(session_start, {tz:String}) < {to:Date}
     GROUP BY session_id) AS attributes USING session_id
   WHERE ${inRange('start')})`
 
@@ -40,9 +42,10 @@ const VISIT_METRICS = 'uniqExact(visitor_id) AS visitors, count() AS visits, sum
 export const PLAUSIBLE_TABLES: PlausibleTable[] = [
   {
     name: 'imported_visitors',
-    sql: `SELECT date, visitors, pageviews, bounces, visits, visit_duration FROM (
+    // A day may have pageviews and no visit started, or the reverse: its date is whichever side has it.
+    sql: `SELECT greatest(v.date, e.date) AS date, v.visitors AS visitors, e.pageviews AS pageviews, v.bounces AS bounces, v.visits AS visits, v.visit_duration AS visit_duration FROM (
             SELECT date, uniqExact(visitor_id) AS visitors, sum(bounce) AS bounces, count() AS visits, sum(duration) AS visit_duration FROM ${VISITS} GROUP BY date) AS v
-          FULL JOIN (SELECT ${day('timestamp')} AS date, countIf(name = 'pageview') AS pageviews FROM cairn.events WHERE ${inRange('timestamp')} GROUP BY date) AS e USING date
+          FULL JOIN (SELECT ${day('timestamp')} AS date, countIf(name = 'pageview') AS pageviews FROM cairn.events WHERE ${inRange('timestamp')} GROUP BY date) AS e ON v.date = e.date
           ORDER BY date`,
   },
   {
@@ -67,20 +70,21 @@ export const PLAUSIBLE_TABLES: PlausibleTable[] = [
   {
     name: 'imported_entry_pages',
     sql: `SELECT date, entry_page, uniqExact(visitor_id) AS visitors, count() AS entrances, sum(duration) AS visit_duration, sum(bounce) AS bounces, sum(pageviews) AS pageviews
-          FROM ${VISITS} WHERE entry_page != '' GROUP BY date, entry_page ORDER BY date, entrances DESC, entry_page`,
+          FROM ${VISITS} GROUP BY date, entry_page ORDER BY date, entrances DESC, entry_page`,
   },
   {
     name: 'imported_exit_pages',
     sql: `SELECT date, exit_page, uniqExact(visitor_id) AS visitors, sum(duration) AS visit_duration, count() AS exits, sum(bounce) AS bounces, sum(pageviews) AS pageviews
-          FROM ${VISITS} WHERE exit_page != '' GROUP BY date, exit_page ORDER BY date, exits DESC, exit_page`,
+          FROM ${VISITS} GROUP BY date, exit_page ORDER BY date, exits DESC, exit_page`,
   },
   {
     name: 'imported_custom_events',
-    sql: `SELECT date, event AS name, url AS link_url, '' AS path, uniqExact(visitor_id) AS visitors, count() AS events FROM (
+    // The 404 extension's event carries its page as `path`, as Plausible's "404" goal does.
+    sql: `SELECT date, event AS name, url AS link_url, page AS path, uniqExact(visitor_id) AS visitors, count() AS events FROM (
             SELECT ${day('timestamp')} AS date, multiIf(name = 'download', 'File Download', name = 'outbound', 'Outbound Link: Click', name) AS event,
-                   if(name IN ('download', 'outbound'), toString(link_url), '') AS url, visitor_id
+                   if(name IN ('download', 'outbound'), toString(link_url), '') AS url, if(name = '404', props['path'], '') AS page, visitor_id
             FROM cairn.events WHERE ${inRange('timestamp')} AND name NOT IN ('pageview', 'engagement'))
-          GROUP BY date, event, url ORDER BY date, events DESC, name, link_url`,
+          GROUP BY date, event, url, page ORDER BY date, events DESC, name, link_url, path`,
   },
   {
     name: 'imported_locations',

@@ -4,8 +4,10 @@
  * the same days in Plausible CE's CSV export format (plausible-export.ts) under `plausible/`. What is
  * exported is what is stored: no full IP address (there is none), visitor ids as stored.
  *
- * Streamed with bounded memory: the embedded engine answers a query whole, so each entry is read when the
- * zip reaches it (a month's Parquet; a CSV a day at a time), never the whole history at once.
+ * Streamed, in memory bounded by the largest month: the embedded engine answers a query whole, so each
+ * entry is read when the zip reaches it (a month's Parquet; a CSV a day at a time), never the whole
+ * history at once. A query that fails, or a reader who goes away, stops it: the zip is then cut short,
+ * without its directory, which every unzip program reports as damaged.
  */
 import { readFileSync } from 'node:fs'
 import { Readable, type Writable } from 'node:stream'
@@ -61,22 +63,43 @@ ${columns.replaceAll('## `cairn.sessions` — one row per visit (a view)', '## `
 
 /** Writes the zip to `out`; resolves when it is all written. */
 export async function writeSiteExport(storage: Storage, site: { site: string; timeZone: string }, out: Writable, onProgress?: (p: ExportProgress) => void): Promise<{ months: number; entries: number }> {
-  const months = await exportedMonths(storage, site.site)
-  const days = await localDays(storage, site)
   const zip = new ZipFile()
+  let failure: Error | undefined
+  const stop = (error: Error) => {
+    failure ??= error
+    zip.outputStream.unpipe(out)
+    ;(zip.outputStream as Readable).destroy()
+    out.destroy(failure)
+  }
   const finished = new Promise<void>((resolve, reject) => {
-    zip.outputStream.once('error', reject)
-    out.once('error', reject)
-    out.once('finish', resolve)
-    out.once('close', resolve)
+    out.once('finish', () => (failure ? reject(failure) : resolve()))
+    out.once('error', (error: Error) => reject((failure ??= error)))
+    // Closed before it finished: the reader went away, or an entry failed.
+    out.once('close', () => {
+      if (out.writableFinished && !failure) return resolve()
+      stop(new Error('the export was cut off: its reader went away'))
+      reject(failure)
+    })
   })
+  // Awaited once the zip is under way; a reader who goes away before then must not be an unhandled rejection.
+  finished.catch(() => {})
+  // Node's pipe() does not pass on the source's errors: an entry's or the zip's stop it here.
+  zip.once('error', stop)
+  zip.outputStream.once('error', stop)
+  // Listened to before anything is awaited: a reader may go away at once.
+  if (out.destroyed) stop(new Error('the export was cut off: its reader went away'))
+  const [months, days] = await Promise.all([exportedMonths(storage, site.site), localDays(storage, site)]).catch((error: Error) => {
+    stop(error)
+    throw error
+  })
+  if (failure) throw failure
   zip.outputStream.pipe(out)
   const entries: { name: string; read: () => Readable }[] = [{ name: 'README.md', read: () => Readable.from([exportReadme(site.site, months)]) }]
   for (const month of months) {
     const [from, to] = [`${month}-01 00:00:00`, nextMonth(month)]
     for (const t of TABLES) {
       const where = `site = {site:String} AND ${t.at} >= toDateTime64({from:String}, 3, 'UTC') AND ${t.at} < toDateTime64({to:String}, 3, 'UTC')`
-      const query = (format: string, dayFrom = from, dayTo = to) => bytes(storage, `${t.select} WHERE ${where} ORDER BY ${t.order} FORMAT ${format}`, { site: site.site, from: dayFrom, to: dayTo })
+      const query = (format: 'Parquet' | 'CSVWithNames' | 'CSV', dayFrom = from, dayTo = to) => bytes(storage, `${t.select} WHERE ${where} ORDER BY ${t.order}`, { site: site.site, from: dayFrom, to: dayTo }, format)
       entries.push({ name: `${t.entry}/${month}.parquet`, read: () => Readable.from(once(() => query('Parquet'))) })
       // A CSV a day at a time: a month of a big site would otherwise be held whole (gigabytes).
       entries.push({
@@ -95,7 +118,7 @@ export async function writeSiteExport(storage: Storage, site: { site: string; ti
         name: `plausible/${plausibleFileName(table.name, days.first, days.last)}`,
         read: () => Readable.from((async function* () {
           for (const [i, [from, to]] of spans.entries()) {
-            yield await bytes(storage, `${table.sql} FORMAT ${i === 0 ? 'CSVWithNames' : 'CSV'}`, { site: site.site, tz: site.timeZone, from, to })
+            yield await bytes(storage, table.sql, { site: site.site, tz: site.timeZone, from, to }, i === 0 ? 'CSVWithNames' : 'CSV')
           }
         })()),
       })
@@ -103,8 +126,12 @@ export async function writeSiteExport(storage: Storage, site: { site: string; ti
   }
   for (const [i, entry] of entries.entries()) {
     zip.addReadStreamLazy(entry.name, { compress: !entry.name.endsWith('.parquet') }, (callback) => {
+      // Stopped: no further query.
+      if (failure) return callback(failure, undefined as never)
       onProgress?.({ done: i, total: entries.length, entry: entry.name })
-      callback(null, entry.read())
+      const stream = entry.read()
+      stream.once('error', (error: Error) => stop(new Error(`${entry.name}: ${error.message}`)))
+      callback(null, stream)
     })
   }
   zip.end()
@@ -113,11 +140,17 @@ export async function writeSiteExport(storage: Storage, site: { site: string; ti
   return { months: months.length, entries: entries.length }
 }
 
-async function bytes(storage: Storage, query: string, params: Record<string, unknown>): Promise<Buffer> {
-  const result = await storage.exec({ query, query_params: params })
+/**
+ * A query's answer in `format`, as bytes. CSV through `query`, which spreads reads over the embedded
+ * engine's sessions; Parquet through `exec`, as `query` cuts answers into lines (binary ones too), so a
+ * month's Parquet shares the session that writes the events (a second a month on the 10 M set).
+ */
+async function bytes(storage: Storage, query: string, params: Record<string, unknown>, format: 'Parquet' | 'CSVWithNames' | 'CSV'): Promise<Buffer> {
+  if (format !== 'Parquet') return Buffer.from(await (await storage.query({ query, query_params: params, format })).text())
+  const result = await storage.exec({ query: `${query} FORMAT Parquet`, query_params: params })
   const chunks: Buffer[] = []
   for await (const chunk of result.stream as AsyncIterable<Buffer>) chunks.push(chunk)
-  return Buffer.concat(chunks)
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
 }
 
 async function* once(read: () => Promise<Buffer>): AsyncGenerator<Buffer> {

@@ -4,12 +4,14 @@
  * files themselves; another site's rows and any full address are in none of them.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PassThrough } from 'node:stream'
 import { generateDemo } from '../collector/host/demo/generate.ts'
+import { writeSiteExport } from '../sql/site-export.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { TestServer, pageview, uniqueSite } from './helpers/server.ts'
 
@@ -76,6 +78,10 @@ async function expectSameAsStored(dir: string): Promise<void> {
     expect(bytes.includes(FULL_ADDRESS)).toBe(false)
     expect(bytes.includes(`::ffff:${FULL_ADDRESS}`)).toBe(false)
   }
+  // Parquet is compressed: read back, no value of any column holds it either.
+  for (const folder of ['events', 'visits']) {
+    expect(await one(`SELECT countIf(position(toString(tuple(*)), '${FULL_ADDRESS}') > 0) AS found, count() > 0 AS read FROM file('${join(dir, folder, '*.parquet')}', Parquet)`)).toEqual({ found: '0', read: 1 })
+  }
   expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/`visitor_id` \| UInt64 \|/)
   await expectPlausibleFormat(dir)
 }
@@ -101,7 +107,7 @@ async function expectPlausibleFormat(dir: string): Promise<void> {
   for (const [table, columns] of Object.entries(PLAUSIBLE_COLUMNS)) {
     expect(readFileSync(join(dir, 'plausible', `${table}_${first}_${last}.csv`), 'utf8').split('\n')[0], table).toBe(columns.map((c) => `"${c}"`).join(','))
   }
-  const visits = await one<Record<string, string>>(`SELECT count() AS visits, sum(duration) AS duration, countIf(is_bounce) AS bounces, countIf(entry_page != '') AS entered,
+  const visits = await one<Record<string, string>>(`SELECT count() AS visits, sum(duration) AS duration, countIf(is_bounce) AS bounces,
     countIf(country_code NOT IN ('', 'ZZ')) AS located FROM cairn.sessions WHERE site = {site:String}`)
   const events = await one<Record<string, string>>(`SELECT countIf(name = 'pageview') AS pageviews, countIf(name NOT IN ('pageview', 'engagement')) AS custom FROM cairn.events WHERE site = {site:String}`)
   const sum = async (table: string, column: string) => (await one<{ n: string }>(`SELECT toString(sum(${column})) AS n FROM ${file(table)}`)).n
@@ -110,7 +116,10 @@ async function expectPlausibleFormat(dir: string): Promise<void> {
   expect(await sum('imported_visitors', 'bounces')).toBe(visits.bounces)
   expect(await sum('imported_visitors', 'pageviews')).toBe(events.pageviews)
   expect(await sum('imported_pages', 'pageviews')).toBe(events.pageviews)
-  expect(await sum('imported_entry_pages', 'entrances')).toBe(visits.entered)
+  expect(await sum('imported_entry_pages', 'entrances')).toBe(visits.visits)
+  expect(await sum('imported_exit_pages', 'exits')).toBe(visits.visits)
+  // Every row has its day (a day with pageviews and no visit started included).
+  expect(await one(`SELECT countIf(date < '2020-01-01') AS undated, count() AS days FROM ${file('imported_visitors')}`)).toEqual({ undated: '0', days: String(Object.keys(await server.rows("SELECT DISTINCT toDate(timestamp, 'Europe/Paris') AS d FROM cairn.events WHERE site = {site:String}", { site: A })).length) })
   expect(await sum('imported_custom_events', 'events')).toBe(events.custom)
   expect(await sum('imported_locations', 'visits')).toBe(visits.located)
   for (const table of ['imported_sources', 'imported_devices', 'imported_browsers', 'imported_operating_systems']) expect(await sum(table, 'visits'), table).toBe(visits.visits)
@@ -140,6 +149,13 @@ describe('export of a site', () => {
     // A page elsewhere may make the browser send the request, never read the answer: no CORS grant.
     const foreign = await get(A, { authorization: `Bearer ${adminKey}`, origin: 'https://elsewhere.example' })
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+    // A reader who goes away stops the export: the next one may start.
+    await foreign.body?.cancel()
+    await expect.poll(async () => {
+      const again = await get(A, { authorization: `Bearer ${adminKey}` })
+      await again.body?.cancel()
+      return again.status
+    }).toBe(200)
   })
 
   it('is saved by `cairn export` through the running server, and never over an existing file', async () => {
@@ -150,9 +166,54 @@ describe('export of a site', () => {
     const { stdout } = await cairn('export', '--site', A, '--to', to)
     expect(stdout).toMatch(new RegExp(`exported ${A.replaceAll('.', '\\.')} to .*a\\.zip \\([\\d,]+ bytes\\)`))
     await expectSameAsStored(await unpacked(readFileSync(to)))
+    expect(statSync(to).mode & 0o777).toBe(0o600)
     const size = readFileSync(to).length
     await expect(cairn('export', '--site', A, '--to', to)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('already exists') })
     expect(readFileSync(to).length).toBe(size)
     await expect(cairn('export')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--site') })
+    // Refused by the server: no file is left behind.
+    const refused = join(dir, 'untracked.zip')
+    await expect(cairn('export', '--site', uniqueSite('untracked'), '--to', refused)).rejects.toMatchObject({ code: 2 })
+    expect(existsSync(refused)).toBe(false)
   }, 60_000)
+
+  it('answers HEAD without exporting, one export at a time (429 for another meanwhile)', async () => {
+    const head = await fetch(`${server.url}/api/sites/${A}/export`, { method: 'HEAD', headers: { authorization: `Bearer ${adminKey}` } })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-type')).toBe('application/zip')
+    const first = await get(A, { authorization: `Bearer ${adminKey}` })
+    expect(first.status).toBe(200)
+    const second = await get(A, { authorization: `Bearer ${adminKey}` })
+    expect(second.status).toBe(429)
+    expect(second.headers.get('retry-after')).toBe('60')
+    expect(JSON.stringify(await second.json())).toContain('export')
+    await first.arrayBuffer()
+    await expect.poll(async () => (await get(A, { authorization: `Bearer ${adminKey}` })).status).toBe(200)
+  }, 60_000)
+
+  it('stops when a query fails midway: the error names the file, nothing crashes, the server goes on', async () => {
+    let queries = 0
+    const failing = new Proxy(server.storage, {
+      get(target, property, receiver) {
+        // The export's fourth CSV query fails (the first ones give its first file).
+        if (property === 'query') {
+          return (params: Parameters<typeof target.query>[0]) => {
+            if (String(params.query).includes('cairn.events') && ++queries === 4) return Promise.reject(new Error('the engine went away'))
+            return target.query(params)
+          }
+        }
+        const value = Reflect.get(target, property, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const out = new PassThrough()
+    const received: Buffer[] = []
+    out.on('data', (chunk: Buffer) => received.push(chunk))
+    await expect(writeSiteExport(failing, { site: A, timeZone: 'Europe/Paris' }, out)).rejects.toThrow(/\.(parquet|csv): the engine went away/)
+    // What was sent is no zip an unzip program accepts (no central directory).
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-export-cut-'))
+    writeFileSync(join(dir, 'cut.zip'), Buffer.concat(received))
+    await expect(run('unzip', ['-t', join(dir, 'cut.zip')])).rejects.toBeTruthy()
+    expect((await fetch(`${server.url}/api/sites/${A}/status`, { headers: { authorization: `Bearer ${adminKey}` } })).status).toBe(200)
+  })
 })

@@ -1,6 +1,5 @@
 /** `cairn export`: a site's whole history as a zip of Parquet and CSV files (sql/site-export.ts), saved to a file. */
-import { createWriteStream } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { open, rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -26,17 +25,21 @@ export async function run(config: Config, args: string[]): Promise<void> {
       done(null, chunk)
     },
   })
-  await withApi(config, async (api) => {
-    const body = await api.download(`/api/sites/${encodeURIComponent(site)}/export`)
-    try {
-      // `wx`: an existing file is never overwritten.
-      await pipeline(Readable.from(body), count, createWriteStream(to, { flags: 'wx', mode: 0o600 }))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(say('cli.export.exists', { file: to }))
-      await rm(to, { force: true })
-      throw error
-    }
+  // The file first (`wx`: an existing one is never overwritten), then the export; a file this run made
+  // and could not finish is removed.
+  const file = await open(to, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EEXIST' ? new UsageError(say('cli.export.exists', { file: to })) : error
   })
+  try {
+    await withApi(config, async (api) => {
+      const body = await api.download(`/api/sites/${encodeURIComponent(site)}/export`)
+      await pipeline(Readable.from(body), count, file.createWriteStream())
+    })
+  } catch (error) {
+    await file.close().catch(() => {})
+    await rm(to, { force: true })
+    throw error
+  }
   if (said) process.stderr.write('\n')
   process.stdout.write(`${say('cli.export.done', { site, file: to, bytes })}\n`)
 }
