@@ -7,7 +7,8 @@
 import type { Storage } from '../../sql/client.ts'
 import { PER_VISIT, goalCondition, type Goal } from '../../sql/goals.ts'
 import { convertedVisitors, wholeVisitConditions } from './filters.ts'
-import { IN_RANGE, bucketOf, buckets, foldsGoal, rangeParams, rows, sharedWhileRunning, summary, type StatsQuery } from './stats.ts'
+import { IN_RANGE, bucketOf, buckets, foldsGoal, rangeParams, rows, summary, type StatsQuery } from './stats.ts'
+import { sharedWhileRunning } from './batch.ts'
 
 export interface Conversion {
   id: string

@@ -22,6 +22,7 @@ import { Reports } from './mail/reports.ts'
 import { reportsRoute } from './admin/reports.ts'
 import { sitesRoute } from './admin/sites.ts'
 import { exportRoute } from './admin/export.ts'
+import { sharedWhileRunning } from './batch.ts'
 import { segmentsRoute } from './admin/segments.ts'
 import { annotationsRoute } from './admin/annotations.ts'
 import { alertsRoute } from './admin/alerts.ts'
@@ -35,7 +36,7 @@ import { readFunnels, readGoals, type Goal } from '../../sql/goals.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { localDate, previousRange } from './range.ts'
-import { BREAKDOWN_NAMES, GOAL_METRICS, aggregateWithEstimates, breakdownOf, breakdownWithEstimates, realtime, recentSessions, sharedWhileRunning, timeseriesWithEstimates, type BreakdownName, type StatsQuery } from './stats.ts'
+import { BREAKDOWN_NAMES, GOAL_METRICS, aggregateWithEstimates, breakdownOf, breakdownWithEstimates, realtime, recentSessions, timeseriesWithEstimates, type BreakdownName, type StatsQuery } from './stats.ts'
 
 export interface DashboardOptions {
   storage: Storage

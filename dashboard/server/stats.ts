@@ -13,7 +13,7 @@ import { addDays, buckets } from './range.ts'
 import { IN_RANGE, SETTINGS, bucketOf, rangeParams, rows, scope, visitRows, visits, type StatsQuery } from './sources.ts'
 import { EXACT_UP_TO, SEAL_ROWS, STATE, fromSealAlone, rawPart, sealParams, withSeal, type Seal } from './rollups.ts'
 
-export { IN_RANGE, bucketOf, rangeParams, rows, sharedWhileRunning, type StatsQuery }
+export { IN_RANGE, bucketOf, rangeParams, rows, type StatsQuery }
 
 
 export interface Aggregate {
