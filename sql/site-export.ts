@@ -32,6 +32,9 @@ export interface ExportProgress {
   entry: string
 }
 
+/** The zip's name for a site on a day: `cairn-<site>-<YYYY-MM-DD>.zip`, safe in a header and a path. */
+export const exportFileName = (site: string, atMs: number) => `cairn-${site.replace(/[^\w.-]/g, '_')}-${new Date(atMs).toISOString().slice(0, 10)}.zip`
+
 /** The months (YYYY-MM) in which a site has events. */
 export async function exportedMonths(storage: Storage, site: string): Promise<string[]> {
   const result = await storage.query({

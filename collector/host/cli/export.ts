@@ -3,6 +3,7 @@ import { open, rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { exportFileName } from '../../../sql/site-export.ts'
 import type { Config } from '../config.ts'
 import { withApi } from './api.ts'
 import { UsageError, language, parse, say, type Usage } from './args.ts'
@@ -13,7 +14,7 @@ export async function run(config: Config, args: string[]): Promise<void> {
   const { values } = parse(usage, args, { site: { type: 'string' }, to: { type: 'string' } })
   if (!values.site) throw new UsageError(say('cli.export.needsSite'))
   const site = values.site
-  const to = resolve(values.to ?? `cairn-${site.replace(/[^\w.-]/g, '_')}-${new Date().toISOString().slice(0, 10)}.zip`)
+  const to = resolve(values.to ?? exportFileName(site, Date.now()))
   const n = new Intl.NumberFormat(language)
   let bytes = 0
   let said = 0

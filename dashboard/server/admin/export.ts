@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'node:stream'
 import { Hono } from 'hono'
 import type { Storage } from '../../../sql/client.ts'
 import type { SiteList } from '../../../sql/sites.ts'
-import { writeSiteExport } from '../../../sql/site-export.ts'
+import { exportFileName, writeSiteExport } from '../../../sql/site-export.ts'
 import { authorize, type Principal } from '../auth/access.ts'
 import { HttpError } from '../http-error.ts'
 
@@ -21,10 +21,9 @@ export function exportRoute(options: { storage: Storage; sites: SiteList; now: (
     const site = c.req.param('site')
     authorize(c.get('principal'), site, 'admin', (s) => options.sites.has(s))
     const { timeZone } = options.sites.get(site)!
-    const day = new Date(options.now()).toISOString().slice(0, 10)
     const headers = {
       'content-type': 'application/zip',
-      'content-disposition': `attachment; filename="cairn-${site.replace(/[^\w.-]/g, '_')}-${day}.zip"`,
+      'content-disposition': `attachment; filename="${exportFileName(site, options.now())}"`,
       'cache-control': 'no-store',
     }
     // Hono answers HEAD with its GET route: the headers, without running an export nobody reads.
