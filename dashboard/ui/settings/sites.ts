@@ -351,10 +351,11 @@ export class CairnSettingsSites extends Localized {
     this.busy = 'remove'
     try {
       const answer = await send<{ removed: string; erased: boolean }>('DELETE', sitePath(site), { confirm: typed, erase: form.get('erase') === 'on' })
-      this.removed = { site: answer?.removed ?? site, erased: Boolean(answer?.erased) }
       this.problem = undefined
       if (this.selected === site) chooseSite(this, '')
       await sitesChanged(this)
+      // Said once the list no longer shows it.
+      this.removed = { site: answer?.removed ?? site, erased: Boolean(answer?.erased) }
       // Closed once the list is drawn again, so that the focus goes where it can (its row is gone).
       await this.updateComplete
       this.renderRoot.querySelector<HTMLDialogElement>('#remove-site')?.close()
