@@ -22,6 +22,8 @@ const RULES: { part: string; may: string[]; types?: string[] }[] = [
   { part: 'sql/', may: ['sql/'] },
   { part: 'tracker/src/', may: ['tracker/src/'] },
   { part: 'collector/ingest/', may: ['collector/ingest/', 'sql/'] },
+  // Histories from other tools into rows: named as the collector names what it collects.
+  { part: 'collector/import/', may: ['collector/import/', 'collector/ingest/', 'sql/'] },
   // The catalogues and their formatting, for the server, the CLI and (languages.ts) the browser.
   { part: 'dashboard/i18n/', may: ['dashboard/i18n/', 'sql/dimensions.ts'] },
   { part: 'dashboard/server/', may: ['dashboard/server/', 'dashboard/i18n/', 'sql/'] },

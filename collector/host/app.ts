@@ -27,6 +27,9 @@ import { healthRoute } from './routes/health.ts'
 import { restrictedVisitors } from '../../sql/privacy.ts'
 import { trackerRoute } from './routes/tracker.ts'
 import { operatorRoute } from './routes/operator.ts'
+import { importsRoute } from './routes/imports.ts'
+import { recoverImports } from '../../sql/imports.ts'
+import { rm } from 'node:fs/promises'
 import { dashboardRoute } from './routes/dashboard.ts'
 import { Salts } from '../ingest/salts.ts'
 import { RateLimiter } from '../ingest/rate-limit.ts'
@@ -121,6 +124,14 @@ export async function createCollector(config: Config, options: CollectorOptions 
   writer.start()
   const counters = new Counters()
   const restricted = await restrictedVisitors(storage)
+  // An import a stopped process left halfway is rolled back; its files go. On a cluster another server may
+  // be running one: its admins delete it from the list if it was left.
+  const importsDir = join(config.dataDir, 'imports')
+  if (!config.clickhouseCluster) {
+    const rolledBack = await recoverImports(storage)
+    if (rolledBack.length > 0) log.info(`rolled back ${rolledBack.length} import(s) a stopped server left halfway`)
+    await rm(importsDir, { recursive: true, force: true })
+  }
 
   // Background queries in flight, awaited on close: closing the engine under a running query crashes it.
   const inFlight = new Set<Promise<unknown>>()
@@ -195,6 +206,16 @@ export async function createCollector(config: Config, options: CollectorOptions 
     secure: (url, proto) => isSecure(url, proto, config.trustProxy > 0),
   }))
   app.route('/', operatorRoute({ storage, sites, operator: isOperator, flush: () => writer.flush(), now, cluster: config.clickhouseCluster }))
+  app.route('/', importsRoute({
+    storage,
+    access: dashboard.access,
+    sites,
+    operator: isOperator,
+    context: {
+      storage, embedded: !config.clickhouseUrl, workDir: importsDir, limitBytes: config.importMaxBytes, retentionMonths: config.retentionMonths,
+      cluster: config.clickhouseCluster,
+    },
+  }))
   if (files) app.route('/', files.scripts)
 
   app.route('/', dashboard.app)

@@ -43,6 +43,8 @@ export interface Config {
   rateLimit: { perSecond: number; burst: number }
   /** Events accepted but not yet in ClickHouse beyond which new ones get 503 (ClickHouse down for long). */
   spoolMaxEvents: number
+  /** The most an import's file may hold, uploaded or once a zip is unpacked (CAIRN_IMPORT_MAX_MB, in MiB). */
+  importMaxBytes: number
   /** SMTP and the sender (CAIRN_SMTP_URL or CAIRN_SMTP_HOST…, CAIRN_MAIL_FROM); unset: no mail, links are shown instead. */
   mail: MailConfig | undefined
   /**
@@ -76,6 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
     // 25 months: the CNIL's ceiling for consent-exempt audience measurement.
     retentionMonths: integer(env, 'CAIRN_RETENTION_MONTHS', 25, 1, 120),
     spoolMaxEvents: integer(env, 'CAIRN_SPOOL_MAX_EVENTS', 1_000_000, 1, 100_000_000),
+    importMaxBytes: integer(env, 'CAIRN_IMPORT_MAX_MB', 2048, 1, 1_048_576) * 1024 * 1024,
     rateLimit: { perSecond: integer(env, 'CAIRN_RATE_LIMIT', 20, 1, 100_000), burst: integer(env, 'CAIRN_RATE_BURST', 100, 1, 1_000_000) },
     mail: mail(env),
     publicUrl: publicUrl(env.CAIRN_PUBLIC_URL, integer(env, 'PORT', 8080, 0, 65535)),

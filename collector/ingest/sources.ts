@@ -4,7 +4,7 @@
  */
 
 /** Host suffix → source name. Longer, more specific hosts first where they share a suffix. */
-const HOSTS: [string, string][] = [
+export const HOSTS: [string, string][] = [
   ['mail.google.com', 'Gmail'],
   ['news.google.com', 'Google News'],
   ['google.', 'Google'],
@@ -52,7 +52,7 @@ const HOSTS: [string, string][] = [
 ]
 
 /** utm_source spellings (lower-case) → the same names the referrer map gives. */
-const UTM_NAMES: Record<string, string> = {
+export const UTM_NAMES: Record<string, string> = {
   google: 'Google', bing: 'Bing', duckduckgo: 'DuckDuckGo', facebook: 'Facebook', fb: 'Facebook',
   instagram: 'Instagram', ig: 'Instagram', linkedin: 'LinkedIn', twitter: 'X', x: 'X', reddit: 'Reddit',
   youtube: 'YouTube', tiktok: 'TikTok', newsletter: 'Newsletter', email: 'Newsletter', hn: 'Hacker News',

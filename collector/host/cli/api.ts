@@ -4,7 +4,10 @@
  * process on the data directory. Either way the request acts as the operator and the answers are the
  * server's, in the terminal's language.
  */
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { request } from 'node:http'
+import { Readable } from 'node:stream'
 import type { Config } from '../config.ts'
 import { operatorRequests, serverRunning, socketPath } from '../socket.ts'
 import { language, say } from './args.ts'
@@ -30,10 +33,14 @@ export interface Api {
   steps<T>(path: string, body: unknown, onStep: (done: number, total: number) => void): Promise<T>
   /** A route's body as it comes (a file to save), or an ApiError. */
   download(path: string): Promise<AsyncIterable<Uint8Array | string>>
+  /** A file sent as a PUT's body (`application/octet-stream`), its bytes counted to `onBytes` as they go; the JSON answer, or an ApiError. */
+  upload<T = Record<string, unknown>>(path: string, file: string, onBytes: (sent: number, size: number) => void): Promise<T>
 }
 
 type Body = AsyncIterable<Uint8Array | string>
-type Send = (method: string, path: string, body: unknown) => Promise<{ status: number; body: Body }>
+/** A file to send as the body instead of JSON. */
+type Raw = { stream: Readable; size: number }
+type Send = (method: string, path: string, body: unknown, raw?: Raw) => Promise<{ status: number; body: Body }>
 
 export async function withApi<T>(config: Config, run: (api: Api) => Promise<T>): Promise<T> {
   const path = socketPath(config.dataDir)
@@ -51,22 +58,30 @@ export async function withApi<T>(config: Config, run: (api: Api) => Promise<T>):
 const headers = { 'content-type': 'application/json', 'accept-language': language }
 
 function viaSocket(socketPath: string): Send {
-  return (method, path, body) =>
+  return (method, path, body, raw) =>
     new Promise((resolve, reject) => {
       const text = body === undefined ? '' : JSON.stringify(body)
       // Node frames no body on a DELETE unless told its length.
-      const req = request({ socketPath, path, method, headers: { ...headers, 'content-length': Buffer.byteLength(text) } }, (res) => resolve({ status: res.statusCode ?? 500, body: res }))
+      const sent = raw ? { 'content-type': 'application/octet-stream', 'content-length': raw.size } : { 'content-length': Buffer.byteLength(text) }
+      const req = request({ socketPath, path, method, headers: { ...headers, ...sent } }, (res) => resolve({ status: res.statusCode ?? 500, body: res }))
       req.once('error', reject)
-      req.end(text)
+      if (raw) raw.stream.once('error', reject).pipe(req)
+      else req.end(text)
     })
 }
 
 function inProcess(fetch: (request: Request, env: unknown) => Response | Promise<Response>): Send {
-  return async (method, path, body) => {
+  return async (method, path, body, raw) => {
     // The marker object stands for a socket request: what makes this request the operator's.
     const incoming = {}
     operatorRequests.add(incoming)
-    const response = await fetch(new Request(`http://cairn.invalid${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), { incoming })
+    const request = raw
+      ? new Request(`http://cairn.invalid${path}`, {
+          method, headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(raw.size) },
+          body: Readable.toWeb(raw.stream) as ReadableStream, duplex: 'half',
+        } as RequestInit)
+      : new Request(`http://cairn.invalid${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    const response = await fetch(request, { incoming })
     // Node's web streams are async iterable; the DOM types do not say so.
     return { status: response.status, body: (response.body ?? []) as unknown as Body }
   }
@@ -106,6 +121,18 @@ function api(send: Send): Api {
         onStep(step.done!, step.total!)
       }
       throw new Error(say('cli.api.cutOff'))
+    },
+    async upload(path, file, onBytes) {
+      const { size } = await stat(file)
+      let sent = 0
+      const stream = createReadStream(file)
+      stream.on('data', (chunk) => onBytes((sent += chunk.length), size))
+      const { status, body: answer } = await send('PUT', path, undefined, { stream, size })
+      let text = ''
+      for await (const line of lines(answer)) text += line + '\n'
+      const json = text.trim() ? JSON.parse(text) : {}
+      if (status >= 400) throw new ApiError(status, json)
+      return json
     },
     async download(path) {
       const { status, body: answer } = await send('GET', path, undefined)

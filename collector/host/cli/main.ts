@@ -8,6 +8,7 @@ import * as cookies from './cookies.ts'
 import * as demo from './demo.ts'
 import * as exportCommand from './export.ts'
 import * as goals from './goals.ts'
+import * as importCommand from './import.ts'
 import * as keys from './keys.ts'
 import * as privacyNotice from './privacy-notice.ts'
 import * as privacy from './privacy.ts'
@@ -26,7 +27,7 @@ interface Command {
   run(config: Config, args: string[]): Promise<void>
 }
 
-const COMMANDS: Record<string, Command> = { serve, sites, goals, users, keys, shares, reports, privacy, demo, export: exportCommand, backup, restore, rollups, sql, cookies, 'privacy-notice': privacyNotice }
+const COMMANDS: Record<string, Command> = { serve, sites, goals, users, keys, shares, reports, privacy, demo, export: exportCommand, import: importCommand, backup, restore, rollups, sql, cookies, 'privacy-notice': privacyNotice }
 
 const HELP = `${say('cli.help.title')}
 

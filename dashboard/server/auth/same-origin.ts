@@ -5,8 +5,9 @@
  * request that can change state (any method but GET, HEAD and OPTIONS):
  *
  * - it must be sent as JSON (`Content-Type: application/json`, even without a body; DELETE excepted, as
- *   it always needs a preflight): a form or a `text/plain` fetch from another origin cannot send that
- *   without a CORS preflight, which Cairn grants to no other origin;
+ *   it always needs a preflight), or as bytes (`application/octet-stream`: an import's file): a form or a
+ *   `text/plain` fetch from another origin cannot send either without a CORS preflight, which Cairn
+ *   grants to no other origin;
  * - a browser's `Origin` (and `Sec-Fetch-Site`, where sent) must say the request comes from Cairn's own
  *   origin, or from one of `crossOrigin`'s for the paths that serve the tracked sites.
  *
@@ -37,7 +38,7 @@ export function sameOrigin(options: SameOriginOptions = {}): MiddlewareHandler {
     }
     if (!allowedElsewhere && (fetchSite === 'cross-site' || fetchSite === 'same-site')) throw refuse(['api.crossSite'])
     // DELETE is never a "simple" request: from another origin it needs the preflight anyway.
-    if (c.req.method !== 'DELETE' && !/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
+    if (c.req.method !== 'DELETE' && !/^application\/(json|octet-stream)\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
       throw notJson()
     }
     return next()

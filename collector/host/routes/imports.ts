@@ -1,0 +1,148 @@
+/**
+ * Imports (collector/import/), for a site's admins and the operator (docs/admin-api.md):
+ *
+ * - `GET /api/sites/{site}/imports`: the site's imports, newest first;
+ * - `POST /api/sites/{site}/imports` `{"kind": "ga4" | "umami" | "plausible" | "cairn"}`: a new one;
+ * - `PUT /api/sites/{site}/imports/{id}/files?name=FILE`: a file (or a zip of them) as the body,
+ *   `application/octet-stream`, at most CAIRN_IMPORT_MAX_MB; read at once. A file refused rolls the whole
+ *   import back (422, the file and what is wrong with it);
+ * - `POST /api/sites/{site}/imports/{id}/publish` `{"before"?: "YYYY-MM-DD"}`: its rows added to the
+ *   site's. Days that already hold the site's data refuse it (409, with the days and since when the site
+ *   has data of its own); `before` then keeps only the days before that one;
+ * - `DELETE /api/sites/{site}/imports/{id}`: deleted as a whole, whatever its state.
+ *
+ * An upload is written to the data directory's `imports/` (owner-only) and removed once read. One file is
+ * read at a time in a process: another meanwhile gets 429.
+ */
+import { Hono, type Context } from 'hono'
+import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { Readable } from 'node:stream'
+import type { ReadableStream as WebStream } from 'node:stream/web'
+import type { Storage } from '../../../sql/client.ts'
+import { getImport, IMPORT_KINDS, ImportRefused, listImports, type ImportJob, type ImportKind } from '../../../sql/imports.ts'
+import type { SiteList } from '../../../sql/sites.ts'
+import { authorize, type Access } from '../../../dashboard/server/auth/access.ts'
+import { principalOf } from '../../../dashboard/server/auth/credentials.ts'
+import { HttpError, invalid, notFound, requestLanguage } from '../../../dashboard/server/http-error.ts'
+import { translator } from '../../../dashboard/i18n/translate.ts'
+import { jsonBody } from '../../../dashboard/server/params.ts'
+import { FileRefused, receive } from '../../import/files.ts'
+import { addFile, deleteImport, failImport, finishImport, running, startImport, type ImportContext, type ImportSite } from '../../import/job.ts'
+import { ownerOnly } from '../../../sql/client.ts'
+import { forgetImportedDays } from '../../../dashboard/server/imported.ts'
+
+export interface ImportsRouteDeps {
+  storage: Storage
+  access: Access
+  sites: SiteList
+  operator: (c: Context) => boolean
+  context: ImportContext
+}
+
+/**
+ * A job as the API shows it: whether this process can still take its files, and why it failed in the
+ * request's language (the job keeps the catalogue key and its values).
+ */
+function shown(c: Context, job: ImportJob) {
+  const say = translator(requestLanguage(c))
+  let error = ''
+  try {
+    const { key, values } = JSON.parse(job.error || 'null') ?? {}
+    if (typeof key === 'string') error = say(key, values)
+  } catch {
+    error = job.error
+  }
+  return { ...job, error, resumable: running(job) }
+}
+
+export function importsRoute(deps: ImportsRouteDeps): Hono {
+  const app = new Hono()
+  const { context } = deps
+  const admin = async (c: Context) => {
+    const site = c.req.param('site')!
+    const principal = authorize(deps.operator(c) ? { kind: 'operator' } : await principalOf(c, deps.access), site, 'admin', (s) => deps.sites.has(s))
+    const { timeZone, domains } = deps.sites.get(site)!
+    return { principal, site: { site, timeZone, domains } satisfies ImportSite }
+  }
+  const jobOf = async (c: Context, site: string) => {
+    const id = Number(c.req.param('id'))
+    const job = Number.isInteger(id) && id > 0 && id < 2 ** 32 ? await getImport(deps.storage, site, id) : undefined
+    if (!job) throw notFound(['api.notFound.import', { id: c.req.param('id')! }])
+    return job
+  }
+  let reading = false
+
+  app.get('/api/sites/:site/imports', async (c) => {
+    const { site } = await admin(c)
+    return c.json({ imports: (await listImports(deps.storage, site.site)).map((job) => shown(c, job)) })
+  })
+
+  app.post('/api/sites/:site/imports', async (c) => {
+    const { principal, site } = await admin(c)
+    const { kind } = await jsonBody(c)
+    if (typeof kind !== 'string' || !(kind in IMPORT_KINDS)) throw invalid({ kind: ['api.field.oneOf', { choices: Object.keys(IMPORT_KINDS).join(', ') }] })
+    const by = principal.kind === 'user' ? principal.email : 'operator'
+    return c.json(shown(c, await startImport(context, site, kind as ImportKind, by)), 201)
+  })
+
+  app.put('/api/sites/:site/imports/:id/files', async (c) => {
+    const { site } = await admin(c)
+    const job = await jobOf(c, site.site)
+    if (!running(job)) throw new HttpError(409, ['api.import.notRunning'])
+    const name = basename(c.req.query('name') ?? '').slice(0, 200)
+    if (!name) throw invalid({ name: ['api.field.required'] })
+    const declared = Number(c.req.header('content-length'))
+    if (declared > context.limitBytes) throw new HttpError(413, ['api.import.file.tooLarge', { limit: context.limitBytes }], { file: ['api.import.file.tooLarge', { limit: context.limitBytes }] })
+    if (!c.req.raw.body) throw invalid({ body: ['api.field.required'] })
+    if (reading) throw new HttpError(429, ['api.import.busy'], undefined, { 'retry-after': '30' })
+    reading = true
+    ownerOnly(context.workDir)
+    const path = join(context.workDir, `${job.id}-${randomBytes(6).toString('hex')}.upload`)
+    try {
+      await receive(Readable.fromWeb(c.req.raw.body as unknown as WebStream<Uint8Array>), path, context.limitBytes, name)
+      return c.json(shown(c, await addFile(context, site, job, { name, path })))
+    } catch (error) {
+      if (error instanceof FileRefused) {
+        const status = error.problem === 'api.import.file.tooLarge' ? 413 : 422
+        // receive() refuses before the job reads the file: it fails as for any other refusal.
+        if (status === 413) await failImport(context, job, error)
+        const said = [error.problem, { file: error.file, ...error.values }] as const
+        throw new HttpError(status, ['api.import.fileRefused', { file: error.file }], { file: said })
+      }
+      throw error
+    } finally {
+      reading = false
+      await rm(path, { force: true })
+    }
+  })
+
+  app.post('/api/sites/:site/imports/:id/publish', async (c) => {
+    const { site } = await admin(c)
+    const job = await jobOf(c, site.site)
+    if (!running(job)) throw new HttpError(409, ['api.import.notRunning'])
+    const { before } = await jsonBody(c)
+    if (before !== undefined && (typeof before !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(before) || Number.isNaN(Date.parse(before)))) {
+      throw invalid({ before: ['api.field.date'] })
+    }
+    try {
+      const done = await finishImport(context, site, job, before as string | undefined)
+      forgetImportedDays(deps.storage)
+      return c.json(shown(c, done))
+    } catch (error) {
+      if (!(error instanceof ImportRefused)) throw error
+      if (error.reason === 'empty') throw new HttpError(422, ['api.import.empty'])
+      throw new HttpError(409, ['api.import.overlap', error.details], undefined, {}, { overlap: error.details })
+    }
+  })
+
+  app.delete('/api/sites/:site/imports/:id', async (c) => {
+    const { site } = await admin(c)
+    const job = await jobOf(c, site.site)
+    const deleted = await deleteImport(context, job)
+    forgetImportedDays(deps.storage)
+    return c.json(shown(c, deleted))
+  })
+  return app
+}
