@@ -236,11 +236,13 @@ export async function recoverImports(storage: Storage, cluster?: string): Promis
   const jobs = (await result.json<Record<string, unknown>>()).map(parse)
   // Why, as the catalogue key the API says it with (collector/host/routes/imports.ts).
   for (const job of jobs) await removeImport(storage, job, 'failed', JSON.stringify({ key: 'api.import.interrupted' }), cluster)
+  // A job's tables: its staging table, and those its format adds (`import_<id>_<what>`).
   const tables = await (await storage.query({
-    query: `SELECT name FROM system.tables WHERE database = 'cairn' AND match(name, '^import_[0-9]+$')
-              AND toUInt32(substring(name, 8)) NOT IN (SELECT import_id FROM cairn.imports FINAL WHERE state = 'staging')`,
+    query: `SELECT name FROM system.tables WHERE database = 'cairn' AND match(name, '^import_[0-9]+(_[a-z]+)?$')
+              AND toUInt32OrZero(extract(name, '^import_([0-9]+)')) NOT IN (SELECT import_id FROM cairn.imports FINAL WHERE state = 'staging')`,
     format: 'JSONEachRow',
   })).json<{ name: string }>()
-  for (const { name } of tables) await storage.command({ query: `DROP TABLE IF EXISTS ${stagingTable(Number(name.slice(7)))}` })
+  // Names the engine listed and the pattern matched: safe in DDL.
+  for (const { name } of tables) await storage.command({ query: `DROP TABLE IF EXISTS cairn.${name}` })
   return jobs
 }

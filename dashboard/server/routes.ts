@@ -30,6 +30,7 @@ import { anyOf, translator } from '../i18n/translate.ts'
 import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
+import { IMPORTED_DIMENSIONS, MERGE_DEPTH, importedState, withImportedAggregate, withImportedBreakdown, withImportedSeries } from './imported.ts'
 import { conversions, goalSummary } from './conversions.ts'
 import { PROPERTY_METRICS, propertyBreakdown, propertyKeys } from './properties.ts'
 import { readFunnels, readGoals, type Goal } from '../../sql/goals.ts'
@@ -137,7 +138,10 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const exact = c.req.query('exact') ?? 'false'
     if (exact !== 'true' && exact !== 'false') throw invalid({ exact: ['api.field.oneOf', { choices: anyOf(['true', 'false']) }] })
     const query: StatsQuery = { site, timeZone, range, filters, today: localDate(nowMs, timeZone), exact: exact === 'true' || c.req.query('format') === 'csv' }
-    return { query, previous: compare ? { ...query, range: previousRange(range) } : undefined }
+    // `imported=false`: without the imported days' figures (imported.ts).
+    const imported = c.req.query('imported') ?? 'true'
+    if (imported !== 'true' && imported !== 'false') throw invalid({ imported: ['api.field.oneOf', { choices: anyOf(['true', 'false']) }] })
+    return { query, previous: compare ? { ...query, range: previousRange(range) } : undefined, importedWanted: imported === 'true' }
   }
 
   /** A stats route: the site's read access is checked before the handler runs. */
@@ -149,26 +153,35 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     })
 
   stats('aggregate', async (c, site) => {
-    const { query, previous } = statsQuery(c, site)
+    const { query, previous, importedWanted } = statsQuery(c, site)
     const goal = await goalOf(c, site)
     // With a goal filter, the conversions beside the usual numbers: unique, total, and the rate.
     const withConversions = async (q: StatsQuery) => {
-      const [{ results, approximate }, converted] = await Promise.all([aggregateWithEstimates(options.storage, q, goal), goal && goalSummary(options.storage, q, goal)])
-      return { range: q.range, results: { ...results, ...converted?.totals }, ...(approximate.length > 0 && { approximate }) }
+      const [{ results, approximate, sums }, converted, imported] = await Promise.all([
+        aggregateWithEstimates(options.storage, q, goal), goal && goalSummary(options.storage, q, goal), importedState(options.storage, q, importedWanted, goal !== undefined),
+      ])
+      const figures = imported === 'included' ? await withImportedAggregate(options.storage, q, results, sums) : results
+      return { range: q.range, results: { ...figures, ...converted?.totals }, imported, ...(approximate.length > 0 && { approximate }) }
     }
     const [now, before] = await Promise.all([withConversions(query), previous && withConversions(previous)])
     return c.json({ ...now, ...(before && { previous: before }) })
   })
 
   stats('timeseries', async (c, site) => {
-    const { query, previous } = statsQuery(c, site)
+    const { query, previous, importedWanted } = statsQuery(c, site)
     const goal = await goalOf(c, site)
     // With a goal filter, each point also has the bucket's conversions and conversion rate.
     const series = async (q: StatsQuery) => {
-      const [{ points, approximate }, converted] = await Promise.all([timeseriesWithEstimates(options.storage, q, goal), goal && goalSummary(options.storage, q, goal)])
+      const [{ points: own, approximate, sums }, converted, state] = await Promise.all([
+        timeseriesWithEstimates(options.storage, q, goal), goal && goalSummary(options.storage, q, goal), importedState(options.storage, q, importedWanted, goal !== undefined),
+      ])
+      // An hourly graph has no imported points: the export's are days.
+      const imported = state === 'included' && q.range.interval === 'hour' ? 'unsupported' : state
+      const points = imported === 'included' ? await withImportedSeries(options.storage, q, own, sums) : own
       return {
         range: q.range,
         points: converted ? points.map((p, i) => ({ ...p, conversions: converted.points[i]!.conversions, conversion_rate: converted.points[i]!.conversion_rate })) : points,
+        imported,
         ...(approximate.length > 0 && { approximate }),
       }
     }
@@ -179,14 +192,21 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
   stats('breakdown/:name', async (c, site) => {
     const name = c.req.param('name') as BreakdownName
     if (!BREAKDOWN_NAMES.includes(name)) throw invalid({ breakdown: ['api.field.oneOf', { choices: anyOf(BREAKDOWN_NAMES) }] })
-    const { query } = statsQuery(c, site)
+    const { query, importedWanted } = statsQuery(c, site)
     const format = formatOf(c)
     const goal = await goalOf(c, site)
     const metrics = goal ? GOAL_METRICS : breakdownOf(name).breakdown.metrics
-    const { rows, approximate } = await breakdownWithEstimates(options.storage, query, name, parseBreakdownOptions(c.req.query(), metrics), goal)
+    const paging = parseBreakdownOptions(c.req.query(), metrics)
+    const state = await importedState(options.storage, query, importedWanted, goal !== undefined)
+    const imported = state === 'included' && !IMPORTED_DIMENSIONS.includes(name) ? 'unsupported' : state
+    // Imported rows merged in: the events' first rows deep enough for the page to be right (imported.ts).
+    const { rows, approximate } = imported === 'included'
+      ? await breakdownWithEstimates(options.storage, query, name, { ...paging, offset: 0, limit: paging.offset + paging.limit + MERGE_DEPTH, withBounces: true })
+        .then(async (own) => ({ ...own, rows: await withImportedBreakdown(options.storage, query, name, paging, own.rows) }))
+      : await breakdownWithEstimates(options.storage, query, name, paging, goal)
     // The value's column is named by the dimension ("Source", "Pays"), so a sheet of several exports says what each is.
     if (format === 'csv') return csv(c, `${site}-${name}-${query.range.from}-${query.range.to}`, (say) => say(`dimension.${name}.label`), metrics, rows)
-    return c.json({ range: query.range, metrics, rows, ...(approximate.length > 0 && { approximate }) })
+    return c.json({ range: query.range, metrics, rows, imported, ...(approximate.length > 0 && { approximate }) })
   })
 
   stats('goals', async (c, site) => {

@@ -40,6 +40,13 @@ interface Summary {
   goal?: { visitors: number; events: number; points: number[] }
   /** The metrics of which some figure is an estimate (merged from a rollup's sketch), of the cards and of the points. */
   approximate: { totals: string[]; points: string[] }
+  /** The visits' bounces and seconds, of the range and of each point: what imported figures are weighed with (imported.ts). */
+  sums: { totals: VisitSums; points: VisitSums[] }
+}
+
+export interface VisitSums {
+  bounces: number
+  duration: number
 }
 
 
@@ -91,7 +98,8 @@ async function computeSummary(storage: Storage, q: StatsQuery, goal?: Goal): Pro
       FROM cairn.events WHERE ${where} GROUP BY GROUPING SETS ((bucket), ())`),
     // Bounce and duration of the visits that started in each bucket (and in the whole range).
     withTotals(`
-      SELECT ${bucket('start')} AS bucket, grouping(bucket) AS total, count() AS visits, round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration
+      SELECT ${bucket('start')} AS bucket, grouping(bucket) AS total, count() AS visits, round(avg(is_bounce) * 100) AS bounce_rate, round(avg(duration)) AS visit_duration,
+             sum(is_bounce) AS bounces, sum(duration) AS duration_total
       FROM ${visits(q)} GROUP BY GROUPING SETS ((bucket), ())`),
   ])
   const n = (v: string | number | undefined) => (v === undefined || v === null || Number.isNaN(Number(v)) ? 0 : Number(v))
@@ -117,11 +125,14 @@ async function computeSummary(storage: Storage, q: StatsQuery, goal?: Goal): Pro
     ...rates(sessions.totals),
   }
   const conversionsOf = new Map(events.data.map((r) => [r.bucket!, n(r.conversions)]))
+  const sumsOf = (r: Record<string, string> | undefined): VisitSums => ({ bounces: n(r?.bounces), duration: n(r?.duration_total) })
+  const sumsByBucket = new Map(sessions.data.map((r) => [r.bucket!, sumsOf(r)]))
   return {
     totals: { ...totals, views_per_visit: totals.visits ? Math.round((totals.pageviews / totals.visits) * 100) / 100 : 0 },
     points: [...byBucket.values()],
     ...(converted && { goal: { visitors: n(e?.conversions), events: n(e?.conversion_events), points: [...byBucket.keys()].map((b) => conversionsOf.get(b) ?? 0) } }),
     approximate: { totals: [], points: [] },
+    sums: { totals: sumsOf(sessions.totals), points: [...byBucket.keys()].map((b) => sumsByBucket.get(b) ?? { bounces: 0, duration: 0 }) },
   }
 }
 
@@ -172,7 +183,8 @@ async function sealedSummary(storage: Storage, q: StatsQuery, seal: Seal): Promi
   const found = await rows<Record<string, string>>(storage, `
     SELECT dimension AS d, value AS bucket, ${SIDES} AS sides, ${distinct('visitors', 'visitors_exact', 'visitors_estimate')} AS n_visitors, sum(pageviews) AS n_pageviews,
            sum(downloads) AS n_downloads, ${distinct('downloaders', 'downloaders_exact', 'downloaders_estimate')} AS n_downloaders, sum(events) AS n_events, sum(visits) AS n_visits,
-           round(sum(bounces) / sum(visits) * 100) AS n_bounce_rate, round(sum(duration) / sum(visits)) AS n_visit_duration
+           round(sum(bounces) / sum(visits) * 100) AS n_bounce_rate, round(sum(duration) / sum(visits)) AS n_visit_duration,
+           sum(bounces) AS n_bounces, sum(duration) AS n_duration
     FROM (${parts.join(' UNION ALL ')}) GROUP BY dimension, value`, params)
   const numbers = (r: Record<string, string> | undefined) => Object.fromEntries(
     ['visitors', 'pageviews', 'downloads', 'downloaders', 'events', 'visits', 'bounce_rate', 'visit_duration'].map((m) => [m, n(r?.[`n_${m}`])]))
@@ -180,18 +192,21 @@ async function sealedSummary(storage: Storage, q: StatsQuery, seal: Seal): Promi
   const totals = numbers(totalsRow) as unknown as Omit<Aggregate, 'views_per_visit'>
   const approximate = { totals: totalsRow ? estimates(totalsRow, totals as unknown as Record<string, number>, ['visitors', 'downloaders']) : [], points: new Set<string>() }
   const byBucket = new Map<string, SeriesPoint>()
+  const sums = new Map<string, VisitSums>()
   for (const bucket of buckets(q.range)) byBucket.set(bucket, { bucket, visitors: 0, visits: 0, pageviews: 0, downloads: 0, bounce_rate: 0, visit_duration: 0 })
   for (const r of found) {
     const point = r.d === '' ? undefined : byBucket.get(r.bucket!)
     if (!point) continue
     const { visitors, visits, pageviews, downloads, bounce_rate, visit_duration } = numbers(r)
     Object.assign(point, { visitors, visits, pageviews, downloads, bounce_rate, visit_duration })
+    sums.set(r.bucket!, { bounces: n(r.n_bounces), duration: n(r.n_duration) })
     for (const m of estimates(r, { visitors: point.visitors }, ['visitors'])) approximate.points.add(m)
   }
   return {
     totals: { ...totals, views_per_visit: totals.visits ? Math.round((totals.pageviews / totals.visits) * 100) / 100 : 0 },
     points: [...byBucket.values()],
     approximate: { totals: approximate.totals, points: [...approximate.points] },
+    sums: { totals: { bounces: n(totalsRow?.n_bounces), duration: n(totalsRow?.n_duration) }, points: [...byBucket.keys()].map((b) => sums.get(b) ?? { bounces: 0, duration: 0 }) },
   }
 }
 
@@ -199,9 +214,9 @@ async function sealedSummary(storage: Storage, q: StatsQuery, seal: Seal): Promi
  * The cards, and the metrics of which a figure is an estimate. `goal`: the goal filter's, folded into the
  * same scan when it can be (its conversions are conversions.ts's).
  */
-export async function aggregateWithEstimates(storage: Storage, q: StatsQuery, goal?: Goal): Promise<{ results: Aggregate; approximate: string[] }> {
-  const { totals, approximate } = await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)
-  return { results: totals, approximate: approximate.totals }
+export async function aggregateWithEstimates(storage: Storage, q: StatsQuery, goal?: Goal): Promise<{ results: Aggregate; approximate: string[]; sums: VisitSums }> {
+  const { totals, approximate, sums } = await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)
+  return { results: totals, approximate: approximate.totals, sums: sums.totals }
 }
 
 export async function aggregate(storage: Storage, q: StatsQuery, goal?: Goal): Promise<Aggregate> {
@@ -210,9 +225,9 @@ export async function aggregate(storage: Storage, q: StatsQuery, goal?: Goal): P
 
 export { buckets }
 
-export async function timeseriesWithEstimates(storage: Storage, q: StatsQuery, goal?: Goal): Promise<{ points: SeriesPoint[]; approximate: string[] }> {
-  const { points, approximate } = await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)
-  return { points, approximate: approximate.points }
+export async function timeseriesWithEstimates(storage: Storage, q: StatsQuery, goal?: Goal): Promise<{ points: SeriesPoint[]; approximate: string[]; sums: VisitSums[] }> {
+  const { points, approximate, sums } = await summary(storage, q, goal && foldsGoal(q, goal) ? goal : undefined)
+  return { points, approximate: approximate.points, sums: sums.points }
 }
 
 export async function timeseries(storage: Storage, q: StatsQuery, goal?: Goal): Promise<SeriesPoint[]> {
@@ -220,9 +235,10 @@ export async function timeseries(storage: Storage, q: StatsQuery, goal?: Goal): 
 }
 
 /** What each metric of a breakdown counts, by where its rows come from (sql/dimensions.ts says which it shows). */
-const METRIC_SQL: Record<'events' | 'visits', Partial<Record<Metric, string>>> = {
+const METRIC_SQL: Record<'events' | 'visits', Partial<Record<Metric | 'bounces', string>>> = {
   events: { visitors: 'uniqExact(visitor_id)', visits: 'uniqExact(session_id)', pageviews: 'count()', count: 'count()' },
-  visits: { visitors: 'uniqExact(visitor_id)', visits: 'count()', bounce_rate: 'round(avg(is_bounce) * 100)' },
+  // bounces: asked with a bounce rate when imported figures are weighed in (imported.ts).
+  visits: { visitors: 'uniqExact(visitor_id)', visits: 'count()', bounce_rate: 'round(avg(is_bounce) * 100)', bounces: 'sum(is_bounce)' },
 }
 
 export type BreakdownName = (typeof BREAKDOWN_NAMES)[number]
@@ -237,6 +253,8 @@ export interface BreakdownOptions {
   sort: { metric: string; direction: 'asc' | 'desc' }
   limit: number
   offset: number
+  /** Also each row's bounces, where it has a bounce rate: what imported rows are weighed with (imported.ts). */
+  withBounces?: boolean
 }
 
 export type BreakdownRow = { value: string } & Record<string, number>
@@ -263,8 +281,9 @@ export async function breakdownWithEstimates(storage: Storage, q: StatsQuery, na
 async function breakdownFrom(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions, goal: Goal | undefined, seal: Seal | undefined): Promise<{ rows: BreakdownRow[]; approximate: string[] }> {
   const { column, breakdown: def } = breakdownOf(name)
   const { where, params } = scope(q)
-  let names: readonly string[] = def.metrics
-  let metrics = def.metrics.map((m) => `${METRIC_SQL[def.from][m]} AS ${m}`).join(', ')
+  const own: readonly (Metric | 'bounces')[] = options.withBounces && def.metrics.includes('bounce_rate') ? [...def.metrics, 'bounces'] : def.metrics
+  let names: readonly string[] = own
+  let metrics = own.map((m) => `${METRIC_SQL[def.from][m]} AS ${m}`).join(', ')
   let having = ''
   if (goal) {
     const converted = convertedVisitors(goal, q.filters)
@@ -366,6 +385,7 @@ function sealedBreakdowns(q: StatsQuery, seal: Seal, panels: SealedPanel[]): { s
     return m === 'visitors' ? 'm_visitors'
       : m === 'visits' ? (fromEvents ? 'm_sessions' : 'm_visits')
       : m === 'pageviews' || m === 'count' ? 'm_rows'
+      : m === 'bounces' ? 'm_bounces'
       : 'round(m_bounces / m_visits * 100)' // bounce_rate
   }
   const byPart = (of: (panel: SealedPanel, i: number) => string, otherwise: string) =>
