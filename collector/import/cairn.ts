@@ -8,7 +8,7 @@
 import type { Format, ReadPlan } from './format.ts'
 
 const COLUMNS: [string, string][] = [
-  ['event_id', 'UUID'], ['timestamp', "DateTime64(3, 'UTC')"], ['name', 'String'], ['visitor_id', 'UInt64'], ['session_id', 'UInt64'],
+  ['timestamp', "DateTime64(3, 'UTC')"], ['name', 'String'], ['visitor_id', 'UInt64'], ['session_id', 'UInt64'],
   ['session_start', "DateTime64(3, 'UTC')"], ['consent', 'Bool'], ['interactive', 'Bool'], ['hostname', 'String'], ['pathname', 'String'],
   ['referrer', 'String'], ['referrer_source', 'String'], ['utm_source', 'String'], ['utm_medium', 'String'], ['utm_campaign', 'String'],
   ['utm_content', 'String'], ['utm_term', 'String'], ['link_url', 'String'], ['browser', 'String'], ['browser_version', 'String'], ['os', 'String'],

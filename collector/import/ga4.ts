@@ -4,7 +4,7 @@
  *
  * - `page_view` → pageview, `file_download` → download, `click` with `outbound` → outbound (its
  *   `link_url`), `user_engagement` → engagement (`engagement_time_msec`); GA4's bookkeeping events
- *   (`session_start`, `first_visit`, `scroll`, a `click` that is not outbound) are left out, and so are
+ *   (`session_start`, `first_visit`, `scroll`) are left out, and so are
  *   events without a `user_pseudo_id` (consent mode's cookieless pings). Every other event is a custom
  *   event of its name, its parameters (GA4's own left out) its properties.
  * - A visitor is `user_pseudo_id`, a visit (`ga_session_id`) within it, both hashed with a key the import
@@ -56,7 +56,7 @@ const INSERT = (source: string, staging: string) => `
       multiIf(ifNull(user_pseudo_id, '') = '', '',
               event_name = 'page_view', 'pageview',
               event_name = 'file_download', 'download',
-              event_name = 'click', if(${param('outbound')} IN ('true', '1'), 'outbound', ''),
+              event_name = 'click' AND ${param('outbound')} IN ('true', '1'), 'outbound',
               event_name = 'user_engagement', 'engagement',
               event_name IN ('session_start', 'first_visit', 'scroll'), '',
               event_name) AS kind,

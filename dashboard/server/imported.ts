@@ -59,17 +59,18 @@ const n = (v: unknown) => Number(v ?? 0)
 /** The imported days' figures for the whole range and by the graph's bucket (none for an hourly one). */
 async function importedSummary(storage: Storage, q: StatsQuery): Promise<{ totals: Figures; byBucket: Map<string, Figures> }> {
   const bucket = q.range.interval === 'month' ? 'toString(toStartOfMonth(date))' : 'toString(date)'
+  // Aliases apart from the columns' names: an alias named as a column would be read inside the next sum.
   const found = await rows<Record<string, string>>(storage, `
     SELECT ${bucket} AS bucket, grouping(bucket) AS total,
-           sumIf(visitors, dimension = '') AS visitors, sumIf(visits, dimension = '') AS visits, sumIf(pageviews, dimension = '') AS pageviews,
-           sumIf(bounces, dimension = '') AS bounces, sumIf(visit_duration, dimension = '') AS duration,
-           sumIf(events, dimension = 'download') AS downloads, sumIf(visitors, dimension = 'download') AS downloaders,
-           sumIf(events, dimension IN ('download', 'outbound', 'event')) AS events
+           sumIf(visitors, dimension = '') AS f_visitors, sumIf(visits, dimension = '') AS f_visits, sumIf(pageviews, dimension = '') AS f_pageviews,
+           sumIf(bounces, dimension = '') AS f_bounces, sumIf(visit_duration, dimension = '') AS f_duration,
+           sumIf(events, dimension = 'download') AS f_downloads, sumIf(visitors, dimension = 'download') AS f_downloaders,
+           sumIf(events, dimension IN ('download', 'outbound', 'event')) AS f_events
     FROM cairn.imported_aggregates WHERE ${IN_RANGE} AND dimension IN ('', 'download', 'outbound', 'event')
     GROUP BY GROUPING SETS ((bucket), ())`, { site: q.site, from: q.range.from, to: q.range.to })
   const figures = (r: Record<string, string> | undefined): Figures => ({
-    visitors: n(r?.visitors), visits: n(r?.visits), pageviews: n(r?.pageviews), bounces: n(r?.bounces), duration: n(r?.duration),
-    downloads: n(r?.downloads), downloaders: n(r?.downloaders), events: n(r?.events),
+    visitors: n(r?.f_visitors), visits: n(r?.f_visits), pageviews: n(r?.f_pageviews), bounces: n(r?.f_bounces), duration: n(r?.f_duration),
+    downloads: n(r?.f_downloads), downloaders: n(r?.f_downloaders), events: n(r?.f_events),
   })
   return {
     totals: figures(found.find((r) => r.total === '1')),
@@ -156,16 +157,16 @@ const IMPORTED_METRIC: Record<string, string> = {
 export async function withImportedBreakdown(storage: Storage, q: StatsQuery, name: BreakdownName, options: BreakdownOptions, native: BreakdownRow[]): Promise<BreakdownRow[]> {
   const metrics = breakdownOf(name).breakdown.metrics as readonly string[]
   const wanted = [...metrics.filter((m) => m !== 'bounce_rate'), ...(metrics.includes('bounce_rate') ? ['visits', 'bounces'] : [])]
-  const columns = [...new Set(wanted)].map((m) => `${IMPORTED_METRIC[m]} AS ${m}`).join(', ')
+  const columns = [...new Set(wanted)].map((m) => `${IMPORTED_METRIC[m]} AS m_${m}`).join(', ')
   const imported = await rows<Record<string, string>>(storage, `
     SELECT value, ${columns} FROM cairn.imported_aggregates WHERE ${IN_RANGE} AND dimension = {dimension:String}
-    GROUP BY value ORDER BY ${metrics.includes('visitors') ? 'visitors' : wanted[0]} DESC, value LIMIT {depth:UInt32}`,
+    GROUP BY value ORDER BY m_${metrics.includes('visitors') ? 'visitors' : wanted[0]} DESC, value LIMIT {depth:UInt32}`,
     { site: q.site, from: q.range.from, to: q.range.to, dimension: name, depth: options.offset + options.limit + MERGE_DEPTH })
   const merged = new Map<string, Record<string, number>>()
   for (const row of native) merged.set(row.value, { ...row } as unknown as Record<string, number>)
   for (const row of imported) {
     const into = merged.get(row.value!) ?? Object.fromEntries(metrics.map((m) => [m, 0]))
-    for (const m of wanted) into[m] = (into[m] ?? 0) + n(row[m])
+    for (const m of wanted) into[m] = (into[m] ?? 0) + n(row[`m_${m}`])
     merged.set(row.value!, into)
   }
   const all = [...merged].map(([value, figures]) => {
