@@ -56,6 +56,7 @@ const READY: Record<SettingsTab, string> = {
   keys: 'cairn-settings-keys table, cairn-settings-keys p.none',
   links: 'cairn-settings-links table, cairn-settings-links p.none',
   requests: 'cairn-settings-requests table, cairn-settings-requests p.none',
+  imports: 'cairn-settings-imports ul.imports, cairn-settings-imports p.none',
   retention: 'cairn-settings-retention .figure',
   account: 'cairn-settings-account #current',
 }
@@ -500,7 +501,7 @@ describe('every settings screen', { timeout: 90_000 }, () => {
       expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr')
       problems.push(...(await seriousViolations(page)).map((v) => `${tab}: ${v}`))
     }
-    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Objectifs', 'Rapports par courriel', 'Alertes', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Conservation', 'Votre compte'])
+    expect(await page.locator('cairn-settings nav a').allTextContents()).toEqual(['Sites', 'Objectifs', 'Rapports par courriel', 'Alertes', 'Personnes', 'Clés d’API', 'Liens partagés', 'Demandes des personnes', 'Imports', 'Conservation', 'Votre compte'])
     await page.screenshot({ path: `${ARTIFACTS}settings-account-fr-light.png`, fullPage: true })
     expect(problems).toEqual([])
 

@@ -1,5 +1,5 @@
 /**
- * The settings, for site admins (sites, goals, email reports, traffic alerts, people, API keys, shared links, data-subject requests, retention)
+ * The settings, for site admins (sites, goals, email reports, traffic alerts, people, API keys, shared links, data-subject requests, imports, retention)
  * and for every user (their account, their API keys). Each screen is an element of `settings/`; the screen
  * and the site it is about are in the URL (`view=settings&tab=…&manage=…`), next to the dashboard's own
  * state, which is there again when the reader goes back.
@@ -11,6 +11,7 @@ import { chooseSite, type SiteInfo } from './settings/common.ts'
 import './settings/account.ts'
 import './settings/alerts.ts'
 import './settings/goals.ts'
+import './settings/imports.ts'
 import './settings/keys.ts'
 import './settings/links.ts'
 import './settings/people.ts'
@@ -20,7 +21,7 @@ import './settings/retention.ts'
 import './settings/sites.ts'
 
 /** The screens about one site, chosen above them. */
-const PER_SITE: readonly SettingsTab[] = ['goals', 'reports', 'alerts', 'people', 'links', 'requests']
+const PER_SITE: readonly SettingsTab[] = ['goals', 'reports', 'alerts', 'people', 'links', 'requests', 'imports']
 
 /** The screens a user reads: an admin (of a site, or who may add sites) all; anyone else their keys, the retention and their account. */
 /**
@@ -143,6 +144,8 @@ export class CairnSettings extends Localized {
         return html`<cairn-settings-links .site=${site}></cairn-settings-links>`
       case 'requests':
         return html`<cairn-settings-requests .site=${site}></cairn-settings-requests>`
+      case 'imports':
+        return html`<cairn-settings-imports .site=${site}></cairn-settings-imports>`
       case 'retention':
         return html`<cairn-settings-retention .retentionMonths=${this.retentionMonths} .cookieDays=${this.cookieDays}></cairn-settings-retention>`
       case 'account':

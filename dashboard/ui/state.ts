@@ -18,7 +18,7 @@ const GOAL_METRICS: readonly Metric[] = ['conversions', 'conversion_rate']
 export const graphMetric = (view: Pick<ViewState, 'metric' | 'goal'>): Metric => (!view.goal && GOAL_METRICS.includes(view.metric) ? 'visitors' : view.metric)
 
 /** The settings' screens, in the order of their menu; each is named by `ui.settings.tab.<id>`. */
-export const SETTINGS_TABS = ['sites', 'goals', 'reports', 'alerts', 'people', 'keys', 'links', 'requests', 'retention', 'account'] as const
+export const SETTINGS_TABS = ['sites', 'goals', 'reports', 'alerts', 'people', 'keys', 'links', 'requests', 'imports', 'retention', 'account'] as const
 export type SettingsTab = (typeof SETTINGS_TABS)[number]
 
 /** The screens a person sees: all for an admin of a site (or one who may add sites), else their own keys, the retention and their account. */
@@ -54,7 +54,7 @@ export interface ViewState {
   screen: 'dashboard' | 'settings'
   /** The settings' screen shown. */
   tab: SettingsTab
-  /** The site the settings' per-site screens (goals, people, links, requests) are about; '' for the first one. */
+  /** The site the settings' per-site screens (goals, people, links, requests, imports) are about; '' for the first one. */
   manage: string
 }
 
