@@ -8,6 +8,11 @@
  * import is started with the keyboard alone. The screen is photographed light, dark, on a phone and in
  * French into test/artifacts/ (imports-*.png) and checked by axe-core (WCAG 2.1 A and AA). A viewer does
  * not get the screen.
+ *
+ * On the dashboard, the "includes imported data" switch: shown where the range holds imported data, the
+ * visitors card then equal to independent SQL over cairn.imported_aggregates, and 0 once it is turned off
+ * (from the keyboard: imported=false in the URL and on every stats request, kept on reload); a note instead
+ * with a filter; nothing where the range holds none (imported-switch-*.png).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -389,6 +394,99 @@ describe('the imports screen’s looks', { timeout: 120_000 }, () => {
     expect(await screen(page).locator('li.import[data-state=failed] .state').first().textContent()).toContain('Échoué')
     await page.screenshot({ path: `${ARTIFACTS}imports-fr.png`, fullPage: true })
     expect(await seriousViolations(page)).toEqual([])
+    await context.close()
+  })
+})
+
+describe('the “includes imported data” switch', { timeout: 120_000 }, () => {
+  // The days of the imports above (60 to 36 days ago), and more.
+  const range = { from: daysAgo(90), to: daysAgo(1) }
+  const dashboard = `/?site=${SITE}&period=custom&from=${range.from}&to=${range.to}`
+  const visitorsCard = (page: Page) => page.locator('cairn-top-stats .value[data-metric="visitors"] data')
+  const shownVisitors = (page: Page) => visitorsCard(page).getAttribute('value').then(Number)
+
+  /** The range's imported visitors by independent SQL: the sum of each imported day's totals. */
+  async function importedVisitors(): Promise<number> {
+    const [row] = await server.rows<{ n: string }>(
+      "SELECT sum(visitors) AS n FROM cairn.imported_aggregates WHERE site = {site:String} AND dimension = '' AND date BETWEEN toDate({from:String}) AND toDate({to:String})",
+      { site: SITE, ...range },
+    )
+    return Number(row!.n)
+  }
+
+  /** Every stats request the page makes from now on. */
+  function statsRequests(page: Page): URL[] {
+    const seen: URL[] = []
+    page.on('request', (r) => r.url().includes('/api/stats/') && seen.push(new URL(r.url())))
+    return seen
+  }
+
+  it('is shown where the range holds imported data, counts it in (as SQL sums it), and leaves it out from the keyboard, on every request and after a reload', async () => {
+    const expected = await importedVisitors()
+    expect(expected).toBeGreaterThan(0)
+    const context = await browser.loggedInContext({ viewport: DESKTOP })
+    const page = await context.newPage()
+    const requests = statsRequests(page)
+    await page.goto(server.url + dashboard)
+    await expect.poll(() => shownVisitors(page), { timeout: 15_000 }).toBe(expected)
+    const toggle = page.locator('#imported')
+    expect(await toggle.isChecked()).toBe(true)
+    expect(await page.locator('cairn-top-stats label:has(#imported)').textContent()).toContain('Includes imported data')
+    expect(await toggle.getAttribute('aria-describedby')).toBe('imported-hint')
+    expect(await page.locator('#imported-hint').textContent()).toBe('Days imported from another tool, before this site’s own data.')
+    for (const url of requests) expect(url.searchParams.has('imported'), url.href).toBe(false)
+    await page.screenshot({ path: `${ARTIFACTS}imported-switch-on.png` })
+
+    // Off, with the keyboard: the URL says so, every panel asks again without imported data, and none is counted (the site has no data of its own).
+    await toggle.focus()
+    requests.length = 0
+    await page.keyboard.press('Space')
+    await expect.poll(() => new URL(page.url()).searchParams.get('imported')).toBe('false')
+    await expect.poll(() => shownVisitors(page), { timeout: 15_000 }).toBe(0)
+    expect(await toggle.isChecked()).toBe(false)
+    expect(await focusedElement(page)).toBe('input#imported')
+    await expect.poll(() => requests.map((u) => u.pathname.split('/').slice(4).join('/')), { timeout: 15_000 }).toEqual(expect.arrayContaining(['aggregate', 'timeseries', 'breakdown/source', 'breakdown/page']))
+    for (const url of requests) expect(url.searchParams.get('imported'), url.href).toBe('false')
+    expect(await seriousViolations(page)).toEqual([])
+    await page.screenshot({ path: `${ARTIFACTS}imported-switch-off.png` })
+
+    // The view survives a reload, still off; on again, the imported visitors are back.
+    await page.reload()
+    await expect.poll(() => shownVisitors(page), { timeout: 15_000 }).toBe(0)
+    expect(await page.locator('#imported').isChecked()).toBe(false)
+    await page.locator('#imported').check()
+    await expect.poll(() => new URL(page.url()).searchParams.has('imported')).toBe(false)
+    await expect.poll(() => shownVisitors(page), { timeout: 15_000 }).toBe(expected)
+    await context.close()
+  })
+
+  it('says that imported data is left out with a filter, and is not there where the range holds none', async () => {
+    const context = await browser.loggedInContext({ viewport: DESKTOP })
+    const page = await context.newPage()
+    await page.goto(`${server.url}${dashboard}&page=/docs/start`)
+    const note = page.locator('cairn-top-stats p.imported-note')
+    await expect.poll(() => note.textContent(), { timeout: 15_000 }).toBe('Imported data is left out with these filters: imported days hold daily totals, not the visits a filter or a goal picks out.')
+    expect(await note.getAttribute('role')).toBe('status')
+    expect(await page.locator('#imported').count()).toBe(0)
+    expect(await shownVisitors(page)).toBe(0)
+    await page.screenshot({ path: `${ARTIFACTS}imported-switch-filtered.png` })
+
+    await page.goto(`${server.url}/?site=${SITE}&period=7d`)
+    await expect.poll(() => visitorsCard(page).count(), { timeout: 15_000 }).toBe(1)
+    expect(await page.locator('#imported').count()).toBe(0)
+    expect(await note.textContent()).toBe('')
+    await context.close()
+  })
+
+  it.each([...LOOKS, ['French', { locale: 'fr-FR', viewport: DESKTOP, colorScheme: 'light' }] as const])('is drawn %s without a serious or critical WCAG 2.1 AA violation', async (name, options) => {
+    const context = await browser.loggedInContext(options)
+    const page = await context.newPage()
+    await page.goto(server.url + dashboard + (name === 'French' ? '&lang=fr' : ''))
+    await expect.poll(() => shownVisitors(page), { timeout: 15_000 }).toBe(await importedVisitors())
+    if (name === 'French') expect(await page.locator('cairn-top-stats label:has(#imported)').textContent()).toContain('Inclut les données importées')
+    await page.screenshot({ path: `${ARTIFACTS}imported-switch-${name === 'French' ? 'fr' : name}.png` })
+    expect(await seriousViolations(page)).toEqual([])
+    if (name === 'phone') expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     await context.close()
   })
 })

@@ -3,21 +3,28 @@
  * With the goal filter, three cards more: unique and total conversions, and the conversion rate; the graph
  * can draw the unique conversions and the rate. A number the API estimated is marked ≈, and so is its
  * change when either period's figure is an estimate.
+ *
+ * Where the range (or the one compared with) holds data imported from another tool, a switch above the
+ * cards says whether the figures include it ("Includes imported data"): turned off, the view says
+ * imported=false, in the URL and on every stats request; with filters or a goal, which imported days
+ * cannot answer, it says that imported data is left out instead.
  */
-import { css, html } from 'lit'
+import { css, html, nothing } from 'lit'
 import { Task, TaskStatus, initialState } from '@lit/task'
 import { api } from './api.ts'
 import { estimateStyles, estimated, isEstimate, reportEstimates, type MaybeEstimated } from './estimates.ts'
 import { Localized, formatCount, formatDecimal, formatDuration, formatPercent, number, t, tt } from './i18n.ts'
 import { graphMetric, statsParams, type Metric, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
+import type { ImportedState } from '../server/imported.ts'
 
 type Results = Record<string, number>
 
-/** GET …/aggregate, with compare=previous. */
+/** GET …/aggregate, with compare=previous; `imported` says what its figures did with imported data. */
 interface Totals extends MaybeEstimated {
   results: Results
-  previous?: { results: Results } & MaybeEstimated
+  imported?: ImportedState
+  previous?: { results: Results; imported?: ImportedState } & MaybeEstimated
 }
 
 /** The cards; `ui.card.<key>` names each. */
@@ -39,9 +46,13 @@ const GOAL_CARDS: typeof CARDS = [
   { key: 'conversion_rate', metric: 'conversion_rate', format: (n) => formatPercent(n, 1) },
 ]
 
+/** What the answer says of imported data: the current range's, else the compared one's ('none' when neither holds any). */
+const importedOf = (totals: Totals | undefined): ImportedState => [totals?.imported, totals?.previous?.imported].find((s) => s && s !== 'none') ?? 'none'
+
 /**
  * @fires cairn-metric - {metric}: the card chosen for the graph
  * @fires cairn-estimates - {estimated}: whether the numbers shown include estimates
+ * @fires cairn-navigate - {change: {imported}}: imported data counted in, or left out
  */
 export class CairnTopStats extends Localized {
   static override styles = [
@@ -57,6 +68,11 @@ export class CairnTopStats extends Localized {
       .value { font-size: 24px; font-weight: 700; margin-top: 4px; font-variant-numeric: tabular-nums; }
       .change { font-size: 12px; margin-top: 2px; }
       .up { color: var(--good); } .down { color: var(--bad); }
+      .imported { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; margin: 0 0 8px; }
+      .imported label { display: inline-flex; gap: 6px; align-items: center; font-size: 14px; min-height: 24px; cursor: pointer; }
+      .imported .hint, p.imported-note { font-size: 13px; color: var(--muted); }
+      p.imported-note { margin: 0 0 8px; }
+      p.imported-note:empty { display: none; }
     `,
   ]
 
@@ -73,9 +89,11 @@ export class CairnTopStats extends Localized {
   })
 
   override render() {
-    if (this.totals.status === TaskStatus.ERROR) return html`<p class="error" role="alert">${t('ui.totalsError', { error: (this.totals.error as Error).message })}</p>`
+    if (this.totals.status === TaskStatus.ERROR) {
+      return html`${this._importedSwitch(undefined)}<p class="error" role="alert">${t('ui.totalsError', { error: (this.totals.error as Error).message })}</p>`
+    }
     const data = this.totals.value
-    return html`<div class="cards">
+    return html`${this._importedSwitch(data)}<div class="cards">
       ${(this.view?.goal ? [...CARDS, ...GOAL_CARDS] : CARDS).map((card) => {
         const value = data?.results[card.key]
         const before = data?.previous?.results[card.key]
@@ -98,6 +116,29 @@ export class CairnTopStats extends Localized {
           : html`<div class="card">${body}</div>`
       })}
     </div>`
+  }
+
+  /**
+   * The "Includes imported data" switch, where the answer says the range has imported data (or the view
+   * leaves it out, so that it can be counted in again whatever the answer); with filters or a goal, a note
+   * that imported data is left out. The note's line is always there, so that a screen reader hears it come.
+   */
+  private _importedSwitch(data: Totals | undefined) {
+    if (!this.view) return nothing
+    const state = importedOf(data)
+    const offered = !this.view.imported || state === 'included' || state === 'excluded'
+    return html`${offered
+        ? html`<div class="imported">
+            <label><input type="checkbox" id="imported" .checked=${this.view.imported} aria-describedby="imported-hint" @change=${this._onImported} /> ${t('ui.imported.label')}</label>
+            <span class="hint" id="imported-hint">${t('ui.imported.hint')}</span>
+          </div>`
+        : nothing}
+      <p class="imported-note" role="status">${state === 'unsupported' && this.view.imported ? t('ui.imported.unsupported') : nothing}</p>`
+  }
+
+  private _onImported(event: Event): void {
+    const change = { imported: (event.target as HTMLInputElement).checked }
+    this.dispatchEvent(new CustomEvent('cairn-navigate', { detail: { change }, bubbles: true, composed: true }))
   }
 
   private _pick(metric: Metric): void {

@@ -1,5 +1,5 @@
 /**
- * The dashboard's whole view — site, range, filters, comparison, graph metric, theme, language — lives in
+ * The dashboard's whole view — site, range, filters, comparison, imported data, graph metric, theme, language — lives in
  * the URL, so a view can be bookmarked, shared (in French, with lang=fr) and restored by a reload.
  */
 
@@ -39,6 +39,11 @@ export interface ViewState {
    * instead of estimating some counts of long ranges (docs/stats-api.md).
    */
   exact: boolean
+  /**
+   * Data imported from other tools counted in (the default), or left out (`imported=false`): the stats
+   * API then leaves the imported days' figures out (docs/stats-api.md).
+   */
+  imported: boolean
   metric: Metric
   theme: 'light' | 'dark' | ''
   /** The language chosen in the URL ('' when the stored or the browser's choice applies). */
@@ -78,6 +83,7 @@ export function readState(search: string): ViewState {
     // The previous period is overlaid unless the view says compare=off.
     compare: q.get('compare') !== 'off',
     exact: q.get('exact') === 'true',
+    imported: q.get('imported') !== 'false',
     metric: METRICS.includes(metric) ? metric : 'visitors',
     theme: theme === 'dark' || theme === 'light' ? theme : '',
     lang: q.get('lang') ?? '',
@@ -101,6 +107,7 @@ export function writeState(state: ViewState): string {
   }
   if (!state.compare) q.set('compare', 'off')
   if (state.exact) q.set('exact', 'true')
+  if (!state.imported) q.set('imported', 'false')
   if (state.metric !== 'visitors') q.set('metric', state.metric)
   if (state.theme) q.set('theme', state.theme)
   if (state.lang) q.set('lang', state.lang)
@@ -120,8 +127,8 @@ export function writeState(state: ViewState): string {
 export const isPropFilter = (name: string): boolean => name.startsWith('prop.') && name.length > 'prop.'.length
 
 /**
- * The stats API's query string for a view (its range, filters, goal, comparison and exact figures). The
- * goal goes with every request: the routes it does not apply to ignore it.
+ * The stats API's query string for a view (its range, filters, goal, comparison, exact figures, imported
+ * data left out). The goal goes with every request: the routes it does not apply to ignore it.
  */
 export function statsParams(state: ViewState, extra: Record<string, string> = {}): string {
   const q = new URLSearchParams({ period: state.period, ...state.filters, ...(state.goal && { goal: state.goal }), ...extra })
@@ -131,5 +138,6 @@ export function statsParams(state: ViewState, extra: Record<string, string> = {}
   }
   if (state.compare) q.set('compare', 'previous')
   if (state.exact) q.set('exact', 'true')
+  if (!state.imported) q.set('imported', 'false')
   return q.toString()
 }
