@@ -105,9 +105,16 @@ async function taken(storage: Storage, id: number): Promise<boolean> {
   return Number(row?.n) > 0
 }
 
-/** A file read into the job's table: its name, the records it held and how many were left out. */
-export async function fileStaged(storage: Storage, job: ImportJob, file: string, records: number, skipped: number): Promise<ImportJob> {
-  return save(storage, { ...job, files: [...job.files, file], records: job.records + records, skipped: job.skipped + skipped })
+/** A file read into the job's table: its name, the records it held, and the days the job's rows now cover. */
+export async function fileStaged(storage: Storage, job: ImportJob, file: string, records: number, timeZone: string): Promise<ImportJob> {
+  const day = IMPORT_KINDS[job.kind] === 'aggregates' ? 'date' : 'toDate(timestamp, {tz:String})'
+  const kept = IMPORT_KINDS[job.kind] === 'aggregates' ? '1' : "name != ''"
+  const [span] = await (await storage.query({
+    query: `SELECT toString(min(${day})) AS first, toString(max(${day})) AS last FROM ${stagingTable(job.id)} WHERE ${kept} HAVING count() > 0`,
+    query_params: { tz: timeZone },
+    format: 'JSONEachRow',
+  })).json<{ first: string; last: string }>()
+  return save(storage, { ...job, files: [...job.files, file], records: job.records + records, first_day: span?.first ?? null, last_day: span?.last ?? null })
 }
 
 /** Why a job cannot be published: what the caller shows, with the days at fault. */
@@ -176,7 +183,13 @@ export async function publishImport(storage: Storage, job: ImportJob, options: P
   }
   let current = await save(storage, { ...job, state: 'publishing', first_day: span!.first, last_day: span!.last, skipped: job.skipped + Number(span!.staged) - n })
   const rows = `(SELECT * REPLACE ({id:UInt32} AS import_id) FROM ${stagingTable(job.id)} WHERE ${kept})`
-  await storage.command({ query: `INSERT INTO ${targetOf(job)} ${options.select ? options.select(rows, stagingTable(job.id)) : `SELECT * FROM ${rows}`}`, query_params: params })
+  await storage.command({
+    query: `INSERT INTO ${targetOf(job)} ${options.select ? options.select(rows, stagingTable(job.id)) : `SELECT * FROM ${rows}`}`,
+    query_params: params,
+    // Parts of 100,000 rows rather than a million: the copy then takes the same memory whatever the
+    // import's length (3 M GA4 events: 1.4 → 0.99 GiB for the process).
+    clickhouse_settings: { min_insert_block_size_rows: '100000', min_insert_block_size_bytes: String(64 << 20), max_insert_block_size: '100000' },
+  })
   // A seal of these days counted them without the import; erasure's way out: the site's seals go.
   if (!aggregates) await dropRollups(storage, [job.site], options.cluster)
   await storage.command({ query: `DROP TABLE IF EXISTS ${stagingTable(job.id)}` })

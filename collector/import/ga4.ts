@@ -36,9 +36,10 @@ const OWN_PARAMS = [
   'firebase_conversion', 'synthetic_bundle',
 ]
 
-/** A parameter's value as text, whichever of its fields holds it. */
-const param = (key: string) =>
-  `(arrayFirst(p -> p.key = '${key}', event_params).value AS v_${key}, coalesce(v_${key}.string_value, toString(v_${key}.int_value), toString(v_${key}.double_value), toString(v_${key}.float_value), '')).2`
+/** A parameter's value as text, whichever of its fields holds it (`params`: them all as a map, made once a row). */
+const param = (key: string) => `params['${key}']`
+const PARAMS = `CAST((arrayMap(p -> p.key, event_params),
+  arrayMap(p -> coalesce(p.value.string_value, toString(p.value.int_value), toString(p.value.double_value), toString(p.value.float_value), ''), event_params)), 'Map(String, String)')`
 /** GA4 writes these for "nothing": '(not set)', '(direct)', '(none)'. */
 const known = (text: string) => `if(ifNull(${text}, '') IN ('(not set)', '(direct)', '(none)', '(data deleted)'), '', ifNull(${text}, ''))`
 const utm = (manual: string, query: string) => `if(${known(`collected_traffic_source.${manual}`)} != '', ${known(`collected_traffic_source.${manual}`)}, extractURLParameter(location, '${query}'))`
@@ -52,6 +53,7 @@ const INSERT = (source: string, staging: string) => `
          toIPv6('::'), properties, engagement, 0, {id:UInt32}
   FROM (
     SELECT *,
+      ${PARAMS} AS params,
       toDateTime64(fromUnixTimestamp64Micro(event_timestamp), 3, 'UTC') AS time,
       multiIf(ifNull(user_pseudo_id, '') = '', '',
               event_name = 'page_view', 'pageview',
@@ -83,9 +85,7 @@ const INSERT = (source: string, staging: string) => `
       lower(${known('device.category')}) AS device_kind,
       ${countrySql(known('geo.country'))} AS country,
       if(kind NOT IN ('', 'pageview', 'download', 'outbound', 'engagement'),
-         CAST(arrayMap(p -> (p.key, coalesce(p.value.string_value, toString(p.value.int_value), toString(p.value.double_value), toString(p.value.float_value), '')),
-                       arrayFilter(p -> p.key NOT IN (${OWN_PARAMS.map((k) => `'${k}'`).join(', ')}), event_params)), 'Map(String, String)'),
-         map()) AS properties,
+         mapFilter((k, v) -> k NOT IN (${OWN_PARAMS.map((k) => `'${k}'`).join(', ')}), params), map()) AS properties,
       if(kind = 'engagement', toUInt32(least(greatest(toInt64OrZero(${param('engagement_time_msec')}), 0), 4294967295)), 0) AS engagement
     FROM ${source})`
 

@@ -1,7 +1,7 @@
 /**
  * Imports (collector/import/), for a site's admins and the operator (docs/admin-api.md):
  *
- * - `GET /api/sites/{site}/imports`: the site's imports, newest first;
+ * - `GET /api/sites/{site}/imports`: the site's imports, newest first, and the size limit (`max_bytes`);
  * - `POST /api/sites/{site}/imports` `{"kind": "ga4" | "umami" | "plausible" | "cairn"}`: a new one;
  * - `PUT /api/sites/{site}/imports/{id}/files?name=FILE`: a file (or a zip of them) as the body,
  *   `application/octet-stream`, at most CAIRN_IMPORT_MAX_MB; read at once. A file refused rolls the whole
@@ -72,11 +72,13 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
     if (!job) throw notFound(['api.notFound.import', { id: c.req.param('id')! }])
     return job
   }
-  let reading = false
+  /** The job whose file is being read: one at a time in a process, and not deleted under the read. */
+  let reading: number | undefined
 
   app.get('/api/sites/:site/imports', async (c) => {
     const { site } = await admin(c)
-    return c.json({ imports: (await listImports(deps.storage, site.site)).map((job) => shown(c, job)) })
+    // The size limit too, so that a screen can refuse a file before sending it.
+    return c.json({ imports: (await listImports(deps.storage, site.site)).map((job) => shown(c, job)), max_bytes: context.limitBytes })
   })
 
   app.post('/api/sites/:site/imports', async (c) => {
@@ -93,27 +95,27 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
     if (!running(job)) throw new HttpError(409, ['api.import.notRunning'])
     const name = basename(c.req.query('name') ?? '').slice(0, 200)
     if (!name) throw invalid({ name: ['api.field.required'] })
-    const declared = Number(c.req.header('content-length'))
-    if (declared > context.limitBytes) throw new HttpError(413, ['api.import.file.tooLarge', { limit: context.limitBytes }], { file: ['api.import.file.tooLarge', { limit: context.limitBytes }] })
     if (!c.req.raw.body) throw invalid({ body: ['api.field.required'] })
-    if (reading) throw new HttpError(429, ['api.import.busy'], undefined, { 'retry-after': '30' })
-    reading = true
+    if (reading !== undefined) throw new HttpError(429, ['api.import.busy'], undefined, { 'retry-after': '30' })
+    reading = job.id
     ownerOnly(context.workDir)
     const path = join(context.workDir, `${job.id}-${randomBytes(6).toString('hex')}.upload`)
     try {
+      // A body said to be too large is refused before a byte of it is read; one that lies, as it passes the limit.
+      if (Number(c.req.header('content-length')) > context.limitBytes) throw new FileRefused(name, 'api.import.file.tooLarge', { limit: context.limitBytes })
       await receive(Readable.fromWeb(c.req.raw.body as unknown as WebStream<Uint8Array>), path, context.limitBytes, name)
       return c.json(shown(c, await addFile(context, site, job, { name, path })))
     } catch (error) {
       if (error instanceof FileRefused) {
         const status = error.problem === 'api.import.file.tooLarge' ? 413 : 422
-        // receive() refuses before the job reads the file: it fails as for any other refusal.
+        // Refused before the job read the file: it is rolled back as for any other refusal (addFile's own).
         if (status === 413) await failImport(context, job, error)
         const said = [error.problem, { file: error.file, ...error.values }] as const
         throw new HttpError(status, ['api.import.fileRefused', { file: error.file }], { file: said })
       }
       throw error
     } finally {
-      reading = false
+      reading = undefined
       await rm(path, { force: true })
     }
   })
@@ -140,6 +142,7 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
   app.delete('/api/sites/:site/imports/:id', async (c) => {
     const { site } = await admin(c)
     const job = await jobOf(c, site.site)
+    if (reading === job.id) throw new HttpError(429, ['api.import.busy'], undefined, { 'retry-after': '30' })
     const deleted = await deleteImport(context, job)
     forgetImportedDays(deps.storage)
     return c.json(shown(c, deleted))
