@@ -66,6 +66,16 @@ describe('cluster DDL', () => {
     expect(toCluster('DROP TABLE IF EXISTS cairn.events SYNC', 'analytics')).toEqual(['DROP TABLE IF EXISTS cairn.events ON CLUSTER analytics SYNC', 'DROP TABLE IF EXISTS cairn.events_local ON CLUSTER analytics SYNC'])
   })
 
+  it('adds imports (0024): the jobs and the imported aggregates on every node, the events’ new column on both tables', () => {
+    const steps = readMigrations().filter((m) => m.version === 24).flatMap((m) => m.statements.flatMap((s) => toCluster(s, 'analytics')))
+    expect(steps.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS cairn.imports '))).toMatch(/ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/cairn\/imports', '\{replica\}', version\)/)
+    expect(steps.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS cairn.imported_aggregates '))).toMatch(/ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/cairn\/imported_aggregates', '\{replica\}'\)/)
+    const added = steps.filter((s) => /ADD COLUMN IF NOT EXISTS import_id/.test(s))
+    expect(added.map((s) => s.split(' ').slice(0, 6).join(' '))).toEqual(['ALTER TABLE cairn.events_local ON CLUSTER analytics', 'ALTER TABLE cairn.events ON CLUSTER analytics'])
+    // Its codec where the rows are only.
+    expect(steps.filter((s) => /MODIFY COLUMN import_id/.test(s)).map((s) => s.split(' ').slice(0, 6).join(' '))).toEqual(['ALTER TABLE cairn.events_local ON CLUSTER analytics'])
+  })
+
   it('sends ALTERs to the local tables on every node', () => {
     expect(alterTarget('events', 'analytics')).toBe('cairn.events_local ON CLUSTER analytics')
     expect(alterTarget('salts', 'analytics')).toBe('cairn.salts ON CLUSTER analytics')

@@ -46,6 +46,8 @@ export interface Dimension {
   }
   /** How a value is shown: as it is, as a source ("" is direct), a country, a consent state, a link. */
   display: 'text' | 'source' | 'country' | 'consent' | 'link'
+  /** false: imported aggregates (Plausible's export, cairn.imported_aggregates) have no rows of it. */
+  imported?: false
 }
 
 const VISITS: readonly Metric[] = ['visitors', 'visits']
@@ -89,7 +91,7 @@ export const DIMENSIONS = [
     breakdown: { panel: 'devices', from: 'visits', metrics: VISITS, rows: '`desktop`, `mobile` or `tablet`, of visits started in the range' } },
   { name: 'event', column: 'name', kind: 'event', type: 'String', filter: true, display: 'text',
     breakdown: { panel: 'events', from: 'events', where: "name NOT IN ('pageview', 'download', 'outbound')", metrics: ['count', 'visitors'], rows: 'custom event names' } },
-  { name: 'consent', column: 'consent', kind: 'visit', type: 'Bool', filter: true, display: 'consent',
+  { name: 'consent', column: 'consent', kind: 'visit', type: 'Bool', filter: true, display: 'consent', imported: false,
     breakdown: { from: 'visits', metrics: VISITS, rows: '`true` (cookie, with consent) / `false` (cookieless), the dashboard’s consent panel' } },
 ] as const satisfies readonly Dimension[]
 
@@ -103,6 +105,9 @@ export type FilterName = (typeof DIMENSIONS)[number] extends infer D ? (D extend
 
 /** Dimensions with a breakdown route. */
 export const BREAKDOWN_NAMES = DIMENSIONS.filter((d) => 'breakdown' in d).map((d) => d.name)
+
+/** Breakdowns that imported aggregates have rows of, under the same name (collector/import/plausible.ts writes them). */
+export const IMPORTED_BREAKDOWNS: readonly string[] = DIMENSIONS.filter((d) => 'breakdown' in d && !('imported' in d)).map((d) => d.name)
 
 /** What a funnel may be broken down by: a visit's attributes (a visitor counts with the visit that went furthest). */
 export const FUNNEL_BREAKDOWNS = ['source', 'utm_source', 'utm_medium', 'utm_campaign', 'device', 'browser', 'os', 'country'] as const satisfies readonly DimensionName[]

@@ -209,23 +209,28 @@ export async function removeImport(storage: Storage, job: ImportJob, state: 'fai
     if (IMPORT_KINDS[job.kind] === 'aggregates') {
       await storage.command({ query: `ALTER TABLE ${alterTarget('imported_aggregates', cluster)} DELETE WHERE site = {site:String} AND import_id = {id:UInt32}`, query_params: params, clickhouse_settings: sync })
     } else {
-      // The visits first, found by their events; then the events, and the counts seals are checked against.
-      await storage.command({
-        query: `ALTER TABLE ${alterTarget('sessions_data', cluster)} DELETE WHERE site = {site:String}
-                AND session_id IN (SELECT session_id FROM cairn.events WHERE site = {site:String} AND import_id = {id:UInt32})`,
-        query_params: params,
-        clickhouse_settings: sync,
-      })
+      // The import's visits started between its first visit's start and its last's, and no one else's did
+      // (publishImport refuses days holding other data): its rows of cairn.sessions_data are those, found
+      // without reading another table, as a mutation on a cluster must. Then its events, and the counts
+      // seals are checked against.
       const [span] = await (await storage.query({
-        query: `SELECT toString(toStartOfFifteenMinutes(min(timestamp))) AS first, toString(max(timestamp)) AS last FROM cairn.events
-                WHERE site = {site:String} AND import_id = {id:UInt32} HAVING count() > 0`,
+        query: `SELECT toString(min(session_start)) AS first_start, toString(max(session_start)) AS last_start,
+                       toString(toStartOfFifteenMinutes(min(timestamp))) AS first, toString(max(timestamp)) AS last
+                FROM cairn.events WHERE site = {site:String} AND import_id = {id:UInt32} HAVING count() > 0`,
         query_params: params,
         format: 'JSONEachRow',
-      })).json<{ first: string; last: string }>()
+      })).json<{ first_start: string; last_start: string; first: string; last: string }>()
+      if (span) {
+        await storage.command({
+          query: `ALTER TABLE ${alterTarget('sessions_data', cluster)} DELETE WHERE site = {site:String}
+                  AND start >= toDateTime64({first_start:String}, 3, 'UTC') AND start <= toDateTime64({last_start:String}, 3, 'UTC')`,
+          query_params: { ...params, ...span },
+          clickhouse_settings: sync,
+        })
+      }
       await storage.command({ query: `ALTER TABLE ${alterTarget('events', cluster)} DELETE WHERE site = {site:String} AND import_id = {id:UInt32}`, query_params: params, clickhouse_settings: sync })
       if (span) {
-        // The import's quarter hours held its events alone (publishImport refuses days with others):
-        // their counts are made again from what is left, which is nothing of the import's.
+        // Its quarter hours held its events alone: their counts are made again from what is left.
         const between = "site = {site:String} AND at >= toDateTime({first:String}, 'UTC') AND at <= toDateTime({last:String}, 'UTC')"
         await storage.command({ query: `ALTER TABLE ${alterTarget('event_counts', cluster)} DELETE WHERE ${between}`, query_params: { ...params, ...span }, clickhouse_settings: sync })
         await storage.command({

@@ -6,7 +6,7 @@ import type { Storage } from './client.ts'
 import { alterTarget, storedIn } from './cluster.ts'
 
 /** Each table holding event data, and the column its age is measured by. */
-export const RETAINED = { events: 'timestamp', sessions_data: 'start', event_counts: 'at' } as const
+export const RETAINED = { events: 'timestamp', sessions_data: 'start', event_counts: 'at', imported_aggregates: 'date' } as const
 
 export async function applyRetention(storage: Storage, months: number, log: (line: string) => void = () => {}, cluster?: string): Promise<void> {
   for (const [table, column] of Object.entries(RETAINED)) {

@@ -10,6 +10,7 @@
 import type { Storage } from '../../sql/client.ts'
 import { breakdownOf, type Aggregate, type BreakdownName, type BreakdownOptions, type BreakdownRow, type SeriesPoint, type VisitSums } from './stats.ts'
 import { rows, type StatsQuery } from './sources.ts'
+import { IMPORTED_BREAKDOWNS } from '../../sql/dimensions.ts'
 
 /** What a response says of imported data: none in its range, added, left out as asked, or left out as it cannot be added. */
 export type ImportedState = 'none' | 'included' | 'excluded' | 'unsupported'
@@ -136,11 +137,8 @@ export async function withImportedSeries(storage: Storage, q: StatsQuery, points
  */
 export const MERGE_DEPTH = 1_000
 
-/** The breakdowns imported rows exist for (collector/import/plausible.ts writes these dimensions). */
-export const IMPORTED_DIMENSIONS: readonly BreakdownName[] = [
-  'source', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'page', 'hostname', 'entry_page', 'exit_page',
-  'country', 'device', 'browser', 'browser_version', 'os', 'os_version', 'event', 'download', 'outbound',
-]
+/** The breakdowns imported rows exist for (sql/dimensions.ts). */
+export const IMPORTED_DIMENSIONS = IMPORTED_BREAKDOWNS as readonly BreakdownName[]
 
 /** What an imported row counts for each of a breakdown's metrics. */
 const IMPORTED_METRIC: Record<string, string> = {
