@@ -6,7 +6,7 @@
  *
  *   tsx bench/import.ts [events]
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openStorage } from '../sql/client.ts'
@@ -79,6 +79,8 @@ const done = await call('POST', `/api/sites/${SITE}/imports/${job.id}/publish`, 
 const totalMs = performance.now() - started
 const rssAfter = cairn.peakRssMiB()
 await cairn.stop()
+rmSync(dataDir, { recursive: true, force: true })
+rmSync(parquet, { force: true })
 
 const n = (v: number) => Math.round(v).toLocaleString('en')
 console.log(`\nimport: GA4 BigQuery export, ${n(EVENTS)} events in one Parquet file (${(bytes / 2 ** 20).toFixed(1)} MiB)`)
