@@ -154,6 +154,13 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: (s) => `/api/sites/${s}/shares/${victimSharePrefix}`, who: 'siteAdmin', site: true, name: '/api/sites/{site}/shares/{prefix}' },
   { method: 'GET', path: (s) => `/api/sites/${s}/privacy`, who: 'siteAdmin', site: true },
   { method: 'POST', path: (s) => `/api/sites/${s}/privacy`, who: 'siteAdmin', site: true, body: () => ({ action: 'restrict', visitor_id: '4242' }) },
+  // Imports (collector/host/routes/imports.ts). Job 1 is made up: rights are checked before a job is looked up.
+  // The upload is bytes (application/octet-stream, which (e) does not send): any other type is refused as for JSON.
+  { method: 'GET', path: (s) => `/api/sites/${s}/imports`, who: 'siteAdmin', site: true },
+  { method: 'POST', path: (s) => `/api/sites/${s}/imports`, who: 'siteAdmin', site: true, body: () => ({ kind: 'ga4' }) },
+  { method: 'PUT', path: (s) => `/api/sites/${s}/imports/1/files?name=events_20260101.json`, who: 'siteAdmin', site: true, body: () => '{"event_name":"page_view"}\n' },
+  { method: 'POST', path: (s) => `/api/sites/${s}/imports/1/publish`, who: 'siteAdmin', site: true, body: () => ({}) },
+  { method: 'DELETE', path: (s) => `/api/sites/${s}/imports/1`, who: 'siteAdmin', site: true },
   { method: 'POST', path: (s) => `/api/sites/${s}/demo`, who: 'operator', site: true, body: () => ({ events: 10, days: 1 }) },
   { method: 'POST', path: () => '/api/backup', who: 'operator', body: () => ({ to: backupDir }) },
 ]
