@@ -1,14 +1,15 @@
 /**
  * An import's files on this machine's disk before ClickHouse reads them: an upload written to a file of
  * the job's own (owner-only) and never past the size limit, a zip checked whole (every name inside its
- * folder, the unpacked size within the limit) before anything of it is unpacked, and what a file is, by
- * its first bytes rather than its name.
+ * folder, the unpacked size within the limit) before anything of it is unpacked, a gzipped file unpacked
+ * within the limit too, and what a file is, by its first bytes rather than its name.
  */
-import { createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
 import yauzl from 'yauzl'
 
 /** Why a file is refused: a problem the person who sent it can fix, said with the file's name. */
@@ -48,6 +49,28 @@ export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: 
     throw error
   }
   return size
+}
+
+/**
+ * A gzipped file unpacked to `path` (0600), refused as soon as it passes `limit` bytes unpacked: the size
+ * limit holds for what is read, not only for what was sent.
+ */
+export async function gunzip(file: ImportFile, path: string, limit: number): Promise<ImportFile> {
+  let size = 0
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length
+      done(size > limit ? new FileRefused(file.name, 'api.import.file.zipTooLarge', { limit }) : null, chunk)
+    },
+  })
+  try {
+    await pipeline(createReadStream(file.path), createGunzip(), count, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
+  } catch (error) {
+    await rm(path, { force: true })
+    if (error instanceof FileRefused) throw error
+    throw new FileRefused(file.name, 'api.import.file.unreadable', { reason: (error as Error).message })
+  }
+  return { name: file.name, path }
 }
 
 export type FileType = 'zip' | 'parquet' | 'gzip' | 'text' | 'empty'

@@ -20,6 +20,8 @@ export interface Format {
    * or null for a file of a zip that the format does not read (a README).
    */
   plan(file: ImportFile, type: Exclude<FileType, 'gzip' | 'zip' | 'empty'>, head: string, inZip: boolean): ReadPlan | string | null
+  /** A check of the job's rows after each file: SQL answering `bad` (non-zero refuses the file with `problem`). */
+  check?: { sql: (staging: string) => string; problem: string }
   /** The SELECT that publishes the staged rows (`from`, a subquery of them), in the target table's columns (default: them as they are). */
   publish?: (from: string, staging: string) => string
   /** Tables of the job besides the staging one (made before its first file, dropped with it). */

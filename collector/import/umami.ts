@@ -10,7 +10,8 @@
  * - The page is `url_path`; the source, referrer and UTM values come from the visit's first event (the
  *   `utm_*` columns, else `url_query`'s, else `referrer_domain`), named as the collector names them.
  * - Rows whose `hostname` is another site's are left out (a dump of every website: only this site's are
- *   read); a file with none of this site's rows is refused.
+ *   read); a file with none of this site's rows is refused, and so is a dump of several websites without
+ *   the `hostname` column (older versions of Umami: nothing tells which rows are this site's).
  * - Browsers and operating systems are named as the collector names them (`chrome` → Chrome, `Mac OS` →
  *   macOS, `Windows 10` → Windows 10); a `laptop` is a desktop.
  */
@@ -43,9 +44,9 @@ const belongs = (host: string) => `(${host} = '' OR ${host} IN {domains:Array(St
 
 const insertEvents = (source: string, staging: string) => `
   INSERT INTO ${staging} (site, timestamp, name, visitor_id, session_id, session_start, consent, interactive, hostname, pathname, referrer, referrer_source,
-                          utm_source, utm_medium, utm_campaign, utm_content, utm_term, ip_truncated, import_id)
+                          utm_source, utm_medium, utm_campaign, utm_content, utm_term, ip_truncated, props, import_id)
   SELECT {site:String}, time, kind, visitor, visit, time, false, true, host, if(url_path = '', '/', url_path), referrer_kept, referrer_source,
-         utm_source_, utm_medium_, utm_campaign_, utm_content_, utm_term_, toIPv6('::'), {id:UInt32}
+         utm_source_, utm_medium_, utm_campaign_, utm_content_, utm_term_, toIPv6('::'), map('umami_website', website_id), {id:UInt32}
   FROM (
     SELECT *,
       parseDateTime64BestEffortOrZero(created_at, 3, 'UTC') AS time,
@@ -82,6 +83,12 @@ export const umami: Format = {
     }
     return 'api.import.file.notUmami'
   },
+  // Without a hostname column, a dump of several websites cannot be told apart: refused (the staged rows
+  // keep their website until published).
+  check: {
+    sql: (staging) => `SELECT uniqExactIf(props['umami_website'], name != '' AND hostname = '') > 1 AS bad FROM ${staging}`,
+    problem: 'api.import.file.umamiWebsites',
+  },
   sideTables: (staging) => [{
     name: `${staging}_sessions`,
     create: `CREATE TABLE IF NOT EXISTS ${staging}_sessions (visitor_id UInt64, browser String, os String, os_version String, device String, country String) ENGINE = MergeTree ORDER BY visitor_id`,
@@ -89,6 +96,7 @@ export const umami: Format = {
   // The visits' first events give their attribution; the sessions' dump each visitor's device.
   publish: (from, staging) => `
     SELECT e.* REPLACE (
+      map() AS props,
       if(s.visitor_id != 0, s.browser, e.browser) AS browser, if(s.visitor_id != 0, s.os, e.os) AS os,
       if(s.visitor_id != 0, s.os_version, e.os_version) AS os_version, if(s.visitor_id != 0, s.device, e.device) AS device,
       if(s.visitor_id != 0, s.country, e.country_code) AS country_code)

@@ -57,6 +57,9 @@ function shown(c: Context, job: ImportJob) {
   return { ...job, error, resumable: running(job) }
 }
 
+/** YYYY-MM-DD of a day that exists. */
+const isDay = (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && new Date(Date.parse(`${text}T00:00:00Z`) || 0).toISOString().slice(0, 10) === text
+
 export function importsRoute(deps: ImportsRouteDeps): Hono {
   const app = new Hono()
   const { context } = deps
@@ -72,8 +75,22 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
     if (!job) throw notFound(['api.notFound.import', { id: c.req.param('id')! }])
     return job
   }
-  /** The job whose file is being read: one at a time in a process, and not deleted under the read. */
+  /** The job whose file is being read: one at a time in a process. */
   let reading: number | undefined
+  /**
+   * Jobs something is being done to (a file read, publishing, deleting): one thing at a time each, or a
+   * publish racing a file, or two publishes, would leave rows that no state of the job accounts for.
+   */
+  const busy = new Set<number>()
+  const exclusively = async <T>(id: number, work: () => Promise<T>): Promise<T> => {
+    if (busy.has(id)) throw new HttpError(429, ['api.import.busy'], undefined, { 'retry-after': '30' })
+    busy.add(id)
+    try {
+      return await work()
+    } finally {
+      busy.delete(id)
+    }
+  }
 
   app.get('/api/sites/:site/imports', async (c) => {
     const { site } = await admin(c)
@@ -96,26 +113,34 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
     const name = basename(c.req.query('name') ?? '').slice(0, 200)
     if (!name) throw invalid({ name: ['api.field.required'] })
     if (!c.req.raw.body) throw invalid({ body: ['api.field.required'] })
-    if (reading !== undefined) throw new HttpError(429, ['api.import.busy'], undefined, { 'retry-after': '30' })
+    if (reading !== undefined || busy.has(job.id)) throw new HttpError(429, ['api.import.busy'], undefined, { 'retry-after': '30' })
     reading = job.id
+    busy.add(job.id)
     ownerOnly(context.workDir)
     const path = join(context.workDir, `${job.id}-${randomBytes(6).toString('hex')}.upload`)
+    let current = job
     try {
+      // Read again once it is ours: it may have been published or failed meanwhile.
+      current = await jobOf(c, site.site)
+      if (!running(current)) throw new HttpError(409, ['api.import.notRunning'])
       // A body said to be too large is refused before a byte of it is read; one that lies, as it passes the limit.
       if (Number(c.req.header('content-length')) > context.limitBytes) throw new FileRefused(name, 'api.import.file.tooLarge', { limit: context.limitBytes })
       await receive(Readable.fromWeb(c.req.raw.body as unknown as WebStream<Uint8Array>), path, context.limitBytes, name)
-      return c.json(shown(c, await addFile(context, site, job, { name, path })))
+      return c.json(shown(c, await addFile(context, site, current, { name, path })))
     } catch (error) {
       if (error instanceof FileRefused) {
         const status = error.problem === 'api.import.file.tooLarge' ? 413 : 422
         // Refused before the job read the file: it is rolled back as for any other refusal (addFile's own).
-        if (status === 413) await failImport(context, job, error)
+        if (status === 413) await failImport(context, current, error)
         const said = [error.problem, { file: error.file, ...error.values }] as const
-        throw new HttpError(status, ['api.import.fileRefused', { file: error.file }], { file: said })
+        // A body refused before it was read to its end: the connection is not used again (what is left of
+        // the body would be read as the next request).
+        throw new HttpError(status, ['api.import.fileRefused', { file: error.file }], { file: said }, status === 413 ? { connection: 'close' } : {})
       }
       throw error
     } finally {
       reading = undefined
+      busy.delete(job.id)
       await rm(path, { force: true })
     }
   })
@@ -125,11 +150,17 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
     const job = await jobOf(c, site.site)
     if (!running(job)) throw new HttpError(409, ['api.import.notRunning'])
     const { before } = await jsonBody(c)
-    if (before !== undefined && (typeof before !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(before) || Number.isNaN(Date.parse(before)))) {
+    // A day that exists (Date.parse takes February 30th, and ClickHouse would make it March 2nd).
+    if (before !== undefined && (typeof before !== 'string' || !isDay(before))) {
       throw invalid({ before: ['api.field.date'] })
     }
     try {
-      const done = await finishImport(context, site, job, before as string | undefined)
+      const done = await exclusively(job.id, async () => {
+        // Read again inside the lock: the job may have changed since (a file refused, another publish).
+        const current = await jobOf(c, site.site)
+        if (!running(current)) throw new HttpError(409, ['api.import.notRunning'])
+        return finishImport(context, site, current, before as string | undefined)
+      })
       forgetImportedDays(deps.storage)
       return c.json(shown(c, done))
     } catch (error) {
@@ -142,8 +173,7 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
   app.delete('/api/sites/:site/imports/:id', async (c) => {
     const { site } = await admin(c)
     const job = await jobOf(c, site.site)
-    if (reading === job.id) throw new HttpError(429, ['api.import.busy'], undefined, { 'retry-after': '30' })
-    const deleted = await deleteImport(context, job)
+    const deleted = await exclusively(job.id, async () => deleteImport(context, await jobOf(c, site.site)))
     forgetImportedDays(deps.storage)
     return c.json(shown(c, deleted))
   })
