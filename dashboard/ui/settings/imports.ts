@@ -124,6 +124,18 @@ function upload(path: string, file: File, signal: AbortSignal, onProgress: (load
   })
 }
 
+/** Deletes a job, asking again while the server is still busy with it (429), for up to ten seconds. */
+async function deleteWhenFree(site: string, id: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send('DELETE', `${sitePath(site)}/imports/${id}`)
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 429) || attempt >= 20) throw error
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  }
+}
+
 /** Waits `seconds`, or less when stopped. */
 const pause = (seconds: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -197,8 +209,9 @@ class Sending {
       await this.publish(site, job)
     } catch (error) {
       if (error instanceof Stopped) {
-        // What was read of it goes: an import is there whole or not at all.
-        if (job) await send('DELETE', `${sitePath(site)}/imports/${job.id}`).catch(() => {})
+        // What was read of it goes: an import is there whole or not at all. The server may not have seen the
+        // upload end yet, and does one thing at a time to a job (429): asked again until it has.
+        if (job) await deleteWhenFree(site, job.id).catch(() => {})
         this.set({ outcome: { site, state: 'stopped' } }, true)
       } else {
         // A file refused rolls the import back (422, 413): nothing is left to delete. Otherwise (the
