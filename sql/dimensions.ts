@@ -71,7 +71,8 @@ export const DIMENSIONS = [
     breakdown: { panel: 'pages', from: 'visits', metrics: ['visits', 'visitors', 'bounce_rate'], rows: 'first page of visits started in the range' } },
   { name: 'exit_page', column: 'exit_page', kind: 'visit page', type: 'String', filter: false, display: 'text',
     breakdown: { panel: 'pages', from: 'visits', metrics: ['visits', 'visitors', 'bounce_rate'], rows: 'last page of visits started in the range' } },
-  { name: 'hostname', column: 'hostname', kind: 'event', type: 'String', filter: true, display: 'text',
+  // Plausible's pages carry their host, but a visitor of three pages of it counts three times there.
+  { name: 'hostname', column: 'hostname', kind: 'event', type: 'String', filter: true, display: 'text', imported: false,
     breakdown: { panel: 'pages', from: 'events', where: "name = 'pageview'", metrics: ['visitors', 'pageviews'], rows: 'host of pageviews (without `www.`), for sites on several subdomains' } },
   { name: 'download', column: 'link_url', kind: 'event', type: 'String', filter: false, display: 'link',
     breakdown: { panel: 'downloads', from: 'events', where: "name = 'download'", metrics: ['count', 'visitors'], rows: 'URL of downloaded files' } },

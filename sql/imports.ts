@@ -163,12 +163,19 @@ export async function publishImport(storage: Storage, job: ImportJob, options: P
   const n = Number(span?.n ?? 0)
   if (n === 0) throw new ImportRefused('empty')
   const range = { ...params, first: span!.first, last: span!.last }
+  // Its days against the site's events and imported days, and against other imports' spans: an import
+  // inside another's (a gap of missing days) would share its visits' times, by which a deletion finds them.
   const [clash] = await (await storage.query({
     query: `SELECT toString(min(d)) AS first, toString(max(d)) AS last FROM (
               SELECT toDate(timestamp, {tz:String}) AS d FROM cairn.events
               WHERE site = {site:String} AND timestamp >= toDateTime64({first:String}, 3, {tz:String}) AND timestamp < toDateTime64(toDate({last:String}) + 1, 3, {tz:String})
               UNION ALL
-              SELECT date FROM cairn.imported_aggregates WHERE site = {site:String} AND date BETWEEN toDate({first:String}) AND toDate({last:String}))
+              SELECT date FROM cairn.imported_aggregates WHERE site = {site:String} AND date BETWEEN toDate({first:String}) AND toDate({last:String})
+              UNION ALL
+              SELECT arrayJoin([greatest(assumeNotNull(first_day), toDate({first:String})), least(assumeNotNull(last_day), toDate({last:String}))])
+              FROM cairn.imports FINAL
+              WHERE site = {site:String} AND import_id != {id:UInt32} AND state IN ('publishing', 'done')
+                AND first_day <= toDate({last:String}) AND last_day >= toDate({first:String}))
             HAVING count() > 0`,
     query_params: range,
     format: 'JSONEachRow',
@@ -188,7 +195,7 @@ export async function publishImport(storage: Storage, job: ImportJob, options: P
     query_params: params,
     // Parts of 100,000 rows rather than a million: the copy then takes the same memory whatever the
     // import's length (3 M GA4 events: 1.4 → 0.99 GiB for the process).
-    clickhouse_settings: { min_insert_block_size_rows: '100000', min_insert_block_size_bytes: String(64 << 20), max_insert_block_size: '100000' },
+    clickhouse_settings: { min_insert_block_size_rows: '100000', min_insert_block_size_bytes: String(64 << 20), max_insert_block_size: '100000', max_memory_usage: String(2 * 2 ** 30) },
   })
   // A seal of these days counted them without the import; erasure's way out: the site's seals go.
   if (!aggregates) await dropRollups(storage, [job.site], options.cluster)
@@ -220,6 +227,7 @@ export async function removeImport(storage: Storage, job: ImportJob, state: 'fai
         query_params: params,
         format: 'JSONEachRow',
       })).json<{ first_start: string; last_start: string; first: string; last: string }>()
+      // No rows (it failed before copying any): nothing to delete, and no mutation to run over the table.
       if (span) {
         await storage.command({
           query: `ALTER TABLE ${alterTarget('sessions_data', cluster)} DELETE WHERE site = {site:String}
@@ -227,9 +235,7 @@ export async function removeImport(storage: Storage, job: ImportJob, state: 'fai
           query_params: { ...params, ...span },
           clickhouse_settings: sync,
         })
-      }
-      await storage.command({ query: `ALTER TABLE ${alterTarget('events', cluster)} DELETE WHERE site = {site:String} AND import_id = {id:UInt32}`, query_params: params, clickhouse_settings: sync })
-      if (span) {
+        await storage.command({ query: `ALTER TABLE ${alterTarget('events', cluster)} DELETE WHERE site = {site:String} AND import_id = {id:UInt32}`, query_params: params, clickhouse_settings: sync })
         // Its quarter hours held its events alone: their counts are made again from what is left.
         const between = "site = {site:String} AND at >= toDateTime({first:String}, 'UTC') AND at <= toDateTime({last:String}, 'UTC')"
         await storage.command({ query: `ALTER TABLE ${alterTarget('event_counts', cluster)} DELETE WHERE ${between}`, query_params: { ...params, ...span }, clickhouse_settings: sync })

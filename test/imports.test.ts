@@ -31,6 +31,8 @@ const GA4_PARQUET = uniqueSite('shop-parquet')
 const UMAMI = 'blog.example'
 const PLAUSIBLE = 'docs.example'
 const CLI = uniqueSite('cli')
+const PARTS = uniqueSite('parts')
+const BROKEN = uniqueSite('broken')
 
 let server: TestServer
 /** Each server's API key of an admin of every site. */
@@ -39,7 +41,7 @@ const fixtures = mkdtempSync(join(tmpdir(), 'cairn-imports-'))
 const expected: Record<string, Expected> = {}
 
 beforeAll(async () => {
-  server = await TestServer.start({ sites: [GA4, GA4_PARQUET, UMAMI, PLAUSIBLE, CLI], env: { TRUST_PROXY: 'true' } })
+  server = await TestServer.start({ sites: [GA4, GA4_PARQUET, UMAMI, PLAUSIBLE, CLI, PARTS, BROKEN], env: { TRUST_PROXY: 'true' } })
   await owner(server)
   expected.ga4 = await writeGa4(join(fixtures, 'ga4'), FIRST, DAYS)
   expected.ga4Parquet = await writeGa4(join(fixtures, 'ga4-parquet'), FIRST, DAYS, { hostname: GA4_PARQUET })
@@ -243,6 +245,64 @@ describe('Plausible (CSV export) into the imported aggregates', () => {
     const merged: Record<string, number> = {}
     for (const r of [...importedPages, ...ownPages]) merged[r.value] = (merged[r.value] ?? 0) + Number(r.n)
     expect(pages).toEqual(merged)
+  })
+})
+
+describe('a file sent in parts (a browser’s upload, each part within the server’s 15 s for a request)', () => {
+  it('is read once its last part arrives, a part out of order told where the file stands, and shows the same figures', async () => {
+    const e = await writePlausible(join(fixtures, 'parts'), addDays(FIRST, -10), 5, { hostname: PARTS })
+    const zip = readFileSync(join(fixtures, 'parts', PLAUSIBLE_ZIP))
+    const job = await api<Job>(server, 'POST', `/api/sites/${PARTS}/imports`, { kind: 'plausible' }, 201)
+    const put = (start: number, end: number) => fetch(`${server.url}/api/sites/${PARTS}/imports/${job.id}/files?name=${PLAUSIBLE_ZIP}`, {
+      method: 'PUT', headers: { ...auth(server), 'content-type': 'application/octet-stream', 'content-range': `bytes ${start}-${end}/${zip.length}` },
+      body: zip.subarray(start, end + 1),
+    })
+    const third = Math.floor(zip.length / 3)
+    const first = await put(0, third - 1)
+    expect([first.status, await first.json()]).toEqual([202, { received: third }])
+    // The third part before the second: 409, with where the file stands.
+    const early = await put(2 * third, zip.length - 1)
+    expect([early.status, ((await early.json()) as { received: number }).received]).toEqual([409, third])
+    expect((await put(third, 2 * third - 1)).status).toBe(202)
+    const last = await put(2 * third, zip.length - 1)
+    expect(last.status, await last.clone().text()).toBe(200)
+    expect(await api<Job>(server, 'POST', `/api/sites/${PARTS}/imports/${job.id}/publish`, {})).toMatchObject({ state: 'done', first_day: e.from, last_day: e.to })
+    await expectFigures(PARTS, e)
+    // Nothing of the parts is left on disk.
+    expect(readdirSync(join(server.dataDir, 'imports'))).toEqual([])
+  })
+})
+
+describe('a publication that fails halfway', () => {
+  it('takes back the rows it had already added: none left, the job failed, its days free again', async () => {
+    const dir = join(fixtures, 'broken')
+    await writeGa4(dir, addDays(FIRST, -30), 2, { hostname: BROKEN })
+    const job = await api<Job>(server, 'POST', `/api/sites/${BROKEN}/imports`, { kind: 'ga4' }, 201)
+    for (const file of filesOf('broken', /\.json$/)) {
+      const response = await fetch(`${server.url}/api/sites/${BROKEN}/imports/${job.id}/files?name=${file.split('/').at(-1)}`, {
+        method: 'PUT', headers: { ...auth(server), 'content-type': 'application/octet-stream' }, body: readFileSync(file),
+      })
+      expect(response.status).toBe(200)
+    }
+    // A view on the events that fails on this import's rows: its copy fails once rows are in cairn.events
+    // (ClickHouse writes the table's part before the views').
+    await server.storage.command({ query: 'CREATE TABLE cairn.sabotage (n UInt8) ENGINE = Null' })
+    await server.storage.command({ query: `CREATE MATERIALIZED VIEW cairn.sabotage_mv TO cairn.sabotage AS SELECT throwIf(import_id = ${job.id}, 'sabotage') AS n FROM cairn.events` })
+    try {
+      const response = await fetch(`${server.url}/api/sites/${BROKEN}/imports/${job.id}/publish`, { method: 'POST', headers: { ...auth(server), 'content-type': 'application/json' }, body: '{}' })
+      expect(response.status).toBe(500)
+    } finally {
+      await server.storage.command({ query: 'DROP VIEW cairn.sabotage_mv' })
+      await server.storage.command({ query: 'DROP TABLE cairn.sabotage' })
+    }
+    const [left] = await server.rows<{ events: string; visits: string }>(`SELECT
+      (SELECT count() FROM cairn.events WHERE site = {site:String}) AS events, (SELECT count() FROM cairn.sessions_data WHERE site = {site:String}) AS visits`, { site: BROKEN })
+    expect(left).toEqual({ events: '0', visits: '0' })
+    const { imports } = await api<{ imports: Job[] }>(server, 'GET', `/api/sites/${BROKEN}/imports`)
+    expect(imports.find((j) => j.id === job.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/failed/) })
+    // Its days are free: the same files import again.
+    const again = await importFiles(server, BROKEN, 'ga4', filesOf('broken', /\.json$/))
+    expect(again.state).toBe('done')
   })
 })
 

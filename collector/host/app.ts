@@ -124,10 +124,11 @@ export async function createCollector(config: Config, options: CollectorOptions 
   writer.start()
   const counters = new Counters()
   const restricted = await restrictedVisitors(storage)
-  // An import a stopped process left halfway is rolled back; its files go. On a cluster another server may
-  // be running one: its admins delete it from the list if it was left.
+  // An import a stopped process left halfway is rolled back; its files go. Only on the embedded engine,
+  // which this process alone holds: on a ClickHouse server another Cairn may be running one (one left by
+  // a stopped server stays listed until its admins delete it).
   const importsDir = join(config.dataDir, 'imports')
-  if (!config.clickhouseCluster) {
+  if (!config.clickhouseUrl) {
     const rolledBack = await recoverImports(storage)
     if (rolledBack.length > 0) log.info(`rolled back ${rolledBack.length} import(s) a stopped server left halfway`)
     await rm(importsDir, { recursive: true, force: true })

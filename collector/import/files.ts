@@ -5,7 +5,7 @@
  * within the limit too, and what a file is, by its first bytes rather than its name.
  */
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, open, rm } from 'node:fs/promises'
+import { mkdir, open, rm, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -32,35 +32,36 @@ export interface ImportFile {
 
 /**
  * Writes `body` to `path` (0600, which must not exist), stopping and removing it as soon as it passes
- * `limit` bytes. Returns its size.
+ * `limit` bytes. With `append`, adds it to the end of `path` instead (a part of a file sent in parts), at
+ * most `limit` bytes, and on failure cuts `path` back to what it held. `said` is the limit a refusal names.
  */
-export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: string, limit: number, name: string): Promise<number> {
+export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: string, limit: number, name: string, append?: { had: number; said: number }): Promise<void> {
   let size = 0
   const count = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length
-      done(size > limit ? new FileRefused(name, 'api.import.file.tooLarge', { limit }) : null, chunk)
+      done(size > limit ? new FileRefused(name, 'api.import.file.tooLarge', { limit: append?.said ?? limit }) : null, chunk)
     },
   })
   try {
-    await pipeline(Readable.from(body), count, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
+    await pipeline(Readable.from(body), count, createWriteStream(path, { flags: append ? 'a' : 'wx', mode: 0o600 }))
   } catch (error) {
-    await rm(path, { force: true })
+    if (append) await truncate(path, append.had).catch(() => {})
+    else await rm(path, { force: true })
     throw error
   }
-  return size
 }
 
 /**
- * A gzipped file unpacked to `path` (0600), refused as soon as it passes `limit` bytes unpacked: the size
- * limit holds for what is read, not only for what was sent.
+ * A gzipped file unpacked to `path` (0600), refused as soon as it passes `limit` bytes unpacked (what is
+ * left of the limit `said`): the size limit holds for what is read, not only for what was sent.
  */
-export async function gunzip(file: ImportFile, path: string, limit: number): Promise<ImportFile> {
+export async function gunzip(file: ImportFile, path: string, limit: number, said = limit): Promise<ImportFile> {
   let size = 0
   const count = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length
-      done(size > limit ? new FileRefused(file.name, 'api.import.file.zipTooLarge', { limit }) : null, chunk)
+      done(size > limit ? new FileRefused(file.name, 'api.import.file.zipTooLarge', { limit: said }) : null, chunk)
     },
   })
   try {

@@ -2,8 +2,8 @@
  * Google Analytics 4's BigQuery export (the daily `events_YYYYMMDD` tables, exported as newline-delimited
  * JSON or Parquet, gzipped or not; schema: support.google.com/analytics/answer/7029846) as Cairn events.
  *
- * - `page_view` → pageview, `file_download` → download, `click` with `outbound` → outbound (its
- *   `link_url`), `user_engagement` → engagement (`engagement_time_msec`); GA4's bookkeeping events
+ * - `page_view` → pageview, `file_download` → download (its `link_url` without query, as the collector
+ *   keeps it: a query can hold a token), `click` with `outbound` → outbound (its `link_url`), `user_engagement` → engagement (`engagement_time_msec`); GA4's bookkeeping events
  *   (`session_start`, `first_visit`, `scroll`) are left out, and so are
  *   events without a `user_pseudo_id` (consent mode's cookieless pings). Every other event is a custom
  *   event of its name, its parameters (GA4's own left out) its properties.
@@ -49,7 +49,7 @@ const INSERT = (source: string, staging: string) => `
                           utm_source, utm_medium, utm_campaign, utm_content, utm_term, link_url, browser, browser_version, os, os_version, device,
                           country_code, ip_truncated, props, engagement_ms, scroll_depth, import_id)
   SELECT {site:String}, time, kind, visitor, visit, time, false, true, host, page, referrer_kept, referrer_source, utm_source, utm_medium, utm_campaign,
-         utm_content, utm_term, if(kind IN ('download', 'outbound'), ${param('link_url')}, ''), browser, browser_version, os, os_version, device_kind, country,
+         utm_content, utm_term, multiIf(kind = 'download', cutQueryStringAndFragment(${param('link_url')}), kind = 'outbound', ${param('link_url')}, ''), browser, browser_version, os, os_version, device_kind, country,
          toIPv6('::'), properties, engagement, 0, {id:UInt32}
   FROM (
     SELECT *,

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, open, rm } from 'node:fs/promises'
+import { mkdir, open, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Storage } from '../../sql/client.ts'
 import {
@@ -29,7 +29,7 @@ export interface ImportContext {
   embedded: boolean
   /** Where a job's uploads and unpacked zips are kept while they are read (removed after). */
   workDir: string
-  /** The most an upload, or a zip once unpacked, may hold (CAIRN_IMPORT_MAX_BYTES). */
+  /** The most an upload, or a zip or gzip once unpacked, may hold (CAIRN_IMPORT_MAX_MB). */
   limitBytes: number
   retentionMonths: number
   cluster?: string | undefined
@@ -69,13 +69,16 @@ export async function addFile(context: ImportContext, site: ImportSite, job: Imp
     const parts = type === 'zip' ? await unzip(file, unpacked, context.limitBytes) : [file]
     let records = 0
     let read = 0
+    // What gzipped files unpack to, all of them together: within the limit, as a zip's entries are.
+    let unpackedBytes = 0
     for (const [index, given] of parts.entries()) {
       let part = given
       let partType = part === file ? type : await fileType(part.path)
       // Unpacked here, within the size limit, rather than by the engine, which would not count.
       if (partType === 'gzip') {
         await mkdir(unpacked, { recursive: true, mode: 0o700 })
-        part = await gunzip(part, join(unpacked, `gunzipped-${index}`), context.limitBytes)
+        part = await gunzip(part, join(unpacked, `gunzipped-${index}`), context.limitBytes - unpackedBytes, context.limitBytes)
+        unpackedBytes += (await stat(part.path)).size
         partType = await fileType(part.path)
       }
       if (partType === 'zip' || partType === 'gzip') throw new FileRefused(part.name, 'api.import.file.nestedZip')
@@ -88,6 +91,9 @@ export async function addFile(context: ImportContext, site: ImportSite, job: Imp
       if (typeof plan === 'string') throw new FileRefused(part.name, plan)
       records += await readInto(context, site, job, part, plan)
       read++
+      // Each file of a zip goes once read: what is unpacked at once is one file.
+      if (given !== file) await rm(given.path, { force: true })
+      if (part !== given) await rm(part.path, { force: true })
     }
     if (read === 0) throw new FileRefused(file.name, 'api.import.file.nothingToRead')
     return await fileStaged(context.storage, job, file.name, records, site.timeZone)
@@ -112,7 +118,8 @@ export async function finishImport(context: ImportContext, site: ImportSite, job
     return done
   } catch (error) {
     if (error instanceof ImportRefused) throw error
-    await failImport(context, job, new FileRefused('', 'api.import.publishFailed', { reason: engineMessage(error) }))
+    // As publishing: some of its rows may be in the site's tables already, and go too.
+    await failImport(context, { ...job, state: 'publishing' }, new FileRefused('', 'api.import.publishFailed', { reason: engineMessage(error) }))
     throw error
   }
 }
@@ -152,6 +159,8 @@ async function readInto(context: ImportContext, site: ImportSite, job: ImportJob
   const settings = {
     input_format_skip_unknown_fields: 1, input_format_with_names_use_header: 1, input_format_null_as_default: 1,
     input_format_parquet_memory_high_watermark: String(128 << 20),
+    // The embedded engine is the server's own process: a file that would take more (one line of 2 GiB) is refused.
+    max_memory_usage: String(2 * 2 ** 30),
   } as const
   if (context.embedded) {
     const source = `file(${literal(file.path)}, '${plan.format}', ${literal(plan.structure)})`
@@ -202,8 +211,15 @@ async function firstLine(path: string): Promise<string> {
   }
 }
 
-/** The engine's own words, without its stack: what went wrong reading the file. */
+/**
+ * What went wrong reading a file, without the engine's message: ClickHouse quotes the input it could not
+ * parse (a row of the file: source ids, URLs), and a job's error is kept and shown. Its error's name, and
+ * where in the file, say enough.
+ */
 function engineMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error)
-  return text.replace(/^Code: \d+\. DB::Exception: /, '').split('\n')[0]!.replace(/\(version [^)]*\)/, '').slice(0, 300).trim()
+  const { type, message } = error as { type?: unknown; message?: unknown }
+  const text = typeof message === 'string' ? message : ''
+  const where = /\(at row (\d+)\)|[Rr]ow (\d+)|line (\d+)/.exec(text)
+  const name = typeof type === 'string' && /^[A-Z_]+$/.test(type) ? type : /\(([A-Z_]{5,})\)/.exec(text)?.[1] ?? 'ERROR'
+  return where ? `${name}, row ${where[1] ?? where[2] ?? where[3]}` : name
 }

@@ -10,7 +10,6 @@
 import type { Storage } from '../../sql/client.ts'
 import { breakdownOf, type Aggregate, type BreakdownName, type BreakdownOptions, type BreakdownRow, type SeriesPoint, type VisitSums } from './stats.ts'
 import { rows, type StatsQuery } from './sources.ts'
-import { IMPORTED_BREAKDOWNS } from '../../sql/dimensions.ts'
 
 /** What a response says of imported data: none in its range, added, left out as asked, or left out as it cannot be added. */
 export type ImportedState = 'none' | 'included' | 'excluded' | 'unsupported'
@@ -137,14 +136,20 @@ export async function withImportedSeries(storage: Storage, q: StatsQuery, points
  */
 export const MERGE_DEPTH = 1_000
 
-/** The breakdowns imported rows exist for (sql/dimensions.ts). */
-export const IMPORTED_DIMENSIONS = IMPORTED_BREAKDOWNS as readonly BreakdownName[]
 
 /** What an imported row counts for each of a breakdown's metrics. */
 const IMPORTED_METRIC: Record<string, string> = {
   visitors: 'sum(visitors)', visits: 'sum(visits)', pageviews: 'sum(pageviews)', bounces: 'sum(bounces)',
   // A row's events: downloads, clicks and custom events are events; a page's are its pageviews.
   count: "sum(if(dimension IN ('download', 'outbound', 'event'), events, pageviews))",
+}
+
+/** The imported rows read first: those the page's own sort puts first (a bounce rate's by its parts' ratio). */
+function importedOrder(options: BreakdownOptions, metrics: readonly string[]): string {
+  const { metric, direction } = options.sort
+  if (metric === 'value') return `value ${direction}`
+  const by = metric === 'bounce_rate' ? 'm_bounces / m_visits' : metrics.includes(metric) ? `m_${metric}` : 'm_visitors'
+  return `${by} ${direction}, value`
 }
 
 /**
@@ -158,7 +163,7 @@ export async function withImportedBreakdown(storage: Storage, q: StatsQuery, nam
   const columns = [...new Set(wanted)].map((m) => `${IMPORTED_METRIC[m]} AS m_${m}`).join(', ')
   const imported = await rows<Record<string, string>>(storage, `
     SELECT value, ${columns} FROM cairn.imported_aggregates WHERE ${IN_RANGE} AND dimension = {dimension:String}
-    GROUP BY value ORDER BY m_${metrics.includes('visitors') ? 'visitors' : wanted[0]} DESC, value LIMIT {depth:UInt32}`,
+    GROUP BY value ORDER BY ${importedOrder(options, metrics)} LIMIT {depth:UInt32}`,
     { site: q.site, from: q.range.from, to: q.range.to, dimension: name, depth: options.offset + options.limit + MERGE_DEPTH })
   const merged = new Map<string, Record<string, number>>()
   for (const row of native) merged.set(row.value, { ...row } as unknown as Record<string, number>)

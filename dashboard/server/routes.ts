@@ -30,10 +30,11 @@ import { anyOf, translator } from '../i18n/translate.ts'
 import { invalid, requestLanguage, type Said } from './http-error.ts'
 import type { LoginAttempts } from './auth/attempts.ts'
 import { toCsv } from './csv.ts'
-import { IMPORTED_DIMENSIONS, MERGE_DEPTH, importedState, withImportedAggregate, withImportedBreakdown, withImportedSeries } from './imported.ts'
+import { MERGE_DEPTH, importedState, withImportedAggregate, withImportedBreakdown, withImportedSeries } from './imported.ts'
 import { conversions, goalSummary } from './conversions.ts'
 import { PROPERTY_METRICS, propertyBreakdown, propertyKeys } from './properties.ts'
 import { readFunnels, readGoals, type Goal } from '../../sql/goals.ts'
+import { IMPORTED_BREAKDOWNS } from '../../sql/dimensions.ts'
 import { FUNNEL_BREAKDOWNS, FUNNEL_WITHIN, funnel, type FunnelBreakdown, type FunnelWithin } from './funnel.ts'
 import { integer, parseBreakdownOptions, parseRangeQuery } from './params.ts'
 import { localDate, previousRange } from './range.ts'
@@ -198,7 +199,7 @@ export function dashboardApi(options: DashboardOptions): { app: Hono<Env>; acces
     const metrics = goal ? GOAL_METRICS : breakdownOf(name).breakdown.metrics
     const paging = parseBreakdownOptions(c.req.query(), metrics)
     const state = await importedState(options.storage, query, importedWanted, goal !== undefined)
-    const imported = state === 'included' && !IMPORTED_DIMENSIONS.includes(name) ? 'unsupported' : state
+    const imported = state === 'included' && !IMPORTED_BREAKDOWNS.includes(name) ? 'unsupported' : state
     // Imported rows merged in: the events' first rows deep enough for the page to be right (imported.ts).
     const { rows, approximate } = imported === 'included'
       ? await breakdownWithEstimates(options.storage, query, name, { ...paging, offset: 0, limit: paging.offset + paging.limit + MERGE_DEPTH, withBounces: true })
