@@ -34,8 +34,9 @@ export interface ImportFile {
  * Writes `body` to `path` (0600, which must not exist), stopping and removing it as soon as it passes
  * `limit` bytes. With `append`, adds it to the end of `path` instead (a part of a file sent in parts), at
  * most `limit` bytes, and on failure cuts `path` back to what it held. `said` is the limit a refusal names.
+ * Returns the bytes received.
  */
-export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: string, limit: number, name: string, append?: { had: number; said: number }): Promise<void> {
+export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: string, limit: number, name: string, append?: { had: number; said: number }): Promise<number> {
   let size = 0
   const count = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -50,6 +51,7 @@ export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: 
     else await rm(path, { force: true })
     throw error
   }
+  return size
 }
 
 /**

@@ -17,7 +17,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { createHash, randomBytes } from 'node:crypto'
-import { readdir, rm, stat } from 'node:fs/promises'
+import { readdir, rm, stat, truncate } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebStream } from 'node:stream/web'
@@ -132,6 +132,9 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
   })
 
   app.put('/api/sites/:site/imports/:id/files', async (c) => {
+    // Whatever the answer, the connection is not used again: a refusal comes before the body is read,
+    // whose rest would be read as the next request (a client reusing it saw it closed under it).
+    c.header('connection', 'close')
     const { site } = await admin(c)
     const job = await jobOf(c, site.site)
     if (!running(job)) throw new HttpError(409, ['api.import.notRunning'])
@@ -160,15 +163,23 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
       if (Number(c.req.header('content-length')) > context.limitBytes || (range?.total ?? 0) > context.limitBytes) {
         throw new FileRefused(name, 'api.import.file.tooLarge', { limit: context.limitBytes })
       }
+      // A body its sender gave up on may end as if it were whole: what was said to come, and the request
+      // still being there, tell. Nothing of it is read, and the job stays as it was.
+      const declared = c.req.header('content-length')
+      const cut = (size: number) => (declared !== undefined && size !== Number(declared)) || c.req.raw.signal.aborted
       if (range) {
         const had = (await stat(path).catch(() => undefined))?.size ?? 0
         // Parts come in order; a part sent again after a cut connection starts where the file stands.
         if (range.start !== had) throw new HttpError(409, ['api.import.partOffset', { received: had }], undefined, {}, { received: had })
-        await receive(body, path, range.end + 1 - range.start, name, { had, said: context.limitBytes })
+        const size = await receive(body, path, range.end + 1 - range.start, name, { had, said: context.limitBytes })
+        if (cut(size) || size !== range.end + 1 - range.start) {
+          await truncate(path, had)
+          throw new HttpError(400, ['api.import.cutShort', { file: name }])
+        }
         if (!last) return c.json({ received: range.end + 1 }, 202)
         whole = true
-      } else {
-        await receive(body, path, context.limitBytes, name)
+      } else if (cut(await receive(body, path, context.limitBytes, name))) {
+        throw new HttpError(400, ['api.import.cutShort', { file: name }])
       }
       return c.json(shown(c, await addFile(context, site, current, { name, path })))
     } catch (error) {
@@ -178,9 +189,7 @@ export function importsRoute(deps: ImportsRouteDeps): Hono {
         if (status === 413) await failImport(context, current, error)
         await forgetParts(job.id)
         const said = [error.problem, { file: error.file, ...error.values }] as const
-        // A body refused before it was read to its end: the connection is not used again (what is left of
-        // the body would be read as the next request).
-        throw new HttpError(status, ['api.import.fileRefused', { file: error.file }], { file: said }, status === 413 ? { connection: 'close' } : {})
+        throw new HttpError(status, ['api.import.fileRefused', { file: error.file }], { file: said })
       }
       throw error
     } finally {
