@@ -460,6 +460,21 @@ describe('the “includes imported data” switch', { timeout: 120_000 }, () => 
     await context.close()
   })
 
+  it('says in a panel whose tab cannot count imported days (hostnames) that it leaves them out, and nowhere else', async () => {
+    const context = await browser.loggedInContext({ viewport: DESKTOP })
+    const page = await context.newPage()
+    await page.goto(server.url + dashboard)
+    await expect.poll(() => shownVisitors(page), { timeout: 15_000 }).toBe(await importedVisitors())
+    const pages = page.locator('cairn-breakdown', { has: page.locator('h2', { hasText: 'Pages' }) })
+    await expect.poll(() => pages.locator('table').count(), { timeout: 15_000 }).toBe(1)
+    expect(await pages.locator('.imported-left-out').count()).toBe(0)
+    await pages.locator('nav button', { hasText: 'Hostnames' }).click()
+    await expect.poll(() => pages.locator('.imported-left-out').textContent(), { timeout: 15_000 })
+      .toBe('Imported days are not counted here: the other tool’s export does not have this breakdown.')
+    expect(await seriousViolations(page)).toEqual([])
+    await context.close()
+  })
+
   it('says that imported data is left out with a filter, and is not there where the range holds none', async () => {
     const context = await browser.loggedInContext({ viewport: DESKTOP })
     const page = await context.newPage()

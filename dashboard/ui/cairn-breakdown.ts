@@ -12,6 +12,7 @@ import { Localized, formatCount, formatPercent, number, regionName, t } from './
 import { statsParams, type ViewState } from './state.ts'
 import { panel } from './styles.ts'
 import { shown, visible } from './text.ts'
+import type { ImportedState } from '../server/imported.ts'
 
 export interface Tab {
   /** The dimension shown: its breakdown route, and `dimension.<name>.tab` its title. */
@@ -30,6 +31,8 @@ interface Row {
 /** GET …/breakdown/{name}: one page of rows. */
 interface Rows extends MaybeEstimated {
   rows: Row[]
+  /** What the rows did with imported data (dashboard/server/imported.ts). */
+  imported?: ImportedState
 }
 
 /** The metrics every breakdown answers under the goal filter. */
@@ -139,8 +142,9 @@ export class CairnBreakdown extends Localized {
       ${this.rows.render({
         pending: () => html`<p class="muted">${t('ui.loading')}</p>`,
         error: (error) => html`<p class="error" role="alert">${t('ui.breakdownError', { what: t(`dimension.${tab.breakdown}.tab`), error: (error as Error).message })}</p>`,
-        complete: (answer) =>
-          answer.rows.length === 0 ? html`<p class="muted">${t('ui.nothing', { filtered: Object.keys(this.view.filters).length > 0 || Boolean(this.view.goal) })}</p>` : this._table(tab, answer),
+        complete: (answer) => html`
+          ${answer.rows.length === 0 ? html`<p class="muted">${t('ui.nothing', { filtered: Object.keys(this.view.filters).length > 0 || Boolean(this.view.goal) })}</p>` : this._table(tab, answer)}
+          ${this._importedLeftOut(answer)}`,
       })}
     `
   }
@@ -165,6 +169,15 @@ export class CairnBreakdown extends Localized {
         </tr>`)}
       </tbody>
     </table>`
+  }
+
+  /**
+   * Where the cards count imported days but this tab cannot (imported data has no consent, and counts a
+   * host's visitors once a page), it says so; with filters or a goal the cards already say it for all.
+   */
+  private _importedLeftOut(answer: Rows) {
+    const filtered = Object.keys(this.view.filters).length > 0 || Boolean(this.view.goal)
+    return answer.imported === 'unsupported' && !filtered ? html`<p class="muted imported-left-out">${t('ui.imported.panelLeftOut')}</p>` : nothing
   }
 
   private _filter(value: string): void {
