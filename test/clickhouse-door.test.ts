@@ -47,6 +47,17 @@ describe('/clickhouse with @clickhouse/client', () => {
     expect(Number(visits[0]!.n)).toBeGreaterThan(0)
   })
 
+  it('reads imported days’ figures, not the list of imports (it names who ran them)', async () => {
+    await server.storage.insert({
+      table: 'cairn.imported_aggregates',
+      values: [{ site: SITE, import_id: 7, date: '2026-01-02', dimension: '', value: '', visitors: 12, visits: 14, pageviews: 30, events: 0, bounces: 5, visit_duration: 600 }],
+      format: 'JSONEachRow',
+    })
+    const read = await (await analyst.query({ query: 'SELECT sum(visitors) AS n FROM cairn.imported_aggregates WHERE site = {site:String}', query_params: { site: SITE }, format: 'JSONEachRow' })).json<{ n: string }>()
+    expect(read).toEqual([{ n: '12' }])
+    await expect(analyst.query({ query: 'SELECT created_by FROM cairn.imports' })).rejects.toMatchObject({ message: expect.stringMatching(/not readable/) })
+  })
+
   it('answers errors with ClickHouse codes', async () => {
     await expect(analyst.query({ query: 'SELECT nope FROM cairn.events' })).rejects.toMatchObject({ code: '47', type: 'UNKNOWN_IDENTIFIER' })
     await expect(analyst.query({ query: 'SELEC 1' })).rejects.toMatchObject({ code: '62', type: 'SYNTAX_ERROR' })

@@ -165,6 +165,7 @@ const READS = [
   ['memberships', 'SELECT * FROM cairn.memberships'],
   ['restrictions', 'SELECT * FROM cairn.restrictions'],
   ['privacy requests', 'SELECT * FROM cairn.privacy_requests'],
+  ['imports (who ran them)', 'SELECT * FROM cairn.imports'],
   ['users in a nested subquery', 'SELECT * FROM (SELECT * FROM (SELECT email FROM cairn.users))'],
   ['users in a scalar subquery', 'SELECT (SELECT any(password_hash) FROM cairn.users) AS h'],
   ['users in a CTE', 'WITH u AS (SELECT * FROM cairn.users) SELECT * FROM u'],

@@ -10,9 +10,13 @@
  */
 import type { Storage } from '../../../sql/client.ts'
 
-/** Tables and views analysts may read: the event data, and what clients read to look around. */
+/**
+ * Tables and views analysts may read: the event data (imported days' figures too; not the list of
+ * imports, which names who ran them), and what clients read to look around.
+ */
 export const READABLE_TABLES = new Set([
   'cairn.events', 'cairn.sessions', 'cairn.sessions_data', 'cairn.pageviews', 'cairn.downloads', 'cairn.outbound_clicks', 'cairn.daily_stats',
+  'cairn.imported_aggregates',
   'system.one', 'system.numbers', 'system.numbers_mt', 'system.zeros', 'system.zeros_mt', 'system.databases', 'system.tables',
   'system.columns', 'system.functions', 'system.table_functions', 'system.formats', 'system.data_type_families', 'system.time_zones',
   'information_schema.tables', 'information_schema.columns', 'information_schema.schemata', 'INFORMATION_SCHEMA.TABLES',
