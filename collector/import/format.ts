@@ -27,6 +27,3 @@ export interface Format {
   /** Tables of the job besides the staging one (made before its first file, dropped with it). */
   sideTables?: (staging: string) => { name: string; create: string }[]
 }
-
-/** A text literal for SQL the import writes itself (file paths it chose, its own column lists). */
-export const literal = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`

@@ -10,13 +10,14 @@ import { createReadStream } from 'node:fs'
 import { mkdir, open, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Storage } from '../../sql/client.ts'
+import { stringLiteral } from '../../sql/session-per-query.ts'
 import {
   createImport, fileStaged, IMPORT_KINDS, ImportRefused, publishImport, removeImport, stagingTable, type ImportJob, type ImportKind,
 } from '../../sql/imports.ts'
 import { ATTRIBUTION_PARAMS } from './attribution.ts'
 import { cairn } from './cairn.ts'
 import { FileRefused, fileType, gunzip, unzip, type ImportFile } from './files.ts'
-import { literal, type Format, type ReadPlan } from './format.ts'
+import type { Format, ReadPlan } from './format.ts'
 import { ga4 } from './ga4.ts'
 import { plausible } from './plausible.ts'
 import { umami } from './umami.ts'
@@ -163,11 +164,11 @@ async function readInto(context: ImportContext, site: ImportSite, job: ImportJob
     max_memory_usage: String(2 * 2 ** 30),
   } as const
   if (context.embedded) {
-    const source = `file(${literal(file.path)}, '${plan.format}', ${literal(plan.structure)})`
+    const source = `file(${stringLiteral(file.path)}, '${plan.format}', ${stringLiteral(plan.structure)})`
     await context.storage.command({ query: plan.insert(source, staging), query_params: params, clickhouse_settings: settings })
   } else {
     const result = await context.storage.exec({
-      query: `${plan.insert(`input(${literal(plan.structure)})`, staging)} FORMAT ${plan.format}`,
+      query: `${plan.insert(`input(${stringLiteral(plan.structure)})`, staging)} FORMAT ${plan.format}`,
       values: createReadStream(file.path),
       query_params: params,
       clickhouse_settings: settings,

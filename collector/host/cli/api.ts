@@ -103,12 +103,7 @@ async function* lines(body: Body): AsyncIterable<string> {
 function api(send: Send): Api {
   return {
     async call(method, path, body) {
-      const { status, body: answer } = await send(method, path, body)
-      let text = ''
-      for await (const line of lines(answer)) text += line + '\n'
-      const json = text.trim() ? JSON.parse(text) : {}
-      if (status >= 400) throw new ApiError(status, json)
-      return json
+      return answered(await send(method, path, body))
     },
     async steps(path, body, onStep) {
       const { status, body: answer } = await send('POST', path, body)
@@ -127,12 +122,7 @@ function api(send: Send): Api {
       let sent = 0
       const stream = createReadStream(file)
       stream.on('data', (chunk) => onBytes((sent += chunk.length), size))
-      const { status, body: answer } = await send('PUT', path, undefined, { stream, size })
-      let text = ''
-      for await (const line of lines(answer)) text += line + '\n'
-      const json = text.trim() ? JSON.parse(text) : {}
-      if (status >= 400) throw new ApiError(status, json)
-      return json
+      return answered(await send('PUT', path, undefined, { stream, size }))
     },
     async download(path) {
       const { status, body: answer } = await send('GET', path, undefined)
@@ -140,6 +130,15 @@ function api(send: Send): Api {
       return answer
     },
   }
+}
+
+/** A route's JSON answer, or its refusal as an ApiError. */
+async function answered<T>({ status, body }: { status: number; body: Body }): Promise<T> {
+  let text = ''
+  for await (const line of lines(body)) text += line + '\n'
+  const json = text.trim() ? JSON.parse(text) : {}
+  if (status >= 400) throw new ApiError(status, json)
+  return json
 }
 
 async function refusal(status: number, answer: Body): Promise<ApiError> {

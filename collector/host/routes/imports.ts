@@ -29,6 +29,7 @@ import { principalOf } from '../../../dashboard/server/auth/credentials.ts'
 import { HttpError, invalid, notFound, requestLanguage } from '../../../dashboard/server/http-error.ts'
 import { translator } from '../../../dashboard/i18n/translate.ts'
 import { jsonBody } from '../../../dashboard/server/params.ts'
+import { isDay } from '../../../dashboard/server/range.ts'
 import { FileRefused, receive } from '../../import/files.ts'
 import { addFile, deleteImport, failImport, finishImport, running, startImport, type ImportContext, type ImportSite } from '../../import/job.ts'
 import { ownerOnly } from '../../../sql/client.ts'
@@ -72,9 +73,6 @@ function contentRange(header: string | undefined): { start: number; end: number;
 
 /** Imports of a site not yet published nor deleted, at most. */
 const MAX_OPEN = 5
-
-/** YYYY-MM-DD of a day that exists. */
-const isDay = (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && new Date(Date.parse(`${text}T00:00:00Z`) || 0).toISOString().slice(0, 10) === text
 
 export function importsRoute(deps: ImportsRouteDeps): Hono {
   const app = new Hono()
