@@ -14,6 +14,8 @@ import { generateDemo } from '../collector/host/demo/generate.ts'
 import { writeSiteExport } from '../sql/site-export.ts'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { TestServer, pageview, uniqueSite } from './helpers/server.ts'
+// Plausible CE's CSV export: its files, their columns in its order (as its exporter writes them).
+import { PLAUSIBLE_COLUMNS } from './fixtures/imports/plausible.ts'
 
 const run = promisify(execFile)
 const A = uniqueSite('export-a')
@@ -84,20 +86,6 @@ async function expectSameAsStored(dir: string): Promise<void> {
   }
   expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/`visitor_id` \| UInt64 \|/)
   await expectPlausibleFormat(dir)
-}
-
-/** Plausible CE's CSV export: its files, their columns in its order, and figures equal to Cairn's own. */
-const PLAUSIBLE_COLUMNS: Record<string, string[]> = {
-  imported_visitors: ['date', 'visitors', 'pageviews', 'bounces', 'visits', 'visit_duration'],
-  imported_sources: ['date', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'pageviews', 'visitors', 'visits', 'visit_duration', 'bounces'],
-  imported_pages: ['date', 'hostname', 'page', 'visits', 'visitors', 'pageviews', 'total_scroll_depth', 'total_scroll_depth_visits', 'total_time_on_page', 'total_time_on_page_visits'],
-  imported_entry_pages: ['date', 'entry_page', 'visitors', 'entrances', 'visit_duration', 'bounces', 'pageviews'],
-  imported_exit_pages: ['date', 'exit_page', 'visitors', 'visit_duration', 'exits', 'bounces', 'pageviews'],
-  imported_custom_events: ['date', 'name', 'link_url', 'path', 'visitors', 'events'],
-  imported_locations: ['date', 'country', 'region', 'city', 'visitors', 'visits', 'visit_duration', 'bounces', 'pageviews'],
-  imported_devices: ['date', 'device', 'visitors', 'visits', 'visit_duration', 'bounces', 'pageviews'],
-  imported_browsers: ['date', 'browser', 'browser_version', 'visitors', 'visits', 'visit_duration', 'bounces', 'pageviews'],
-  imported_operating_systems: ['date', 'operating_system', 'operating_system_version', 'visitors', 'visits', 'visit_duration', 'bounces', 'pageviews'],
 }
 
 async function expectPlausibleFormat(dir: string): Promise<void> {

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import yazl from 'yazl'
 import { addDays, localDate } from '../dashboard/server/range.ts'
 import { sealWanted } from '../dashboard/server/rollups.ts'
-import { writeGa4 } from './fixtures/imports/ga4.ts'
+import { GA4_PARQUET_STRUCTURE, writeGa4 } from './fixtures/imports/ga4.ts'
 import { writeUmami } from './fixtures/imports/umami.ts'
 import { writePlausible } from './fixtures/imports/plausible.ts'
 import { TestServer, pageview, uniqueSite } from './helpers/server.ts'
@@ -310,10 +310,10 @@ describe('a file cut short is refused, naming it, and leaves nothing', () => {
   })
 
   it('a GA4 Parquet file cut in half (the whole file is read)', async () => {
-    // The export as Parquet, written by ClickHouse from the JSON, with the columns of Google's schema that the import reads.
+    // The export as Parquet, written by ClickHouse from the JSON, typed as BigQuery types it.
     const parquet = join(fixtures, `events-${randomBytes(4).toString('hex')}.parquet`)
     await server.storage.command({
-      query: `INSERT INTO FUNCTION file('${parquet}', 'Parquet') SELECT * FROM file('${ga4Days[0]}', 'JSONEachRow', '${GA4_COLUMNS}')`,
+      query: `INSERT INTO FUNCTION file('${parquet}', 'Parquet') SELECT * FROM file('${ga4Days[0]}', 'JSONEachRow', '${GA4_PARQUET_STRUCTURE}')`,
       clickhouse_settings: { input_format_skip_unknown_fields: 1, input_format_null_as_default: 1 },
     })
     const bytes = readFileSync(parquet)
@@ -335,15 +335,6 @@ describe('a file cut short is refused, naming it, and leaves nothing', () => {
   })
 })
 
-/** The GA4 columns the import reads, as Google's BigQuery export schema types them (the rest of a row is left out). */
-const GA4_COLUMNS = [
-  'event_date String', 'event_timestamp Int64', 'event_name String',
-  'event_params Array(Tuple(key String, value Tuple(string_value Nullable(String), int_value Nullable(Int64), float_value Nullable(Float64), double_value Nullable(Float64))))',
-  'user_pseudo_id Nullable(String)',
-  'device Tuple(category Nullable(String), operating_system Nullable(String), operating_system_version Nullable(String), web_info Tuple(browser Nullable(String), browser_version Nullable(String), hostname Nullable(String)))',
-  'geo Tuple(country Nullable(String))',
-  'collected_traffic_source Tuple(manual_source Nullable(String), manual_medium Nullable(String), manual_campaign_name Nullable(String), manual_content Nullable(String), manual_term Nullable(String))',
-].join(', ')
 
 // ---------------------------------------------------------------------------------------------------
 // 3. Another site's domain

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addUser } from '../dashboard/server/auth/users.ts'
 import { addDays, localDate } from '../dashboard/server/range.ts'
 import type { Expected } from './fixtures/imports/expected.ts'
-import { writeGa4 } from './fixtures/imports/ga4.ts'
+import { GA4_PARQUET_STRUCTURE, writeGa4 } from './fixtures/imports/ga4.ts'
 import { PLAUSIBLE_ZIP, writePlausible } from './fixtures/imports/plausible.ts'
 import { OTHER_WEBSITE_ID, writeUmami } from './fixtures/imports/umami.ts'
 import { TestServer, pageview, uniqueSite } from './helpers/server.ts'
@@ -139,17 +139,7 @@ describe('GA4 (BigQuery export)', () => {
     // The same rows as BigQuery writes them to Parquet, typed as its schema types them (more fields than
     // the import reads): ClickHouse writes the file from the JSON.
     const parquet = join(fixtures, 'ga4-parquet', 'events.parquet')
-    const text = 'Nullable(String)'
-    const structure = [
-      'event_date String', 'event_timestamp Int64', 'event_name String',
-      `event_params Array(Tuple(key String, value Tuple(string_value ${text}, int_value Nullable(Int64), float_value Nullable(Float64), double_value Nullable(Float64))))`,
-      'event_previous_timestamp Nullable(Int64)', 'event_bundle_sequence_id Nullable(Int64)', 'user_id Nullable(String)', `user_pseudo_id ${text}`,
-      'user_first_touch_timestamp Nullable(Int64)',
-      `device Tuple(category ${text}, mobile_brand_name ${text}, operating_system ${text}, operating_system_version ${text}, language ${text}, web_info Tuple(browser ${text}, browser_version ${text}, hostname ${text}))`,
-      `geo Tuple(continent ${text}, country ${text}, region ${text}, city ${text})`, `traffic_source Tuple(name ${text}, medium ${text}, source ${text})`,
-      `collected_traffic_source Tuple(manual_source ${text}, manual_medium ${text}, manual_campaign_name ${text}, manual_content ${text}, manual_term ${text})`,
-      'platform String', 'stream_id String',
-    ].join(', ')
+    const structure = GA4_PARQUET_STRUCTURE
     await server.storage.command({
       query: `INSERT INTO FUNCTION file('${parquet}', 'Parquet', '${structure}') SELECT * FROM file('${join(fixtures, 'ga4-parquet')}/*.json', 'JSONEachRow', '${structure}')`,
       clickhouse_settings: { input_format_skip_unknown_fields: 1 },
