@@ -37,13 +37,7 @@ export interface ImportFile {
  * Returns the bytes received.
  */
 export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: string, limit: number, name: string, append?: { had: number; said: number }): Promise<number> {
-  let size = 0
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      size += chunk.length
-      done(size > limit ? new FileRefused(name, 'api.import.file.tooLarge', { limit: append?.said ?? limit }) : null, chunk)
-    },
-  })
+  const count = counted(limit, () => new FileRefused(name, 'api.import.file.tooLarge', { limit: append?.said ?? limit }))
   try {
     await pipeline(Readable.from(body), count, createWriteStream(path, { flags: append ? 'a' : 'wx', mode: 0o600 }))
   } catch (error) {
@@ -51,7 +45,18 @@ export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: 
     else await rm(path, { force: true })
     throw error
   }
-  return size
+  return count.size
+}
+
+/** Bytes passed through, counted, and refused (`refusal`) as soon as they pass `limit`. */
+function counted(limit: number, refusal: () => FileRefused): Transform & { size: number } {
+  const count = Object.assign(new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      count.size += chunk.length
+      done(count.size > limit ? refusal() : null, chunk)
+    },
+  }), { size: 0 })
+  return count
 }
 
 /**
@@ -59,13 +64,7 @@ export async function receive(body: AsyncIterable<Uint8Array> | Readable, path: 
  * left of the limit `said`): the size limit holds for what is read, not only for what was sent.
  */
 export async function gunzip(file: ImportFile, path: string, limit: number, said = limit): Promise<ImportFile> {
-  let size = 0
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      size += chunk.length
-      done(size > limit ? new FileRefused(file.name, 'api.import.file.zipTooLarge', { limit: said }) : null, chunk)
-    },
-  })
+  const count = counted(limit, () => new FileRefused(file.name, 'api.import.file.zipTooLarge', { limit: said }))
   try {
     await pipeline(createReadStream(file.path), createGunzip(), count, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
   } catch (error) {
